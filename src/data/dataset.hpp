@@ -1,0 +1,60 @@
+// The Dataset interface: fixed-length sequences of feature vectors with class labels, in three
+// splits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mpgru::data {
+
+enum class Split { train, validation, test };
+
+const char* to_string(Split split);
+// Parses "train", "validation" (or "val") and "test"; throws std::invalid_argument otherwise.
+Split parse_split(const std::string& name);
+
+// Sequences stored row-major as values[i][t][f], one label per sequence.
+struct Sequences {
+  int64_t steps = 0;
+  int64_t features = 0;
+  std::vector<float> values;
+  std::vector<int32_t> labels;
+
+  int64_t count() const { return static_cast<int64_t>(labels.size()); }
+  const float* sequence(int64_t i) const { return values.data() + i * steps * features; }
+  // Sequences [first, first + n); throws std::out_of_range if that is not inside.
+  Sequences slice(int64_t first, int64_t n) const;
+  // Throws std::logic_error if values and labels disagree with steps/features/count.
+  void check_shape(int num_classes) const;
+};
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+  virtual const std::string& name() const = 0;
+  virtual int num_classes() const = 0;
+  virtual int64_t steps() const = 0;
+  virtual int64_t features() const = 0;
+  virtual const Sequences& split(Split split) const = 0;
+};
+
+// A Dataset held in memory; the three splits must share steps and features.
+class InMemoryDataset final : public Dataset {
+ public:
+  InMemoryDataset(std::string name, int num_classes, Sequences train, Sequences validation,
+                  Sequences test);
+
+  const std::string& name() const override { return name_; }
+  int num_classes() const override { return num_classes_; }
+  int64_t steps() const override { return splits_[0].steps; }
+  int64_t features() const override { return splits_[0].features; }
+  const Sequences& split(Split split) const override;
+
+ private:
+  std::string name_;
+  int num_classes_;
+  Sequences splits_[3];
+};
+
+}  // namespace mpgru::data

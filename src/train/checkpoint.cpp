@@ -1,0 +1,112 @@
+// Float checkpoints and the JSON files beside them, written atomically.
+#include "train/checkpoint.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+namespace mpgru::train {
+namespace {
+
+void replace_file(const std::filesystem::path& tmp, const std::filesystem::path& path) {
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error(path.string() + ": cannot write (" + ec.message() + ")");
+}
+
+}  // namespace
+
+nlohmann::json to_json(const GruClassifierOptions& options) {
+  return {{"architecture", "gru_classifier"},
+          {"features", options.features},
+          {"hidden", options.hidden},
+          {"layers", options.layers},
+          {"classes", options.classes}};
+}
+
+GruClassifierOptions model_options_from_json(const nlohmann::json& model) {
+  auto field = [&](const char* name) {
+    if (!model.contains(name) || !model[name].is_number_integer()) {
+      throw std::runtime_error(std::string("model.") + name + " missing or not an integer");
+    }
+    return model[name].get<int64_t>();
+  };
+  if (model.value("architecture", "") != "gru_classifier") {
+    throw std::runtime_error("model.architecture is not \"gru_classifier\"");
+  }
+  GruClassifierOptions options{field("features"), field("hidden"), field("layers"),
+                               field("classes")};
+  validate(options);
+  return options;
+}
+
+void save_checkpoint(GruClassifier& model, const std::filesystem::path& dir) {
+  const std::filesystem::path path = dir / "checkpoint";
+  const std::filesystem::path tmp = dir / "checkpoint.tmp";
+  try {
+    torch::save(model, tmp.string());
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(tmp.string() +
+                             ": cannot save checkpoint: " + e.what_without_backtrace());
+  }
+  replace_file(tmp, path);
+}
+
+GruClassifier load_checkpoint(const std::filesystem::path& dir) {
+  const std::filesystem::path config = dir / "config.json";
+  const std::filesystem::path path = dir / "checkpoint";
+  const nlohmann::json json = read_json_file(config);
+  GruClassifierOptions options;
+  try {
+    if (!json.contains("model")) throw std::runtime_error("no \"model\" object");
+    options = model_options_from_json(json["model"]);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(config.string() + ": " + e.what());
+  }
+  GruClassifier model(options);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw std::runtime_error(path.string() + ": no such checkpoint file");
+  }
+  // torch::load replaces a parameter of another shape silently, so compare shapes after it.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& p : model->named_parameters())
+    shapes.emplace_back(p.key(), p.value().sizes().vec());
+  try {
+    torch::load(model, path.string());
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(path.string() +
+                             ": cannot load checkpoint: " + e.what_without_backtrace());
+  }
+  for (const auto& [name, shape] : shapes) {
+    const torch::Tensor& loaded = model->named_parameters()[name];
+    if (loaded.sizes().vec() != shape) {
+      throw std::runtime_error(path.string() + ": parameter " + name + " has shape " +
+                               c10::str(loaded.sizes()) + " but " + config.string() + " implies " +
+                               c10::str(c10::IntArrayRef(shape)));
+    }
+  }
+  return model;
+}
+
+void write_json_file(const nlohmann::json& json, const std::filesystem::path& path) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << json.dump(2) << '\n';
+    if (!out) throw std::runtime_error(tmp.string() + ": cannot write");
+  }
+  replace_file(tmp, path);
+}
+
+nlohmann::json read_json_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path.string() + ": cannot open");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path.string() + ": invalid JSON: " + e.what());
+  }
+}
+
+}  // namespace mpgru::train

@@ -1,0 +1,105 @@
+// The `mpgru` command as a user meets it: help everywhere, one-line errors, meaningful exit codes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "fixtures/temp_dir.hpp"
+
+namespace {
+
+struct CommandResult {
+  int code;
+  std::string output;  // stdout and stderr together
+};
+
+CommandResult run(const std::string& args) {
+  // No data folder: a case that wrongly reached training fails fast instead of training.
+  const std::string command =
+      "MPGRU_DATA_DIR=/nonexistent/mpgru-data " + std::string(MPGRU_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+size_t lines(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+TEST(Cli, HelpWorksForTheCommandAndEverySubcommand) {
+  const CommandResult top = run("--help");
+  EXPECT_EQ(top.code, 0);
+  EXPECT_NE(top.output.find("train"), std::string::npos);
+  const CommandResult train = run("train --help");
+  EXPECT_EQ(train.code, 0);
+  for (const char* flag :
+       {"--task", "--hidden", "--epochs", "--seed", "--threads", "--out", "--config"}) {
+    EXPECT_NE(train.output.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(Cli, VersionPrints) {
+  const CommandResult r = run("--version");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.output.find("mpgru"), std::string::npos);
+}
+
+struct BadArgs {
+  const char* args;
+  const char* mention;
+  int code;
+};
+
+void PrintTo(const BadArgs& b, std::ostream* os) {
+  *os << "'" << b.args << "'";
+}
+
+class CliRejects : public ::testing::TestWithParam<BadArgs> {};
+
+TEST_P(CliRejects, WithOneLineAndNonZeroExit) {
+  const CommandResult r = run(GetParam().args);
+  EXPECT_EQ(r.code, GetParam().code) << r.output;
+  EXPECT_EQ(lines(r.output), 1u) << r.output;
+  EXPECT_NE(r.output.find(GetParam().mention), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("terminate"), std::string::npos) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CliRejects,
+    ::testing::Values(BadArgs{"", "a command is required", 2},
+                      BadArgs{"fly", "unknown command 'fly'", 2}, BadArgs{"--bogus", "--bogus", 2},
+                      BadArgs{"train --bogus", "--bogus", 2},
+                      BadArgs{"train --hidden -3", "--hidden", 2},
+                      BadArgs{"train --epochs many", "--epochs", 2},
+                      BadArgs{"train --lr 0", "--lr", 2},
+                      BadArgs{"train --task mnist", "unknown task 'mnist'", 2},
+                      BadArgs{"train --data /nonexistent/mpgru", "/nonexistent/mpgru/mnist", 1},
+                      BadArgs{"train --config /nonexistent/x.toml", "x.toml", 2}));
+
+TEST(Cli, ConfigFileSuppliesOptionsAndFlagsOverrideIt) {
+  mpgru::testing::TempDir dir;
+  {
+    std::ofstream out(dir / "c.toml");
+    out << "task = \"nosuch\"\nepochs = 3\n";
+  }
+  const std::string config = "train --config " + (dir / "c.toml").string();
+  EXPECT_NE(run(config).output.find("unknown task 'nosuch'"), std::string::npos);
+  EXPECT_NE(run(config + " --task other").output.find("unknown task 'other'"), std::string::npos);
+  {
+    std::ofstream out(dir / "c.json");
+    out << R"({"task": "fromjson", "json": true, "epochs": 2})";
+  }
+  EXPECT_NE(
+      run("train --config=" + (dir / "c.json").string()).output.find("unknown task 'fromjson'"),
+      std::string::npos);
+}
+
+}  // namespace
