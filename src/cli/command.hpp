@@ -18,5 +18,6 @@ constexpr int kExitFailure = 1;  // the work failed (bad data, unreadable file, 
 constexpr int kExitUsage = 2;    // bad flags or values
 
 Command add_train_command(CLI::App& parent);
+Command add_sweep_command(CLI::App& parent);
 
 }  // namespace mpgru::cli

@@ -1,0 +1,57 @@
+// Shared set-up of the PTQ commands.
+#include "cli/ptq_setup.hpp"
+
+#include <cstdio>
+
+#include "data/task.hpp"
+#include "train/float_export.hpp"
+
+namespace mpgru::cli {
+
+void add_ptq_options(CLI::App* app, PtqArgs& args) {
+  app->add_option("--ckpt", args.checkpoint, "Float checkpoint folder (from mpgru train)")
+      ->required();
+  app->add_option("--task", args.task, "Task (default: the checkpoint's)");
+  app->add_option("--data", args.data_dir, "Data folder (default: $MPGRU_DATA_DIR or ./data)");
+  app->add_option("--calibration", args.method, "Activation ranges: mse, percentile or maxabs")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mse", "percentile", "maxabs"}));
+  app->add_option("--percentile", args.calibration.percentile,
+                  "Percentile of |v| for --calibration percentile")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 100.0));
+  app->add_option("--calib-sequences", args.calibration.sequences,
+                  "Training sequences used for calibration")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+}
+
+std::unique_ptr<data::Dataset> load_task_data(const std::string& task,
+                                              const std::string& data_dir) {
+  return data::load_task(
+      task, data_dir.empty() ? data::default_data_dir() : std::filesystem::path(data_dir));
+}
+
+PtqSetup prepare_ptq(const PtqArgs& args) {
+  PtqSetup s;
+  s.float_model = train::load_float_model(args.checkpoint);
+  const std::string task = args.task.empty() ? train::checkpoint_task(args.checkpoint) : args.task;
+  s.dataset = load_task_data(task, args.data_dir);
+  if (s.dataset->features() != s.float_model.features) {
+    throw std::invalid_argument("checkpoint " + args.checkpoint + " expects " +
+                                std::to_string(s.float_model.features) + " features, task " + task +
+                                " has " + std::to_string(s.dataset->features()));
+  }
+  quant::CalibrationOptions options = args.calibration;
+  options.method = quant::parse_range_method(args.method);
+  s.calibration = quant::calibrate(s.float_model, s.dataset->split(data::Split::train), options);
+  return s;
+}
+
+std::string percent(double fraction) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * fraction);
+  return buf;
+}
+
+}  // namespace mpgru::cli

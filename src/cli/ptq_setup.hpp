@@ -1,0 +1,38 @@
+// What quantize and sweep share: loading a float checkpoint, its task's data, and calibrating.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cli/command.hpp"
+#include "data/dataset.hpp"
+#include "quant/calibration.hpp"
+#include "quant/float_gru.hpp"
+
+namespace mpgru::cli {
+
+struct PtqArgs {
+  std::string checkpoint;
+  std::string task;  // default: the checkpoint's
+  std::string data_dir;
+  std::string method = "mse";
+  quant::CalibrationOptions calibration;
+};
+
+void add_ptq_options(CLI::App* app, PtqArgs& args);
+
+struct PtqSetup {
+  quant::FloatGruModel float_model;
+  std::unique_ptr<data::Dataset> dataset;
+  quant::Calibration calibration;
+};
+
+// Loads the checkpoint and data and calibrates on the training split. Throws with context.
+PtqSetup prepare_ptq(const PtqArgs& args);
+
+// Loads a task's data from --data or the default folder.
+std::unique_ptr<data::Dataset> load_task_data(const std::string& task, const std::string& data_dir);
+
+std::string percent(double fraction);
+
+}  // namespace mpgru::cli

@@ -1,0 +1,89 @@
+// The integer GRU engine over the reference kernels, and dataset evaluation.
+#include "engine/gru_engine.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <stdexcept>
+#include <thread>
+
+namespace mpgru::engine {
+
+GruEngine::GruEngine(const IntegerModel& model)
+    : model_(model),
+      input_(static_cast<size_t>(model.features)),
+      logits16_(static_cast<size_t>(model.classes)) {
+  assert(check_model(model).empty());
+  for (const GruLayer& layer : model.layers) {
+    hidden_.emplace_back(static_cast<size_t>(layer.hidden));
+    scratch_.emplace_back(layer.hidden);
+  }
+}
+
+void GruEngine::run(const float* sequence, int32_t steps, int32_t* logits) {
+  for (auto& h : hidden_) std::fill(h.begin(), h.end(), int16_t{0});
+  const auto features = static_cast<size_t>(model_.features);
+  for (int32_t t = 0; t < steps; ++t) {
+    const float* x = sequence + static_cast<size_t>(t) * features;
+    for (size_t f = 0; f < features; ++f) {
+      input_[f] = static_cast<int16_t>(ref::quantize(model_.input, x[f]));
+    }
+    const int16_t* layer_input = input_.data();
+    for (size_t k = 0; k < model_.layers.size(); ++k) {
+      ref::gru_step(model_.layers[k], layer_input, hidden_[k].data(), scratch_[k]);
+      layer_input = hidden_[k].data();
+    }
+  }
+  ref::linear(model_.classifier, hidden_.back().data(), logits16_.data());
+  std::copy(logits16_.begin(), logits16_.end(), logits);
+}
+
+int32_t GruEngine::predict(const float* sequence, int32_t steps) {
+  std::vector<int32_t> logits(static_cast<size_t>(model_.classes));
+  run(sequence, steps, logits.data());
+  return argmax(logits.data(), model_.classes);
+}
+
+int32_t argmax(const int32_t* values, int32_t n) {
+  int32_t best = 0;
+  for (int32_t i = 1; i < n; ++i) {
+    if (values[i] > values[best]) best = i;
+  }
+  return best;
+}
+
+EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequences,
+                          int threads) {
+  if (const std::string error = check_model(model); !error.empty()) {
+    throw std::invalid_argument("invalid integer model: " + error);
+  }
+  if (sequences.features != model.features) {
+    throw std::invalid_argument("model expects " + std::to_string(model.features) +
+                                " features per step, data has " +
+                                std::to_string(sequences.features));
+  }
+  EngineEvaluation out;
+  out.count = sequences.count();
+  out.predictions.resize(static_cast<size_t>(out.count));
+  const int workers =
+      static_cast<int>(std::clamp<int64_t>(threads, 1, std::max<int64_t>(1, out.count)));
+  auto work = [&](int w) {
+    GruEngine engine(model);
+    for (int64_t i = w; i < out.count; i += workers) {
+      out.predictions[static_cast<size_t>(i)] =
+          engine.predict(sequences.sequence(i), static_cast<int32_t>(sequences.steps));
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& t : pool) t.join();
+  for (int64_t i = 0; i < out.count; ++i) {
+    out.correct +=
+        out.predictions[static_cast<size_t>(i)] == sequences.labels[static_cast<size_t>(i)];
+  }
+  out.accuracy =
+      out.count > 0 ? static_cast<double>(out.correct) / static_cast<double>(out.count) : 0;
+  return out;
+}
+
+}  // namespace mpgru::engine

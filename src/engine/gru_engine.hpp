@@ -1,0 +1,50 @@
+// Runs an integer GRU classifier on sequences: float features in (quantized at the x gene),
+// integer logits and a class out. One engine per thread; the model is shared read-only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "engine/model.hpp"
+#include "engine/reference_kernels.hpp"
+
+namespace mpgru::engine {
+
+class GruEngine {
+ public:
+  // `model` must pass check_model (see create) and outlive the engine.
+  explicit GruEngine(const IntegerModel& model);
+
+  // Returns an error (non-empty) instead of an engine if the model is invalid.
+  static std::string validate(const IntegerModel& model) { return check_model(model); }
+
+  // Runs `steps` steps of `features` floats; writes `classes` integer logits (at the out scale).
+  void run(const float* sequence, int32_t steps, int32_t* logits);
+  // argmax of the logits; ties go to the lowest class index.
+  int32_t predict(const float* sequence, int32_t steps);
+
+ private:
+  const IntegerModel& model_;
+  std::vector<std::vector<int16_t>> hidden_;  // per layer
+  std::vector<int16_t> input_;
+  std::vector<int16_t> logits16_;
+  std::vector<ref::StepScratch> scratch_;
+};
+
+struct EngineEvaluation {
+  int64_t count = 0;
+  int64_t correct = 0;
+  double accuracy = 0;
+  std::vector<int32_t> predictions;
+};
+
+// Predicts every sequence of `sequences` with `threads` threads (each its own engine).
+// Throws std::invalid_argument if the model is invalid or its features disagree with the data.
+EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequences,
+                          int threads = 1);
+
+int32_t argmax(const int32_t* values, int32_t n);
+
+}  // namespace mpgru::engine

@@ -1,0 +1,217 @@
+// Integer model invariants and size accounting.
+#include "engine/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "quant/bitpack.hpp"
+
+namespace mpgru::engine {
+namespace {
+
+constexpr int kMultiplierBytes = 5;
+
+bool bits_ok(int bits) {
+  return bits >= core::kMinBits && bits <= core::kMaxBits;
+}
+
+std::string check_point(const QuantPoint& p, const std::string& what) {
+  if (!bits_ok(p.bits)) return what + ": bits " + std::to_string(p.bits) + " outside 2..8";
+  if (!(p.scale > 0) || !std::isfinite(p.scale)) return what + ": scale not positive and finite";
+  return {};
+}
+
+bool multiplier_ok(const quant::Multiplier& m) {
+  if (m.m0 == 0) return m.shift == 0;
+  return m.m0 >= (int32_t{1} << 30) && m.shift >= -31 && m.shift <= 30;
+}
+
+std::string check_linear(const QuantizedLinear& l, const std::string& what) {
+  if (l.rows <= 0 || l.cols <= 0) return what + ": empty shape";
+  const size_t n = static_cast<size_t>(l.rows) * static_cast<size_t>(l.cols);
+  if (l.weights.size() != n || l.weight_scales.size() != static_cast<size_t>(l.rows) ||
+      l.bias.size() != static_cast<size_t>(l.rows) ||
+      l.multipliers.size() != static_cast<size_t>(l.rows)) {
+    return what + ": array sizes disagree with " + std::to_string(l.rows) + "x" +
+           std::to_string(l.cols);
+  }
+  if (!bits_ok(l.weight_bits)) return what + ": weight bits outside 2..8";
+  for (double s : l.weight_scales) {
+    if (!(s > 0) || !std::isfinite(s)) return what + ": weight scale not positive and finite";
+  }
+  if (auto e = check_point(l.input, what + " input"); !e.empty()) return e;
+  if (auto e = check_point(l.output, what + " output"); !e.empty()) return e;
+  if (!l.output.is_signed) return what + ": output must be signed";
+  const int32_t wmax = quant::signed_max(l.weight_bits);
+  for (size_t i = 0; i < n; ++i) {
+    if (std::abs(int32_t{l.weights[i]}) > wmax) {
+      return what + ": weight " + std::to_string(i) + " outside the " +
+             std::to_string(l.weight_bits) + "-bit range";
+    }
+  }
+  for (const quant::Multiplier& m : l.multipliers) {
+    if (!multiplier_ok(m)) return what + ": invalid multiplier";
+  }
+  if (worst_case_accumulator(l) > std::numeric_limits<int32_t>::max()) {
+    return what + ": worst-case accumulator " + std::to_string(worst_case_accumulator(l)) +
+           " overflows int32 (fan-in " + std::to_string(l.cols) + ", " +
+           std::to_string(l.weight_bits) + "-bit weights, " + std::to_string(l.input.bits) +
+           "-bit inputs)";
+  }
+  return {};
+}
+
+std::string check_lut(const Lut& lut, const std::string& what) {
+  if (auto e = check_point(lut.input, what + " input"); !e.empty()) return e;
+  if (auto e = check_point(lut.output, what + " output"); !e.empty()) return e;
+  const auto entries = static_cast<size_t>(lut.input.qmax() - lut.input.qmin() + 1);
+  if (lut.table.size() != entries) return what + ": table size disagrees with its input bits";
+  for (int16_t v : lut.table) {
+    if (v < lut.output.qmin() || v > lut.output.qmax()) return what + ": entry out of range";
+  }
+  return {};
+}
+
+std::string check_add(const QuantizedAdd& a, const std::string& what) {
+  for (const auto& [p, name] : {std::pair{&a.a, "a"}, {&a.b, "b"}, {&a.output, "output"}}) {
+    if (auto e = check_point(*p, what + " " + name); !e.empty()) return e;
+  }
+  if (!multiplier_ok(a.params.a) || !multiplier_ok(a.params.b) || !multiplier_ok(a.params.out)) {
+    return what + ": invalid multiplier";
+  }
+  return {};
+}
+
+std::string check_mul(const QuantizedMul& m, const std::string& what) {
+  for (const auto& [p, name] : {std::pair{&m.a, "a"}, {&m.b, "b"}, {&m.output, "output"}}) {
+    if (auto e = check_point(*p, what + " " + name); !e.empty()) return e;
+  }
+  if (!multiplier_ok(m.multiplier)) return what + ": invalid multiplier";
+  return {};
+}
+
+// The bit widths stored in the layer must be the genome's.
+std::string check_layer_genes(const IntegerModel& m, const GruLayer& l, int k) {
+  using core::Op;
+  const core::Genome& g = m.genome;
+  const Op w_i[3] = {Op::w_i_r, Op::w_i_z, Op::w_i_n};
+  const Op w_h[3] = {Op::w_h_r, Op::w_h_z, Op::w_h_n};
+  const Op li[3] = {Op::lin_i_r, Op::lin_i_z, Op::lin_i_n};
+  const Op lh[3] = {Op::lin_h_r, Op::lin_h_z, Op::lin_h_n};
+  const Op s[3] = {Op::sum_r, Op::sum_z, Op::sum_n};
+  const Op a[3] = {Op::act_r, Op::act_z, Op::act_n};
+  for (int gate = 0; gate < 3; ++gate) {
+    if (l.lin_i[gate].weight_bits != g.bits(w_i[gate], k) ||
+        l.lin_h[gate].weight_bits != g.bits(w_h[gate], k) ||
+        l.lin_i[gate].output.bits != g.bits(li[gate], k) ||
+        l.lin_h[gate].output.bits != g.bits(lh[gate], k) ||
+        l.sum[gate].output.bits != g.bits(s[gate], k) ||
+        l.act[gate].output.bits != g.bits(a[gate], k)) {
+      return "layer " + std::to_string(k) + ": bit widths disagree with the genome";
+    }
+  }
+  if (l.mul_rn.output.bits != g.bits(Op::mul_rn, k) ||
+      l.mul_un.output.bits != g.bits(Op::mul_un, k) ||
+      l.mul_zh.output.bits != g.bits(Op::mul_zh, k) || l.h_add.output.bits != g.bits(Op::h, k)) {
+    return "layer " + std::to_string(k) + ": bit widths disagree with the genome";
+  }
+  return {};
+}
+
+std::string check_layer(const IntegerModel& m, const GruLayer& l, int k) {
+  const std::string where = "layer " + std::to_string(k) + " ";
+  static const char* gate_name[3] = {"r", "z", "n"};
+  for (int g = 0; g < 3; ++g) {
+    const std::string gate = gate_name[g];
+    if (auto e = check_linear(l.lin_i[g], where + "lin_i." + gate); !e.empty()) return e;
+    if (auto e = check_linear(l.lin_h[g], where + "lin_h." + gate); !e.empty()) return e;
+    if (l.lin_i[g].rows != l.hidden || l.lin_i[g].cols != l.input_size ||
+        l.lin_h[g].rows != l.hidden || l.lin_h[g].cols != l.hidden) {
+      return where + gate + ": linear shapes disagree with input " + std::to_string(l.input_size) +
+             " / hidden " + std::to_string(l.hidden);
+    }
+    if (auto e = check_add(l.sum[g], where + "sum." + gate); !e.empty()) return e;
+    if (auto e = check_lut(l.act[g], where + "act." + gate); !e.empty()) return e;
+  }
+  if (auto e = check_mul(l.mul_rn, where + "mul.rn"); !e.empty()) return e;
+  if (auto e = check_mul(l.mul_un, where + "mul.un"); !e.empty()) return e;
+  if (auto e = check_mul(l.mul_zh, where + "mul.zh"); !e.empty()) return e;
+  if (auto e = check_add(l.h_add, where + "h"); !e.empty()) return e;
+  if (l.act[kGateR].output.is_signed || l.act[kGateZ].output.is_signed ||
+      !l.act[kGateN].output.is_signed) {
+    return where + ": sigma outputs must be unsigned and tanh's signed";
+  }
+  return check_layer_genes(m, l, k);
+}
+
+}  // namespace
+
+int64_t worst_case_accumulator(const QuantizedLinear& l) {
+  const int64_t xmax = std::max(std::abs(int64_t{l.input.qmin()}), int64_t{l.input.qmax()});
+  int64_t worst = 0;
+  for (int32_t c = 0; c < l.rows; ++c) {
+    int64_t sum = std::abs(int64_t{l.bias.at(static_cast<size_t>(c))});
+    for (int32_t j = 0; j < l.cols; ++j) {
+      sum += std::abs(int64_t{l.weights.at(static_cast<size_t>(c) * l.cols + j)}) * xmax;
+    }
+    worst = std::max(worst, sum);
+  }
+  return worst;
+}
+
+ModelSize model_size(const IntegerModel& model) {
+  ModelSize s;
+  int64_t packed = 0;
+  auto add_linear = [&](const QuantizedLinear& l) {
+    s.weight_count += static_cast<int64_t>(l.weights.size());
+    s.weight_bits += static_cast<int64_t>(l.weights.size()) * l.weight_bits;
+    s.bias_count += static_cast<int64_t>(l.bias.size());
+    packed += static_cast<int64_t>(quant::packed_size(l.weights.size(), l.weight_bits));
+    s.multiplier_bytes += kMultiplierBytes * static_cast<int64_t>(l.multipliers.size());
+  };
+  for (const GruLayer& layer : model.layers) {
+    for (int g = 0; g < 3; ++g) {
+      add_linear(layer.lin_i[g]);
+      add_linear(layer.lin_h[g]);
+      s.lut_bytes += static_cast<int64_t>(layer.act[g].table.size());
+    }
+    // 4 adds x 3 multipliers + 3 products x 1.
+    s.multiplier_bytes += kMultiplierBytes * (4 * 3 + 3);
+  }
+  add_linear(model.classifier);
+  s.size_bits = s.weight_bits + 32 * s.bias_count;
+  s.footprint_bytes = packed + 4 * s.bias_count + s.lut_bytes + s.multiplier_bytes;
+  return s;
+}
+
+std::string check_model(const IntegerModel& m) {
+  if (m.features <= 0 || m.classes < 2) return "model: features must be > 0 and classes >= 2";
+  if (m.layers.empty() || static_cast<int>(m.layers.size()) != m.genome.layout().layers) {
+    return "model: layer count disagrees with the genome";
+  }
+  if (m.genome.layout().embedding) return "model: embeddings are not supported yet";
+  if (auto e = check_point(m.input, "input"); !e.empty()) return e;
+  if (m.input.bits != m.genome.bits(core::Op::x, 0)) return "input: bits disagree with the genome";
+  int32_t input_size = m.features;
+  for (size_t k = 0; k < m.layers.size(); ++k) {
+    const GruLayer& l = m.layers[k];
+    if (l.input_size != input_size || l.hidden <= 0) {
+      return "layer " + std::to_string(k) + ": input size " + std::to_string(l.input_size) +
+             ", expected " + std::to_string(input_size);
+    }
+    if (auto e = check_layer(m, l, static_cast<int>(k)); !e.empty()) return e;
+    input_size = l.hidden;
+  }
+  const QuantizedLinear& c = m.classifier;
+  if (auto e = check_linear(c, "classifier"); !e.empty()) return e;
+  if (c.rows != m.classes || c.cols != m.hidden()) return "classifier: shape disagrees";
+  if (c.weight_bits != m.genome.bits(core::Op::w_o) ||
+      c.output.bits != m.genome.bits(core::Op::out)) {
+    return "classifier: bit widths disagree with the genome";
+  }
+  return {};
+}
+
+}  // namespace mpgru::engine

@@ -1,0 +1,65 @@
+// Reference integer kernels of the GRU operators.
+#include "engine/reference_kernels.hpp"
+
+#include <cmath>
+
+namespace mpgru::engine::ref {
+
+int32_t quantize(const QuantPoint& p, double x) {
+  const double q = std::round(x / p.scale);  // std::round: ties away from zero
+  if (q <= p.qmin()) return p.qmin();
+  if (q >= p.qmax()) return p.qmax();
+  return static_cast<int32_t>(q);
+}
+
+// The same plain loop compiled for several instruction sets, chosen at load time by CPU
+// features (GCC function multi-versioning): the code is the reference, only the compiler's
+// vectorization of the int8 x int16 dot product differs, and integer results are identical.
+#define MPGRU_TARGET_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+
+MPGRU_TARGET_CLONES void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y) {
+  for (int32_t c = 0; c < l.rows; ++c) {
+    const int8_t* w = l.weights.data() + static_cast<size_t>(c) * static_cast<size_t>(l.cols);
+    int32_t acc = 0;
+    for (int32_t j = 0; j < l.cols; ++j) acc += int32_t{w[j]} * int32_t{x[j]};
+    acc += l.bias[static_cast<size_t>(c)];
+    y[c] = static_cast<int16_t>(
+        clamp_to(l.output, quant::apply_multiplier(acc, l.multipliers[static_cast<size_t>(c)])));
+  }
+}
+
+int32_t add(const QuantizedAdd& a, int32_t qa, int32_t qb) {
+  return clamp_to(a.output, quant::add_rescaled(qa, qb, a.params));
+}
+
+int32_t mul(const QuantizedMul& m, int32_t qa, int32_t qb) {
+  return clamp_to(m.output, quant::apply_multiplier(qa * qb, m.multiplier));
+}
+
+StepScratch::StepScratch(int32_t hidden) {
+  for (int g = 0; g < 3; ++g) {
+    ai[g].resize(static_cast<size_t>(hidden));
+    ah[g].resize(static_cast<size_t>(hidden));
+  }
+}
+
+void gru_step(const GruLayer& layer, const int16_t* x, int16_t* h, StepScratch& s) {
+  for (int g = 0; g < 3; ++g) {
+    linear(layer.lin_i[g], x, s.ai[g].data());
+    linear(layer.lin_h[g], h, s.ah[g].data());
+  }
+  const int32_t z_one = layer.act[kGateZ].output.qmax();  // 1 - z is exact: qmax - q_z
+  for (size_t c = 0; c < static_cast<size_t>(layer.hidden); ++c) {
+    const int32_t r =
+        lut(layer.act[kGateR], add(layer.sum[kGateR], s.ai[kGateR][c], s.ah[kGateR][c]));
+    const int32_t z =
+        lut(layer.act[kGateZ], add(layer.sum[kGateZ], s.ai[kGateZ][c], s.ah[kGateZ][c]));
+    const int32_t rn = mul(layer.mul_rn, r, s.ah[kGateN][c]);
+    const int32_t n = lut(layer.act[kGateN], add(layer.sum[kGateN], s.ai[kGateN][c], rn));
+    const int32_t un = mul(layer.mul_un, z_one - z, n);
+    const int32_t zh = mul(layer.mul_zh, z, h[c]);
+    h[c] = static_cast<int16_t>(add(layer.h_add, un, zh));
+  }
+}
+
+}  // namespace mpgru::engine::ref

@@ -1,0 +1,45 @@
+// Reference integer kernels: plain loops, obviously right, one per operator. Optimized kernels
+// elsewhere must be bit-exact with these. Inputs must lie in their QuantPoint's range (the model
+// passed check_model); outputs are clamped to the op's output range.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/model.hpp"
+
+namespace mpgru::engine::ref {
+
+inline int32_t clamp_to(const QuantPoint& p, int32_t v) {
+  return v < p.qmin() ? p.qmin() : (v > p.qmax() ? p.qmax() : v);
+}
+
+// Round half away from zero of x / scale, clamped to p's range: how float inputs enter.
+int32_t quantize(const QuantPoint& p, double x);
+
+// y[c] = clamp(apply(bias[c] + sum_j w[c][j] * x[j], multipliers[c])), c < rows. No overflow:
+// check_model proved the worst-case accumulator fits int32.
+void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y);
+
+// clamp(add_rescaled(qa, qb)).
+int32_t add(const QuantizedAdd& a, int32_t qa, int32_t qb);
+
+// clamp(apply(qa * qb, multiplier)); |qa * qb| <= 255 * 127 fits int32.
+int32_t mul(const QuantizedMul& m, int32_t qa, int32_t qb);
+
+// table[q - qmin].
+inline int32_t lut(const Lut& l, int32_t q) {
+  return l.table[static_cast<size_t>(q - l.input.qmin())];
+}
+
+// Scratch buffers of one GRU step: the six linear outputs, hidden entries each.
+struct StepScratch {
+  explicit StepScratch(int32_t hidden);
+  std::vector<int16_t> ai[3];
+  std::vector<int16_t> ah[3];
+};
+
+// One time step: h (hidden entries, in/out) <- GRU(x, h); scratch sized for layer.hidden.
+void gru_step(const GruLayer& layer, const int16_t* x, int16_t* h, StepScratch& scratch);
+
+}  // namespace mpgru::engine::ref
