@@ -12,6 +12,7 @@ using namespace mpgru;
 
 void BM_EngineSmnistGru128(benchmark::State& state) {
   const int bits = static_cast<int>(state.range(0));
+  const auto kernels = static_cast<engine::Kernels>(state.range(1));
   const quant::FloatGruModel f = testing::random_float_model(28, 128, 10);
   const data::Sequences data = testing::random_sequences(200, 28, 28, 10);
   quant::CalibrationOptions options;
@@ -19,7 +20,7 @@ void BM_EngineSmnistGru128(benchmark::State& state) {
   const quant::Calibration calibration = quant::calibrate(f, data, options);
   const engine::IntegerModel model =
       engine::convert(f, calibration, core::Genome::homogeneous({1, false}, bits), 28);
-  engine::GruEngine engine(model);
+  engine::GruEngine engine(model, kernels);
   int64_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(engine.predict(data.sequence(i % data.count()), 28));
@@ -29,11 +30,10 @@ void BM_EngineSmnistGru128(benchmark::State& state) {
   state.counters["seconds_per_10k"] = benchmark::Counter(
       1e-4, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
+// kernels: 0 = reference, 1 = optimized.
 BENCHMARK(BM_EngineSmnistGru128)
-    ->ArgName("bits")
-    ->Arg(8)
-    ->Arg(4)
-    ->Arg(2)
+    ->ArgNames({"bits", "kernels"})
+    ->ArgsProduct({{8, 4, 2}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -19,5 +19,7 @@ constexpr int kExitUsage = 2;    // bad flags or values
 
 Command add_train_command(CLI::App& parent);
 Command add_sweep_command(CLI::App& parent);
+Command add_quantize_command(CLI::App& parent);
+Command add_eval_command(CLI::App& parent);
 
 }  // namespace mpgru::cli

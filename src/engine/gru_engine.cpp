@@ -8,10 +8,12 @@
 
 namespace mpgru::engine {
 
-GruEngine::GruEngine(const IntegerModel& model)
+GruEngine::GruEngine(const IntegerModel& model, Kernels kernels)
     : model_(model),
       input_(static_cast<size_t>(model.features)),
-      logits16_(static_cast<size_t>(model.classes)) {
+      logits16_(static_cast<size_t>(model.classes)),
+      kernels_(kernels),
+      prepared_(opt::prepare(model)) {
   assert(check_model(model).empty());
   for (const GruLayer& layer : model.layers) {
     hidden_.emplace_back(static_cast<size_t>(layer.hidden));
@@ -29,11 +31,16 @@ void GruEngine::run(const float* sequence, int32_t steps, int32_t* logits) {
     }
     const int16_t* layer_input = input_.data();
     for (size_t k = 0; k < model_.layers.size(); ++k) {
-      ref::gru_step(model_.layers[k], layer_input, hidden_[k].data(), scratch_[k]);
+      if (kernels_ == Kernels::optimized) {
+        opt::gru_step(model_.layers[k], prepared_.layers[k], layer_input, hidden_[k].data(),
+                      scratch_[k]);
+      } else {
+        ref::gru_step(model_.layers[k], layer_input, hidden_[k].data(), scratch_[k].base);
+      }
       layer_input = hidden_[k].data();
     }
   }
-  ref::linear(model_.classifier, hidden_.back().data(), logits16_.data());
+  ref::linear(model_.classifier, hidden_.back().data(), logits16_.data());  // once per sequence
   std::copy(logits16_.begin(), logits16_.end(), logits);
 }
 
@@ -51,8 +58,8 @@ int32_t argmax(const int32_t* values, int32_t n) {
   return best;
 }
 
-EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequences,
-                          int threads) {
+EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequences, int threads,
+                          Kernels kernels) {
   if (const std::string error = check_model(model); !error.empty()) {
     throw std::invalid_argument("invalid integer model: " + error);
   }
@@ -67,7 +74,7 @@ EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequ
   const int workers =
       static_cast<int>(std::clamp<int64_t>(threads, 1, std::max<int64_t>(1, out.count)));
   auto work = [&](int w) {
-    GruEngine engine(model);
+    GruEngine engine(model, kernels);
     for (int64_t i = w; i < out.count; i += workers) {
       out.predictions[static_cast<size_t>(i)] =
           engine.predict(sequences.sequence(i), static_cast<int32_t>(sequences.steps));

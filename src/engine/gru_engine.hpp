@@ -8,14 +8,18 @@
 
 #include "data/dataset.hpp"
 #include "engine/model.hpp"
+#include "engine/optimized_kernels.hpp"
 #include "engine/reference_kernels.hpp"
 
 namespace mpgru::engine {
 
+// Which kernels run: the plain reference ones, or the optimized ones (bit-exact with them).
+enum class Kernels { reference, optimized };
+
 class GruEngine {
  public:
-  // `model` must pass check_model (see create) and outlive the engine.
-  explicit GruEngine(const IntegerModel& model);
+  // `model` must pass check_model (see validate) and outlive the engine.
+  explicit GruEngine(const IntegerModel& model, Kernels kernels = Kernels::optimized);
 
   // Returns an error (non-empty) instead of an engine if the model is invalid.
   static std::string validate(const IntegerModel& model) { return check_model(model); }
@@ -30,7 +34,9 @@ class GruEngine {
   std::vector<std::vector<int16_t>> hidden_;  // per layer
   std::vector<int16_t> input_;
   std::vector<int16_t> logits16_;
-  std::vector<ref::StepScratch> scratch_;
+  Kernels kernels_;
+  opt::PreparedModel prepared_;
+  std::vector<opt::StepScratch> scratch_;
 };
 
 struct EngineEvaluation {
@@ -43,7 +49,7 @@ struct EngineEvaluation {
 // Predicts every sequence of `sequences` with `threads` threads (each its own engine).
 // Throws std::invalid_argument if the model is invalid or its features disagree with the data.
 EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequences,
-                          int threads = 1);
+                          int threads = 1, Kernels kernels = Kernels::optimized);
 
 int32_t argmax(const int32_t* values, int32_t n);
 

@@ -28,38 +28,37 @@ MPGRU_TARGET_CLONES void linear(const QuantizedLinear& l, const int16_t* x, int1
   }
 }
 
-int32_t add(const QuantizedAdd& a, int32_t qa, int32_t qb) {
-  return clamp_to(a.output, quant::add_rescaled(qa, qb, a.params));
-}
-
-int32_t mul(const QuantizedMul& m, int32_t qa, int32_t qb) {
-  return clamp_to(m.output, quant::apply_multiplier(qa * qb, m.multiplier));
-}
-
 StepScratch::StepScratch(int32_t hidden) {
-  for (int g = 0; g < 3; ++g) {
-    ai[g].resize(static_cast<size_t>(hidden));
-    ah[g].resize(static_cast<size_t>(hidden));
+  for (std::vector<int16_t>* v : {&ai[0], &ai[1], &ai[2], &ah[0], &ah[1], &ah[2], &r, &z, &n, &t}) {
+    v->resize(static_cast<size_t>(hidden));
   }
 }
 
-void gru_step(const GruLayer& layer, const int16_t* x, int16_t* h, StepScratch& s) {
+// Each operator is one loop over the hidden vector, in the order of the equations.
+MPGRU_TARGET_CLONES void gru_step(const GruLayer& layer, const int16_t* x, int16_t* h,
+                                  StepScratch& s) {
   for (int g = 0; g < 3; ++g) {
     linear(layer.lin_i[g], x, s.ai[g].data());
     linear(layer.lin_h[g], h, s.ah[g].data());
   }
+  const size_t n = static_cast<size_t>(layer.hidden);
+  for (size_t c = 0; c < n; ++c)
+    s.t[c] = static_cast<int16_t>(add(layer.sum[kGateR], s.ai[kGateR][c], s.ah[kGateR][c]));
+  for (size_t c = 0; c < n; ++c) s.r[c] = static_cast<int16_t>(lut(layer.act[kGateR], s.t[c]));
+  for (size_t c = 0; c < n; ++c)
+    s.t[c] = static_cast<int16_t>(add(layer.sum[kGateZ], s.ai[kGateZ][c], s.ah[kGateZ][c]));
+  for (size_t c = 0; c < n; ++c) s.z[c] = static_cast<int16_t>(lut(layer.act[kGateZ], s.t[c]));
+  for (size_t c = 0; c < n; ++c)
+    s.t[c] = static_cast<int16_t>(mul(layer.mul_rn, s.r[c], s.ah[kGateN][c]));
+  for (size_t c = 0; c < n; ++c)
+    s.t[c] = static_cast<int16_t>(add(layer.sum[kGateN], s.ai[kGateN][c], s.t[c]));
+  for (size_t c = 0; c < n; ++c) s.n[c] = static_cast<int16_t>(lut(layer.act[kGateN], s.t[c]));
   const int32_t z_one = layer.act[kGateZ].output.qmax();  // 1 - z is exact: qmax - q_z
-  for (size_t c = 0; c < static_cast<size_t>(layer.hidden); ++c) {
-    const int32_t r =
-        lut(layer.act[kGateR], add(layer.sum[kGateR], s.ai[kGateR][c], s.ah[kGateR][c]));
-    const int32_t z =
-        lut(layer.act[kGateZ], add(layer.sum[kGateZ], s.ai[kGateZ][c], s.ah[kGateZ][c]));
-    const int32_t rn = mul(layer.mul_rn, r, s.ah[kGateN][c]);
-    const int32_t n = lut(layer.act[kGateN], add(layer.sum[kGateN], s.ai[kGateN][c], rn));
-    const int32_t un = mul(layer.mul_un, z_one - z, n);
-    const int32_t zh = mul(layer.mul_zh, z, h[c]);
-    h[c] = static_cast<int16_t>(add(layer.h_add, un, zh));
-  }
+  for (size_t c = 0; c < n; ++c)
+    s.t[c] = static_cast<int16_t>(mul(layer.mul_un, z_one - s.z[c], s.n[c]));
+  for (size_t c = 0; c < n; ++c)
+    s.r[c] = static_cast<int16_t>(mul(layer.mul_zh, s.z[c], h[c]));  // r is free now
+  for (size_t c = 0; c < n; ++c) h[c] = static_cast<int16_t>(add(layer.h_add, s.t[c], s.r[c]));
 }
 
 }  // namespace mpgru::engine::ref

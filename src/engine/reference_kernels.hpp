@@ -22,21 +22,27 @@ int32_t quantize(const QuantPoint& p, double x);
 void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y);
 
 // clamp(add_rescaled(qa, qb)).
-int32_t add(const QuantizedAdd& a, int32_t qa, int32_t qb);
+inline int32_t add(const QuantizedAdd& a, int32_t qa, int32_t qb) {
+  return clamp_to(a.output, quant::add_rescaled(qa, qb, a.params));
+}
 
 // clamp(apply(qa * qb, multiplier)); |qa * qb| <= 255 * 127 fits int32.
-int32_t mul(const QuantizedMul& m, int32_t qa, int32_t qb);
+inline int32_t mul(const QuantizedMul& m, int32_t qa, int32_t qb) {
+  return clamp_to(m.output, quant::apply_multiplier(qa * qb, m.multiplier));
+}
 
 // table[q - qmin].
 inline int32_t lut(const Lut& l, int32_t q) {
   return l.table[static_cast<size_t>(q - l.input.qmin())];
 }
 
-// Scratch buffers of one GRU step: the six linear outputs, hidden entries each.
+// Scratch buffers of one GRU step, hidden entries each: the six linear outputs, the gates and
+// a temporary.
 struct StepScratch {
   explicit StepScratch(int32_t hidden);
   std::vector<int16_t> ai[3];
   std::vector<int16_t> ah[3];
+  std::vector<int16_t> r, z, n, t;
 };
 
 // One time step: h (hidden entries, in/out) <- GRU(x, h); scratch sized for layer.hidden.
