@@ -1,0 +1,76 @@
+// From LibTorch to the plain float model, and PTQ on real sMNIST: the exported model computes
+// what LibTorch computes, and the integer engine agrees with its float simulation.
+#include "train/float_export.hpp"
+
+#include <gtest/gtest.h>
+
+#include "data/smnist.hpp"
+#include "engine/convert.hpp"
+#include "engine/float_simulation.hpp"
+#include "engine/gru_engine.hpp"
+#include "fixtures/temp_dir.hpp"
+#include "train/checkpoint.hpp"
+#include "train/trainer.hpp"
+
+namespace mpgru::train {
+namespace {
+
+TEST(FloatExport, PlainForwardMatchesLibTorch) {
+  for (int64_t layers : {1, 2}) {
+    testing::TempDir dir;
+    torch::manual_seed(5);
+    GruClassifier model(GruClassifierOptions{7, 12, layers, 4});
+    write_json_file({{"task", "pulse"}, {"model", to_json(model->options())}}, dir / "config.json");
+    save_checkpoint(model, dir.path());
+    const quant::FloatGruModel f = load_float_model(dir.path());
+    EXPECT_EQ(checkpoint_task(dir.path()), "pulse");
+    const torch::Tensor x = torch::rand({3, 9, 7});
+    const torch::Tensor want = model->forward(x).detach();
+    std::vector<float> logits(4);
+    for (int64_t b = 0; b < 3; ++b) {
+      const torch::Tensor seq = x[b].contiguous();
+      quant::forward(f, seq.data_ptr<float>(), 9, logits.data());
+      for (int64_t c = 0; c < 4; ++c) {
+        EXPECT_NEAR(logits[static_cast<size_t>(c)], want[b][c].item<float>(), 1e-5) << layers;
+      }
+    }
+  }
+}
+
+double agreement(const engine::IntegerModel& m, const data::Sequences& s) {
+  const std::vector<int32_t> sim = engine::simulate_predictions(m, s);
+  const engine::EngineEvaluation e = engine::evaluate(m, s, 2);
+  int64_t same = 0;
+  for (size_t i = 0; i < sim.size(); ++i) same += sim[i] == e.predictions[i];
+  return static_cast<double>(same) / static_cast<double>(sim.size());
+}
+
+// A small GRU trained briefly on real sMNIST, quantized: engine = simulation, 8-bit = float.
+TEST(FloatExport, PtqOnRealSmnistAgreesWithSimulationAndFloat) {
+  const std::filesystem::path mnist = std::filesystem::path(MPGRU_TEST_DATA_DIR) / "mnist";
+  if (!std::filesystem::exists(mnist)) GTEST_SKIP() << mnist << " absent: run scripts/setup.sh";
+  const data::InMemoryDataset d = data::load_smnist(mnist);
+  testing::TempDir dir;
+  TrainConfig c;
+  c.hidden = 32;
+  c.epochs = 3;
+  c.lr = 1e-2;
+  c.train_limit = 10000;
+  c.threads = 1;
+  train_float(d, c, dir.path());
+  const quant::FloatGruModel f = load_float_model(dir.path());
+  quant::CalibrationOptions o;
+  o.sequences = 300;
+  const quant::Calibration cal = quant::calibrate(f, d.split(data::Split::train), o);
+  const data::Sequences test = d.split(data::Split::test).slice(0, 1000);
+  const double float_acc = quant::float_accuracy(f, test, 2);
+  ASSERT_GT(float_acc, 0.5);
+  const auto m8 = engine::convert(f, cal, core::Genome::homogeneous({1, false}, 8), 28);
+  EXPECT_GE(agreement(m8, test), 0.99);
+  EXPECT_NEAR(engine::evaluate(m8, test, 2).accuracy, float_acc, 0.01);
+  const auto m4 = engine::convert(f, cal, core::Genome::homogeneous({1, false}, 4), 28);
+  EXPECT_GE(agreement(m4, test), 0.98);
+}
+
+}  // namespace
+}  // namespace mpgru::train
