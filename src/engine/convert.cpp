@@ -1,4 +1,4 @@
-// PTQ conversion, op by op in the order of DESIGN.md section 3.
+// Conversion to the integer model, op by op in the order of DESIGN.md section 3.
 #include "engine/convert.hpp"
 
 #include <cmath>
@@ -27,14 +27,9 @@ double tanh_fn(double v) {
   return std::tanh(v);
 }
 
-QuantPoint signed_point(int bits, double range) {
-  return {bits, true, range / quant::signed_max(bits)};
-}
-
-// A signed point whose clip range comes from calibration, optionally capped.
-QuantPoint calibrated(const quant::Calibration& c, Op op, int layer, int bits,
-                      double cap = std::numeric_limits<double>::infinity()) {
-  return signed_point(bits, std::min(c.range(op, layer, bits), cap));
+// A signed point at the genome's bits with the scale set's step size.
+QuantPoint point(const quant::ScaleSet& s, const core::Genome& g, Op op, int layer) {
+  return {g.bits(op, layer), true, s.at(op, layer)};
 }
 
 quant::Multiplier multiplier(double real, const std::string& what) {
@@ -45,21 +40,25 @@ quant::Multiplier multiplier(double real, const std::string& what) {
   }
 }
 
-QuantizedLinear make_linear(const quant::FloatLinear& f, int weight_bits, const QuantPoint& input,
+QuantizedLinear make_linear(const quant::FloatLinear& f, int weight_bits,
+                            const std::vector<double>& weight_scales, const QuantPoint& input,
                             const QuantPoint& output, const std::string& what) {
+  if (weight_scales.size() != static_cast<size_t>(f.rows)) {
+    throw std::invalid_argument(what + ": " + std::to_string(weight_scales.size()) +
+                                " weight scales for " + std::to_string(f.rows) + " rows");
+  }
   QuantizedLinear l;
   l.rows = f.rows;
   l.cols = f.cols;
   l.weight_bits = weight_bits;
   l.input = input;
   l.output = output;
-  quant::QuantizedWeights w = quant::quantize_weights(f.weights, f.rows, f.cols, weight_bits);
-  l.weights = std::move(w.q);
-  l.weight_scales = std::move(w.scales);
+  l.weight_scales = weight_scales;
+  l.weights = quant::quantize_with_scales(f.weights, f.rows, f.cols, weight_bits, weight_scales);
   for (size_t c = 0; c < static_cast<size_t>(f.rows); ++c) {
     const double acc_scale = l.weight_scales[c] * input.scale;
     const double q = std::round(f.bias[c] / acc_scale);
-    if (std::fabs(q) > std::numeric_limits<int32_t>::max()) {
+    if (!(std::fabs(q) <= std::numeric_limits<int32_t>::max())) {
       throw std::invalid_argument(what + ": bias " + std::to_string(c) + " overflows int32");
     }
     l.bias.push_back(static_cast<int32_t>(q));
@@ -82,8 +81,8 @@ QuantizedMul make_mul(const QuantPoint& a, const QuantPoint& b, const QuantPoint
   return {a, b, out, multiplier(a.scale * b.scale / out.scale, what)};
 }
 
-GruLayer make_layer(const quant::FloatGruLayer& f, const quant::Calibration& c,
-                    const core::Genome& g, int k, const QuantPoint& input) {
+GruLayer make_layer(const quant::FloatGruLayer& f, const quant::ScaleSet& s, const core::Genome& g,
+                    int k, const QuantPoint& input) {
   const std::string where = "layer " + std::to_string(k) + " ";
   GruLayer l;
   l.input_size = f.input_size;
@@ -91,12 +90,11 @@ GruLayer make_layer(const quant::FloatGruLayer& f, const quant::Calibration& c,
   const int h_bits = g.bits(Op::h, k);
   const QuantPoint h{h_bits, true, 1.0 / quant::signed_max(h_bits)};
   for (int gate = 0; gate < 3; ++gate) {
-    l.lin_i[gate] = make_linear(f.lin_i[gate], g.bits(kWi[gate], k), input,
-                                calibrated(c, kLinI[gate], k, g.bits(kLinI[gate], k)),
-                                where + core::op_name(kLinI[gate]));
-    l.lin_h[gate] = make_linear(f.lin_h[gate], g.bits(kWh[gate], k), h,
-                                calibrated(c, kLinH[gate], k, g.bits(kLinH[gate], k)),
-                                where + core::op_name(kLinH[gate]));
+    l.lin_i[gate] =
+        make_linear(f.lin_i[gate], g.bits(kWi[gate], k), s.weights_at(kWi[gate], k), input,
+                    point(s, g, kLinI[gate], k), where + core::op_name(kLinI[gate]));
+    l.lin_h[gate] = make_linear(f.lin_h[gate], g.bits(kWh[gate], k), s.weights_at(kWh[gate], k), h,
+                                point(s, g, kLinH[gate], k), where + core::op_name(kLinH[gate]));
   }
   QuantPoint act[3];
   for (int gate = 0; gate < 3; ++gate) {
@@ -104,32 +102,20 @@ GruLayer make_layer(const quant::FloatGruLayer& f, const quant::Calibration& c,
     act[gate] = gate == kGateN ? QuantPoint{bits, true, 1.0 / quant::signed_max(bits)}
                                : QuantPoint{bits, false, 1.0 / quant::unsigned_max(bits)};
   }
-  l.mul_rn = make_mul(act[kGateR], l.lin_h[kGateN].output,
-                      calibrated(c, Op::mul_rn, k, g.bits(Op::mul_rn, k)), where + "mul.rn");
+  l.mul_rn =
+      make_mul(act[kGateR], l.lin_h[kGateN].output, point(s, g, Op::mul_rn, k), where + "mul.rn");
   for (int gate = 0; gate < 3; ++gate) {
-    const double cap =
-        gate == kGateN ? tanh_input_cap(act[gate].bits) : sigmoid_input_cap(act[gate].bits);
     const QuantPoint& b = gate == kGateN ? l.mul_rn.output : l.lin_h[gate].output;
-    l.sum[gate] =
-        make_add(l.lin_i[gate].output, b, calibrated(c, kSum[gate], k, g.bits(kSum[gate], k), cap));
+    l.sum[gate] = make_add(l.lin_i[gate].output, b, point(s, g, kSum[gate], k));
     l.act[gate] = make_lut(l.sum[gate].output, act[gate], gate == kGateN ? tanh_fn : sigmoid);
   }
-  l.mul_un = make_mul(act[kGateZ], act[kGateN], calibrated(c, Op::mul_un, k, g.bits(Op::mul_un, k)),
-                      where + "mul.un");
-  l.mul_zh = make_mul(act[kGateZ], h, calibrated(c, Op::mul_zh, k, g.bits(Op::mul_zh, k)),
-                      where + "mul.zh");
+  l.mul_un = make_mul(act[kGateZ], act[kGateN], point(s, g, Op::mul_un, k), where + "mul.un");
+  l.mul_zh = make_mul(act[kGateZ], h, point(s, g, Op::mul_zh, k), where + "mul.zh");
   l.h_add = make_add(l.mul_un.output, l.mul_zh.output, h);
   return l;
 }
 
 }  // namespace
-
-double sigmoid_input_cap(int bits) {
-  return std::log(2.0 * quant::unsigned_max(bits));
-}
-double tanh_input_cap(int bits) {
-  return 0.5 * std::log(4.0 * quant::signed_max(bits));
-}
 
 Lut make_lut(const QuantPoint& input, const QuantPoint& output, double (*f)(double)) {
   Lut lut{input, output, {}};
@@ -139,7 +125,7 @@ Lut make_lut(const QuantPoint& input, const QuantPoint& output, double (*f)(doub
   return lut;
 }
 
-IntegerModel convert(const quant::FloatGruModel& model, const quant::Calibration& calibration,
+IntegerModel convert(const quant::FloatGruModel& model, const quant::ScaleSet& scales,
                      const core::Genome& genome, int32_t steps) {
   quant::validate(model);
   if (genome.layout().layers != static_cast<int>(model.layers.size()) ||
@@ -154,24 +140,24 @@ IntegerModel convert(const quant::FloatGruModel& model, const quant::Calibration
   m.steps = steps;
   m.features = model.features;
   m.classes = model.classes;
-  const int x_bits = genome.bits(Op::x, 0);
-  const double x_range = calibration.range(Op::x, 0, x_bits);
-  m.input = calibration.nonnegative(Op::x, 0)
-                ? QuantPoint{x_bits, false, x_range / quant::unsigned_max(x_bits)}
-                : signed_point(x_bits, x_range);
+  m.input = {genome.bits(Op::x, 0), !scales.x_unsigned, scales.at(Op::x, 0)};
   QuantPoint input = m.input;
   for (size_t k = 0; k < model.layers.size(); ++k) {
-    m.layers.push_back(
-        make_layer(model.layers[k], calibration, genome, static_cast<int>(k), input));
+    m.layers.push_back(make_layer(model.layers[k], scales, genome, static_cast<int>(k), input));
     input = m.layers.back().h_add.output;
   }
-  m.classifier =
-      make_linear(model.classifier, genome.bits(Op::w_o), input,
-                  calibrated(calibration, Op::out, -1, genome.bits(Op::out)), "classifier");
+  m.classifier = make_linear(model.classifier, genome.bits(Op::w_o), scales.weights_at(Op::w_o, -1),
+                             input, point(scales, genome, Op::out, -1), "classifier");
   if (const std::string error = check_model(m); !error.empty()) {
     throw std::invalid_argument("conversion produced an invalid model: " + error);
   }
   return m;
+}
+
+IntegerModel convert(const quant::FloatGruModel& model, const quant::Calibration& calibration,
+                     const core::Genome& genome, int32_t steps) {
+  quant::validate(model);
+  return convert(model, quant::ptq_scales(model, calibration, genome), genome, steps);
 }
 
 }  // namespace mpgru::engine

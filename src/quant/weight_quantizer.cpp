@@ -37,20 +37,29 @@ double mse_channel_scale(const float* w, size_t n, int bits) {
   return best_scale;
 }
 
+std::vector<int8_t> quantize_with_scales(const std::vector<float>& w, int32_t rows, int32_t cols,
+                                         int bits, const std::vector<double>& scales) {
+  std::vector<int8_t> q(w.size());
+  const double qmax = signed_max(bits);
+  const auto n = static_cast<size_t>(cols);
+  for (size_t c = 0; c < static_cast<size_t>(rows); ++c) {
+    for (size_t j = 0; j < n; ++j) {
+      q[c * n + j] =
+          static_cast<int8_t>(std::clamp(std::round(w[c * n + j] / scales[c]), -qmax, qmax));
+    }
+  }
+  return q;
+}
+
 QuantizedWeights quantize_weights(const std::vector<float>& w, int32_t rows, int32_t cols,
                                   int bits) {
   QuantizedWeights out;
-  out.q.resize(w.size());
-  const double qmax = signed_max(bits);
   for (int32_t c = 0; c < rows; ++c) {
-    const float* row = w.data() + static_cast<size_t>(c) * static_cast<size_t>(cols);
-    const double scale = mse_channel_scale(row, static_cast<size_t>(cols), bits);
-    out.scales.push_back(scale);
-    for (int32_t j = 0; j < cols; ++j) {
-      out.q[static_cast<size_t>(c) * static_cast<size_t>(cols) + static_cast<size_t>(j)] =
-          static_cast<int8_t>(std::clamp(std::round(row[j] / scale), -qmax, qmax));
-    }
+    out.scales.push_back(
+        mse_channel_scale(w.data() + static_cast<size_t>(c) * static_cast<size_t>(cols),
+                          static_cast<size_t>(cols), bits));
   }
+  out.q = quantize_with_scales(w, rows, cols, bits, out.scales);
   return out;
 }
 

@@ -31,4 +31,8 @@ struct QuantizedWeights {
 QuantizedWeights quantize_weights(const std::vector<float>& w, int32_t rows, int32_t cols,
                                   int bits);
 
+// q = clamp(round(w / scales[row])) (ties away from zero) with the given per-row scales.
+std::vector<int8_t> quantize_with_scales(const std::vector<float>& w, int32_t rows, int32_t cols,
+                                         int bits, const std::vector<double>& scales);
+
 }  // namespace mpgru::quant

@@ -42,14 +42,14 @@ TEST(Convert, GenomeBitsAndFixedScalesLandInTheModel) {
 }
 
 TEST(Convert, SigmoidAndTanhInputsAreCappedWhereTheFunctionIsFlat) {
-  EXPECT_NEAR(sigmoid_input_cap(8), std::log(510.0), 1e-12);
-  EXPECT_NEAR(tanh_input_cap(8), 0.5 * std::log(508.0), 1e-12);
+  EXPECT_NEAR(quant::sigmoid_input_cap(8), std::log(510.0), 1e-12);
+  EXPECT_NEAR(quant::tanh_input_cap(8), 0.5 * std::log(508.0), 1e-12);
   auto f = testing::random_float_model(6, 16, 4);
   for (auto& w : f.layers[0].lin_i[0].weights) w *= 50;  // sum.r far beyond the cap
   const IntegerModel m =
       convert(f, calibration_for(f), core::Genome::homogeneous({1, false}, 8), 10);
   const QuantPoint& sum_r = m.layers[0].sum[kGateR].output;
-  EXPECT_LE(sum_r.scale * sum_r.qmax(), sigmoid_input_cap(8) + 1e-9);
+  EXPECT_LE(sum_r.scale * sum_r.qmax(), quant::sigmoid_input_cap(8) + 1e-9);
 }
 
 TEST(Convert, RefusesAModelWhoseAccumulatorCouldOverflow) {
