@@ -21,5 +21,6 @@ Command add_train_command(CLI::App& parent);
 Command add_sweep_command(CLI::App& parent);
 Command add_quantize_command(CLI::App& parent);
 Command add_eval_command(CLI::App& parent);
+Command add_qat_command(CLI::App& parent);
 
 }  // namespace mpgru::cli

@@ -1,0 +1,108 @@
+// `mpgru qat`: quantization-aware fine-tuning of a float checkpoint at one genome -> .mpq model,
+// with PTQ and QAT accuracy both measured by the integer engine.
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "cli/model_report.hpp"
+#include "cli/progress_bar.hpp"
+#include "cli/ptq_setup.hpp"
+#include "engine/convert.hpp"
+#include "engine/gru_engine.hpp"
+#include "engine/model_file.hpp"
+#include "train/qat.hpp"
+
+namespace mpgru::cli {
+namespace {
+
+struct QatArgs {
+  PtqArgs ptq;
+  std::string genome;
+  std::string out;
+  std::string split = "test";
+  train::QatConfig qat;
+  bool json = false;
+};
+
+int run_qat(const QatArgs& args) {
+  const data::Split split = data::parse_split(args.split);
+  const PtqSetup s = prepare_ptq(args.ptq);
+  const core::GenomeLayout layout{static_cast<int>(s.float_model.layers.size()), false};
+  const core::Genome genome = core::Genome::parse(layout, args.genome);
+  const data::Sequences& eval = s.dataset->split(split);
+  const auto steps = static_cast<int32_t>(s.dataset->steps());
+  const double ptq_acc =
+      engine::evaluate(engine::convert(s.float_model, s.calibration, genome, steps), eval,
+                       args.qat.threads)
+          .accuracy;
+  std::ostream& log = args.json ? std::cerr : std::cout;
+  ProgressBar bar(log, !args.json && stdout_is_terminal());
+  const train::QatResult r = train::fine_tune(
+      s.float_model, s.calibration, genome, s.dataset->split(data::Split::train), args.qat,
+      [&](const train::QatProgress& p) {
+        const double eta =
+            p.elapsed_seconds / static_cast<double>(p.step) * static_cast<double>(p.steps - p.step);
+        bar.update("qat", static_cast<double>(p.step) / static_cast<double>(p.steps),
+                   std::to_string(p.step) + "/" + std::to_string(p.steps) + " loss " +
+                       std::to_string(p.loss).substr(0, 6),
+                   eta);
+      });
+  bar.clear();
+  const engine::EngineEvaluation e = engine::evaluate(r.model, eval, args.qat.threads);
+  engine::save_model(r.model, args.out);
+  if (args.json) {
+    nlohmann::json j = model_json(r.model);
+    j["path"] = args.out;
+    j["split"] = data::to_string(split);
+    j["ptq_accuracy"] = ptq_acc;
+    j["qat_accuracy"] = e.accuracy;
+    j["qat_steps"] = r.steps;
+    j["qat_seconds"] = r.seconds;
+    j["loss_first"] = r.first_loss;
+    j["loss_last"] = r.last_loss;
+    std::cout << j.dump(2) << '\n';
+  } else {
+    std::cout << "PTQ " << percent(ptq_acc) << " -> QAT " << percent(e.accuracy) << " on "
+              << data::to_string(split) << " (integer engine), " << r.steps << " steps in "
+              << format_duration(r.seconds) << "; wrote " << args.out << ": "
+              << model_summary(r.model) << '\n';
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_qat_command(CLI::App& parent) {
+  auto args = std::make_shared<QatArgs>();
+  train::QatConfig& q = args->qat;
+  CLI::App* app = parent.add_subcommand(
+      "qat", "Quantization-aware fine-tuning at a genome -> .mpq model (integer-engine accuracy)");
+  add_ptq_options(app, args->ptq);
+  app->add_option("--genome,-g", args->genome, "Bit widths (see mpgru quantize --help)")
+      ->required();
+  app->add_option("--out,-o", args->out, "Output model file (.mpq)")->required();
+  app->add_option("--steps", q.steps, "Training steps (0: use --epochs)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--epochs", q.epochs, "Passes over the training split when --steps is 0")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app->add_option("--batch", q.batch, "Batch size")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  app->add_option("--lr", q.lr, "Learning rate of the weights (cosine decay)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--scale-lr", q.scale_lr, "Learning rate of the step sizes")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--seed", q.seed, "Random seed")->capture_default_str();
+  app->add_option("--threads", q.threads, "Cores to use")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  app->add_option("--split", args->split, "Split to report: train, validation or test")
+      ->capture_default_str();
+  app->add_flag("--json", args->json, "Print the result as JSON");
+  return {app, [args] { return run_qat(*args); }};
+}
+
+}  // namespace mpgru::cli

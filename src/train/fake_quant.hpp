@@ -1,0 +1,28 @@
+// Fake quantizers for QAT: quantize-dequantize in float with the integer engine's rounding (half
+// away from zero) and ranges, straight-through gradients inside the range, zero outside, and
+// LSQ step-size gradients (Esser et al. 2020) with gradient scaling.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace mpgru::train {
+
+// round(v), ties away from zero (torch::round rounds ties to even; the engine does not).
+torch::Tensor round_half_away(const torch::Tensor& v);
+
+// s * clamp(round(v / s), qmin, qmax) with:
+//   d/dv = 1 where qmin <= v/s <= qmax, else 0 (straight-through, clipped);
+//   d/ds = round(v/s) - v/s inside, qmin or qmax outside (LSQ), times grad_scale.
+// `s` broadcasts against v (a scalar, or [rows, 1] for per-channel weights); s must be > 0.
+torch::Tensor fake_quant(const torch::Tensor& v, const torch::Tensor& s, double qmin, double qmax,
+                         double grad_scale);
+
+// The same on the fixed grid of step 1 / qmax (sigma, tanh and h outputs), computed as
+// v * qmax rather than v / (1 / qmax): sigma(0) * (2^b - 1) is an exact tie (k + 1/2) that
+// the division would push below k + 1/2 in float32 and round the other way from the engine.
+torch::Tensor fake_quant_unit(const torch::Tensor& v, double qmin, double qmax);
+
+// LSQ's gradient scale 1 / sqrt(elements * qmax).
+double lsq_grad_scale(int64_t elements, double qmax);
+
+}  // namespace mpgru::train

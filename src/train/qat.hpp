@@ -1,0 +1,60 @@
+// Quantization-aware fine-tuning of one genome: PTQ scales as the start, the fake-quant GRU
+// trained with Adam (weights and LSQ step sizes), then conversion with exactly the trained
+// step sizes. The search calls fine_tune with an already loaded model and data.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/genome.hpp"
+#include "data/dataset.hpp"
+#include "engine/model.hpp"
+#include "quant/calibration.hpp"
+#include "quant/float_gru.hpp"
+#include "quant/scale_set.hpp"
+
+namespace mpgru::train {
+
+struct QatConfig {
+  int64_t steps = 0;    // training steps; 0: use epochs
+  double epochs = 1.0;  // passes over the training split when steps == 0
+  int64_t batch = 128;
+  double lr = 1e-3;        // weights; decayed by a cosine to 0
+  double scale_lr = 1e-3;  // step sizes
+  double clip_norm = 1.0;  // gradient-norm clip (<= 0: off)
+  uint64_t seed = 1;
+  int threads = 2;  // cores: LibTorch 1 thread + OpenBLAS the rest
+};
+
+// Throws std::invalid_argument naming the bad field.
+void validate(const QatConfig& config);
+
+struct QatProgress {
+  int64_t step = 0;
+  int64_t steps = 0;
+  double loss = 0;  // running mean
+  double elapsed_seconds = 0;
+};
+
+struct QatResult {
+  engine::IntegerModel model;
+  int64_t steps = 0;
+  double seconds = 0;
+  double first_loss = 0;  // mean over the first 10% of steps
+  double last_loss = 0;   // mean over the last 10% of steps
+};
+
+QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration& calibration,
+                    const core::Genome& genome, const data::Sequences& train,
+                    const QatConfig& config,
+                    const std::function<void(const QatProgress&)>& progress = {});
+
+// Predictions of the fake-quant model before any training (for fidelity checks): the
+// PTQ-initialised QAT GRU's argmax on every sequence.
+std::vector<int32_t> fake_quant_predictions(const quant::FloatGruModel& model,
+                                            const quant::ScaleSet& scales,
+                                            const core::Genome& genome,
+                                            const data::Sequences& sequences);
+
+}  // namespace mpgru::train

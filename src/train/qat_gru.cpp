@@ -1,0 +1,213 @@
+// The fake-quant GRU, unrolled over time.
+#include "train/qat_gru.hpp"
+
+#include "quant/fixed_point.hpp"
+#include "train/fake_quant.hpp"
+
+namespace mpgru::train {
+namespace {
+
+using core::Op;
+
+const Op kWi[3] = {Op::w_i_r, Op::w_i_z, Op::w_i_n};
+const Op kWh[3] = {Op::w_h_r, Op::w_h_z, Op::w_h_n};
+const Op kLinI[3] = {Op::lin_i_r, Op::lin_i_z, Op::lin_i_n};
+const Op kLinH[3] = {Op::lin_h_r, Op::lin_h_z, Op::lin_h_n};
+const Op kSum[3] = {Op::sum_r, Op::sum_z, Op::sum_n};
+const Op kAct[3] = {Op::act_r, Op::act_z, Op::act_n};
+
+torch::Tensor to_tensor(const std::vector<float>& v, std::vector<int64_t> shape) {
+  return torch::tensor(v, torch::kFloat32).reshape(shape).clone();
+}
+
+std::vector<float> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+// Sigmoid output grid: unsigned, scale 1 / (2^b - 1).
+torch::Tensor sigmoid_q(const torch::Tensor& v, int bits) {
+  const double qmax = quant::unsigned_max(bits);
+  return fake_quant_unit(torch::sigmoid(v), 0, qmax);
+}
+
+// tanh output and hidden-state grid: signed narrow, scale 1 / (2^(b-1) - 1).
+torch::Tensor unit_q(const torch::Tensor& v, int bits) {
+  const double qmax = quant::signed_max(bits);
+  return fake_quant_unit(v, -qmax, qmax);
+}
+
+double step_value(const torch::Tensor& s) {
+  return std::max(std::fabs(s.item<double>()), 1e-12);
+}
+
+}  // namespace
+
+QatGruImpl::QatGruImpl(const quant::FloatGruModel& model, const quant::ScaleSet& scales,
+                       const core::Genome& genome)
+    : genome_(genome), shape_(model), x_unsigned_(scales.x_unsigned) {
+  for (auto& layer : shape_.layers) {
+    for (int g = 0; g < 3; ++g) layer.lin_i[g].weights.clear(), layer.lin_h[g].weights.clear();
+  }
+  s_x_ = step_size(scales.at(Op::x, 0), "s_x");
+  for (size_t k = 0; k < model.layers.size(); ++k) {
+    const int l = static_cast<int>(k);
+    const std::string p = "l" + std::to_string(k) + "_";
+    Layer layer;
+    for (int g = 0; g < 3; ++g) {
+      const std::string gate = std::to_string(g);
+      layer.lin_i[g] = make_linear(model.layers[k].lin_i[g], scales.weights_at(kWi[g], l),
+                                   genome.bits(kWi[g], l), p + "lin_i" + gate);
+      layer.lin_h[g] = make_linear(model.layers[k].lin_h[g], scales.weights_at(kWh[g], l),
+                                   genome.bits(kWh[g], l), p + "lin_h" + gate);
+      layer.s_lin_i[g] = step_size(scales.at(kLinI[g], l), p + "s_lin_i" + gate);
+      layer.s_lin_h[g] = step_size(scales.at(kLinH[g], l), p + "s_lin_h" + gate);
+      layer.s_sum[g] = step_size(scales.at(kSum[g], l), p + "s_sum" + gate);
+    }
+    layer.s_rn = step_size(scales.at(Op::mul_rn, l), p + "s_rn");
+    layer.s_un = step_size(scales.at(Op::mul_un, l), p + "s_un");
+    layer.s_zh = step_size(scales.at(Op::mul_zh, l), p + "s_zh");
+    layers_.push_back(layer);
+  }
+  classifier_ = make_linear(model.classifier, scales.weights_at(Op::w_o, -1), genome.bits(Op::w_o),
+                            "classifier");
+  s_out_ = step_size(scales.at(Op::out, -1), "s_out");
+}
+
+QatGruImpl::Linear QatGruImpl::make_linear(const quant::FloatLinear& f,
+                                           const std::vector<double>& scales, int bits,
+                                           const std::string& name) {
+  Linear l;
+  l.bits = bits;
+  l.w = register_parameter(name + "_w", to_tensor(f.weights, {f.rows, f.cols}));
+  l.b = register_parameter(name + "_b", to_tensor(f.bias, {f.rows}));
+  std::vector<float> s(scales.begin(), scales.end());
+  l.s_w = register_parameter(name + "_s", to_tensor(s, {f.rows, 1}));
+  weights_.push_back(l.w);
+  weights_.push_back(l.b);
+  step_sizes_.push_back(l.s_w);
+  return l;
+}
+
+torch::Tensor QatGruImpl::step_size(double value, const std::string& name) {
+  torch::Tensor s = register_parameter(name, torch::tensor(static_cast<float>(value)));
+  step_sizes_.push_back(s);
+  return s;
+}
+
+torch::Tensor QatGruImpl::fq(const torch::Tensor& v, const torch::Tensor& s, int bits) const {
+  const double qmax = quant::signed_max(bits);
+  return fake_quant(v, s.abs().clamp_min(1e-12), -qmax, qmax,
+                    lsq_grad_scale(v.numel() / std::max<int64_t>(v.size(0), 1), qmax));
+}
+
+torch::Tensor QatGruImpl::linear(const Linear& l, const torch::Tensor& x, const torch::Tensor& s_x,
+                                 const torch::Tensor& s_out, int out_bits) const {
+  const double wmax = quant::signed_max(l.bits);
+  const torch::Tensor s_w = l.s_w.abs().clamp_min(1e-12);
+  const torch::Tensor w = fake_quant(l.w, s_w, -wmax, wmax, lsq_grad_scale(l.w.size(1), wmax));
+  // int32 bias at scale s_w * s_x: rounding only (the range never binds), scale not learned here.
+  const torch::Tensor acc_scale = (s_w.squeeze(1) * s_x.abs()).detach();
+  const torch::Tensor u = l.b / acc_scale;
+  const torch::Tensor b = (u + (round_half_away(u) - u).detach()) * acc_scale;
+  return fq(torch::addmm(b, x, w.t()), s_out, out_bits);
+}
+
+torch::Tensor QatGruImpl::run_layer(size_t k, const torch::Tensor& input,
+                                    const torch::Tensor& s_input) {
+  const Layer& L = layers_[k];
+  const int l = static_cast<int>(k);
+  const int64_t batch = input.size(0), steps = input.size(1);
+  const int64_t hidden = shape_.layers[k].hidden;
+  const torch::Tensor flat = input.reshape({batch * steps, input.size(2)});
+  torch::Tensor ai[3];
+  for (int g = 0; g < 3; ++g) {
+    ai[g] = linear(L.lin_i[g], flat, s_input, L.s_lin_i[g], genome_.bits(kLinI[g], l))
+                .reshape({batch, steps, hidden});
+  }
+  const int h_bits = genome_.bits(Op::h, l);
+  const torch::Tensor s_h = torch::tensor(1.0f / static_cast<float>(quant::signed_max(h_bits)));
+  torch::Tensor h = torch::zeros({batch, hidden});
+  std::vector<torch::Tensor> outputs;
+  for (int64_t t = 0; t < steps; ++t) {
+    torch::Tensor ah[3];
+    for (int g = 0; g < 3; ++g)
+      ah[g] = linear(L.lin_h[g], h, s_h, L.s_lin_h[g], genome_.bits(kLinH[g], l));
+    const torch::Tensor r =
+        sigmoid_q(fq(ai[0].select(1, t) + ah[0], L.s_sum[0], genome_.bits(kSum[0], l)),
+                  genome_.bits(kAct[0], l));
+    const torch::Tensor z =
+        sigmoid_q(fq(ai[1].select(1, t) + ah[1], L.s_sum[1], genome_.bits(kSum[1], l)),
+                  genome_.bits(kAct[1], l));
+    const torch::Tensor rn = fq(r * ah[2], L.s_rn, genome_.bits(Op::mul_rn, l));
+    const torch::Tensor n =
+        unit_q(torch::tanh(fq(ai[2].select(1, t) + rn, L.s_sum[2], genome_.bits(kSum[2], l))),
+               genome_.bits(kAct[2], l));
+    const torch::Tensor un = fq((1 - z) * n, L.s_un, genome_.bits(Op::mul_un, l));
+    const torch::Tensor zh = fq(z * h, L.s_zh, genome_.bits(Op::mul_zh, l));
+    h = unit_q(un + zh, h_bits);
+    outputs.push_back(h);
+  }
+  return torch::stack(outputs, 1);
+}
+
+torch::Tensor QatGruImpl::forward(const torch::Tensor& x) {
+  const int x_bits = genome_.bits(Op::x, 0);
+  const double xmax = x_unsigned_ ? quant::unsigned_max(x_bits) : quant::signed_max(x_bits);
+  torch::Tensor input = fake_quant(x, s_x_.abs().clamp_min(1e-12), x_unsigned_ ? 0 : -xmax, xmax,
+                                   lsq_grad_scale(x.size(2), xmax));
+  torch::Tensor s_input = s_x_;
+  for (size_t k = 0; k < layers_.size(); ++k) {
+    input = run_layer(k, input, s_input);
+    const int h_bits = genome_.bits(Op::h, static_cast<int>(k));
+    s_input = torch::tensor(1.0f / static_cast<float>(quant::signed_max(h_bits)));
+  }
+  const torch::Tensor last = input.select(1, input.size(1) - 1);
+  return linear(classifier_, last, s_input, s_out_, genome_.bits(Op::out));
+}
+
+quant::FloatGruModel QatGruImpl::float_model() const {
+  quant::FloatGruModel m = shape_;
+  auto fill = [](quant::FloatLinear& f, const Linear& l) {
+    f.weights = to_vector(l.w);
+    f.bias = to_vector(l.b);
+  };
+  for (size_t k = 0; k < layers_.size(); ++k) {
+    for (int g = 0; g < 3; ++g) {
+      fill(m.layers[k].lin_i[g], layers_[k].lin_i[g]);
+      fill(m.layers[k].lin_h[g], layers_[k].lin_h[g]);
+    }
+  }
+  fill(m.classifier, classifier_);
+  return m;
+}
+
+quant::ScaleSet QatGruImpl::scales() const {
+  quant::ScaleSet s;
+  s.x_unsigned = x_unsigned_;
+  auto weights = [](const Linear& l) {
+    std::vector<double> out;
+    for (float v : to_vector(l.s_w)) out.push_back(std::max(std::fabs(double{v}), 1e-12));
+    return out;
+  };
+  s.activation[{Op::x, 0}] = step_value(s_x_);
+  for (size_t k = 0; k < layers_.size(); ++k) {
+    const int l = static_cast<int>(k);
+    const Layer& L = layers_[k];
+    for (int g = 0; g < 3; ++g) {
+      s.weight[{kWi[g], l}] = weights(L.lin_i[g]);
+      s.weight[{kWh[g], l}] = weights(L.lin_h[g]);
+      s.activation[{kLinI[g], l}] = step_value(L.s_lin_i[g]);
+      s.activation[{kLinH[g], l}] = step_value(L.s_lin_h[g]);
+      s.activation[{kSum[g], l}] = step_value(L.s_sum[g]);
+    }
+    s.activation[{Op::mul_rn, l}] = step_value(L.s_rn);
+    s.activation[{Op::mul_un, l}] = step_value(L.s_un);
+    s.activation[{Op::mul_zh, l}] = step_value(L.s_zh);
+  }
+  s.weight[{Op::w_o, -1}] = weights(classifier_);
+  s.activation[{Op::out, -1}] = step_value(s_out_);
+  return s;
+}
+
+}  // namespace mpgru::train

@@ -1,0 +1,61 @@
+// The fake-quant GRU for quantization-aware training: the integer engine's model in float, op by
+// op (docs/quantization.md §3-§5) — the same quantization points, bit widths, signedness, fixed
+// scales (act.*, h) and rounding — with trainable weights and learned step sizes (LSQ).
+#pragma once
+
+#include <torch/torch.h>
+
+#include "core/genome.hpp"
+#include "quant/float_gru.hpp"
+#include "quant/scale_set.hpp"
+
+namespace mpgru::train {
+
+class QatGruImpl : public torch::nn::Module {
+ public:
+  // Starts from the float weights and the initial scales (PTQ's), for `genome`.
+  QatGruImpl(const quant::FloatGruModel& model, const quant::ScaleSet& scales,
+             const core::Genome& genome);
+
+  // x: [batch, steps, features] -> logits [batch, classes], on the out gene's grid.
+  torch::Tensor forward(const torch::Tensor& x);
+
+  // The trained weights and step sizes, for conversion to the integer model.
+  quant::FloatGruModel float_model() const;
+  quant::ScaleSet scales() const;
+
+  std::vector<torch::Tensor> weight_parameters() const { return weights_; }
+  std::vector<torch::Tensor> scale_parameters() const { return step_sizes_; }
+
+ private:
+  struct Linear {
+    torch::Tensor w;    // [rows, cols]
+    torch::Tensor b;    // [rows]
+    torch::Tensor s_w;  // [rows, 1] per-channel weight step sizes
+    int bits = 8;
+  };
+  struct Layer {
+    Linear lin_i[3], lin_h[3];
+    torch::Tensor s_lin_i[3], s_lin_h[3], s_sum[3], s_rn, s_un, s_zh;
+  };
+
+  Linear make_linear(const quant::FloatLinear& f, const std::vector<double>& scales, int bits,
+                     const std::string& name);
+  torch::Tensor step_size(double value, const std::string& name);
+  // FQ(x W^T + b) at the output step size; x is on the input grid of step s_x.
+  torch::Tensor linear(const Linear& l, const torch::Tensor& x, const torch::Tensor& s_x,
+                       const torch::Tensor& s_out, int out_bits) const;
+  torch::Tensor fq(const torch::Tensor& v, const torch::Tensor& s, int bits) const;
+  torch::Tensor run_layer(size_t k, const torch::Tensor& input, const torch::Tensor& s_input);
+
+  core::Genome genome_;
+  quant::FloatGruModel shape_;  // sizes only (weights live in the tensors)
+  bool x_unsigned_ = false;
+  torch::Tensor s_x_, s_out_;
+  std::vector<Layer> layers_;
+  Linear classifier_;
+  std::vector<torch::Tensor> weights_, step_sizes_;
+};
+TORCH_MODULE(QatGru);
+
+}  // namespace mpgru::train

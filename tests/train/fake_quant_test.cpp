@@ -1,0 +1,73 @@
+// Fake quantizers: engine rounding and ranges forward, straight-through and LSQ gradients back.
+#include "train/fake_quant.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mpgru::train {
+namespace {
+
+TEST(FakeQuant, RoundsHalfAwayFromZeroAndClampsToTheNarrowRange) {
+  const torch::Tensor v = torch::tensor({0.25f, -0.25f, 0.74f, 10.0f, -10.0f, 0.0f});
+  const torch::Tensor s = torch::tensor(0.5f);
+  const torch::Tensor q = fake_quant(v, s, -7, 7, 1.0);  // 4-bit signed narrow
+  const std::vector<float> want = {0.5f, -0.5f, 0.5f, 3.5f, -3.5f, 0.0f};
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_FLOAT_EQ(q[static_cast<int64_t>(i)].item<float>(), want[i]);
+  EXPECT_FLOAT_EQ(round_half_away(torch::tensor(-2.5f)).item<float>(), -3.0f);
+  EXPECT_FLOAT_EQ(round_half_away(torch::tensor(2.5f)).item<float>(), 3.0f);
+}
+
+TEST(FakeQuant, StraightThroughInsideZeroOutside) {
+  const torch::Tensor v = torch::tensor({0.3f, -1.2f, 5.0f, -5.0f}).requires_grad_(true);
+  fake_quant(v, torch::tensor(0.5f), -3, 3, 1.0).sum().backward();
+  const std::vector<float> want = {1, 1, 0, 0};  // |v/s| <= 3 inside
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_FLOAT_EQ(v.grad()[static_cast<int64_t>(i)].item<float>(), want[i]);
+}
+
+// LSQ: d/ds = (round(v/s) - v/s) inside, qmin or qmax outside, times the gradient scale.
+TEST(FakeQuant, StepSizeGradientIsLsq) {
+  const std::vector<float> values = {0.3f, -1.2f, 0.9f, 5.0f, -5.0f};
+  for (double g : {1.0, 0.25}) {
+    for (size_t i = 0; i < values.size(); ++i) {
+      const torch::Tensor s = torch::tensor(0.5f).requires_grad_(true);
+      fake_quant(torch::tensor(values[i]), s, -3, 3, g).backward();
+      const double u = values[i] / 0.5;
+      const double want = (u > 3    ? 3
+                           : u < -3 ? -3
+                                    : std::copysign(std::floor(std::fabs(u) + 0.5), u) - u) *
+                          g;
+      EXPECT_NEAR(s.grad().item<double>(), want, 1e-6) << values[i];
+    }
+  }
+}
+
+// The step-size gradient against central finite differences of LSQ's surrogate
+// s * clamp(v/s) + s * c0, c0 = round(u0) - u0 held at the base point (what autograd sees).
+TEST(FakeQuant, StepSizeGradientMatchesFiniteDifferencesOfTheSurrogate) {
+  torch::manual_seed(1);
+  const torch::Tensor v = torch::randn({64}).to(torch::kFloat64) * 2;
+  const double s0 = 0.37, h = 1e-6;
+  const torch::Tensor s = torch::tensor(s0, torch::kFloat64).requires_grad_(true);
+  fake_quant(v, s, -7, 7, 1.0).sum().backward();
+  const torch::Tensor u0 = torch::clamp(v / s0, -7, 7);
+  const torch::Tensor c0 = round_half_away(u0) - u0;
+  auto surrogate = [&](double sv) {
+    return (sv * torch::clamp(v / sv, -7, 7) + sv * c0).sum().item<double>();
+  };
+  const double fd = (surrogate(s0 + h) - surrogate(s0 - h)) / (2 * h);
+  EXPECT_NEAR(s.grad().item<double>(), fd, 1e-4);
+}
+
+TEST(FakeQuant, UnitGridRoundsTheSigmoidTieLikeTheEngine) {
+  const torch::Tensor v = torch::tensor({0.26f, -0.9f, 2.0f});
+  EXPECT_TRUE(torch::allclose(fake_quant_unit(v, -7, 7),
+                              fake_quant(v, torch::tensor(1.0f / 7), -7, 7, 1.0)));
+  // sigma(0) = 0.5 on the 3-bit unsigned grid: 3.5 steps, a tie, rounds away from zero to 4/7.
+  EXPECT_FLOAT_EQ(fake_quant_unit(torch::sigmoid(torch::tensor(0.0f)), 0, 7).item<float>(),
+                  4.0f / 7);
+  EXPECT_NEAR(lsq_grad_scale(100, 7), 1.0 / std::sqrt(700.0), 1e-12);
+}
+
+}  // namespace
+}  // namespace mpgru::train
