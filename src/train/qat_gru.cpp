@@ -3,6 +3,7 @@
 
 #include "quant/fixed_point.hpp"
 #include "train/fake_quant.hpp"
+#include "train/qat_sequence.hpp"
 
 namespace mpgru::train {
 namespace {
@@ -101,16 +102,56 @@ torch::Tensor QatGruImpl::fq(const torch::Tensor& v, const torch::Tensor& s, int
                     lsq_grad_scale(v.numel() / std::max<int64_t>(v.size(0), 1), qmax));
 }
 
-torch::Tensor QatGruImpl::linear(const Linear& l, const torch::Tensor& x, const torch::Tensor& s_x,
-                                 const torch::Tensor& s_out, int out_bits) const {
+std::pair<torch::Tensor, torch::Tensor> QatGruImpl::fake_weights(const Linear& l,
+                                                                 const torch::Tensor& s_x) const {
   const double wmax = quant::signed_max(l.bits);
   const torch::Tensor s_w = l.s_w.abs().clamp_min(1e-12);
   const torch::Tensor w = fake_quant(l.w, s_w, -wmax, wmax, lsq_grad_scale(l.w.size(1), wmax));
   // int32 bias at scale s_w * s_x: rounding only (the range never binds), scale not learned here.
   const torch::Tensor acc_scale = (s_w.squeeze(1) * s_x.abs()).detach();
   const torch::Tensor u = l.b / acc_scale;
-  const torch::Tensor b = (u + (round_half_away(u) - u).detach()) * acc_scale;
+  return {w, (u + (round_half_away(u) - u).detach()) * acc_scale};
+}
+
+torch::Tensor QatGruImpl::linear(const Linear& l, const torch::Tensor& x, const torch::Tensor& s_x,
+                                 const torch::Tensor& s_out, int out_bits) const {
+  const auto [w, b] = fake_weights(l, s_x);
   return fq(torch::addmm(b, x, w.t()), s_out, out_bits);
+}
+
+torch::Tensor QatGruImpl::step(const torch::Tensor& s) const {
+  return s.abs().clamp_min(1e-12);
+}
+
+torch::Tensor QatGruImpl::run_layer_fused(size_t k, const torch::Tensor& ai,
+                                          const torch::Tensor& s_h) {
+  const Layer& L = layers_[k];
+  const int l = static_cast<int>(k);
+  const int64_t hidden = shape_.layers[k].hidden;
+  std::vector<torch::Tensor> ws, bs;
+  QatCellRanges r;
+  for (int g = 0; g < 3; ++g) {
+    const auto [w, b] = fake_weights(L.lin_h[g], s_h);
+    ws.push_back(w);
+    bs.push_back(b);
+    r.lin_h_max[g] = quant::signed_max(genome_.bits(kLinH[g], l));
+    r.sum_max[g] = quant::signed_max(genome_.bits(kSum[g], l));
+  }
+  r.act_max[0] = quant::unsigned_max(genome_.bits(Op::act_r, l));
+  r.act_max[1] = quant::unsigned_max(genome_.bits(Op::act_z, l));
+  r.act_max[2] = quant::signed_max(genome_.bits(Op::act_n, l));
+  r.rn_max = quant::signed_max(genome_.bits(Op::mul_rn, l));
+  r.un_max = quant::signed_max(genome_.bits(Op::mul_un, l));
+  r.zh_max = quant::signed_max(genome_.bits(Op::mul_zh, l));
+  r.h_max = quant::signed_max(genome_.bits(Op::h, l));
+  const double maxima[9] = {r.lin_h_max[0], r.lin_h_max[1], r.lin_h_max[2],
+                            r.sum_max[0],   r.sum_max[1],   r.sum_max[2],
+                            r.rn_max,       r.un_max,       r.zh_max};
+  for (int i = 0; i < 9; ++i) r.grad_scale[i] = lsq_grad_scale(hidden, maxima[i]);
+  const torch::Tensor steps =
+      torch::stack({step(L.s_lin_h[0]), step(L.s_lin_h[1]), step(L.s_lin_h[2]), step(L.s_sum[0]),
+                    step(L.s_sum[1]), step(L.s_sum[2]), step(L.s_rn), step(L.s_un), step(L.s_zh)});
+  return qat_gru_sequence(ai, torch::cat(ws, 0), torch::cat(bs, 0), steps, r);
 }
 
 torch::Tensor QatGruImpl::run_layer(size_t k, const torch::Tensor& input,
@@ -127,6 +168,7 @@ torch::Tensor QatGruImpl::run_layer(size_t k, const torch::Tensor& input,
   }
   const int h_bits = genome_.bits(Op::h, l);
   const torch::Tensor s_h = torch::tensor(1.0f / static_cast<float>(quant::signed_max(h_bits)));
+  if (fused_) return run_layer_fused(k, torch::cat({ai[0], ai[1], ai[2]}, 2), s_h);
   torch::Tensor h = torch::zeros({batch, hidden});
   std::vector<torch::Tensor> outputs;
   for (int64_t t = 0; t < steps; ++t) {

@@ -24,6 +24,10 @@ class QatGruImpl : public torch::nn::Module {
   quant::FloatGruModel float_model() const;
   quant::ScaleSet scales() const;
 
+  // Fused (default): the recurrence runs as one hand-differentiated autograd function
+  // (qat_sequence.hpp); unfused: op by op through LibTorch autograd. Same values.
+  void set_fused(bool fused) { fused_ = fused; }
+
   std::vector<torch::Tensor> weight_parameters() const { return weights_; }
   std::vector<torch::Tensor> scale_parameters() const { return step_sizes_; }
 
@@ -45,12 +49,18 @@ class QatGruImpl : public torch::nn::Module {
   // FQ(x W^T + b) at the output step size; x is on the input grid of step s_x.
   torch::Tensor linear(const Linear& l, const torch::Tensor& x, const torch::Tensor& s_x,
                        const torch::Tensor& s_out, int out_bits) const;
+  // Fake-quantized weights and bias of a linear whose input has step s_x.
+  std::pair<torch::Tensor, torch::Tensor> fake_weights(const Linear& l,
+                                                       const torch::Tensor& s_x) const;
+  torch::Tensor step(const torch::Tensor& s) const;
   torch::Tensor fq(const torch::Tensor& v, const torch::Tensor& s, int bits) const;
   torch::Tensor run_layer(size_t k, const torch::Tensor& input, const torch::Tensor& s_input);
+  torch::Tensor run_layer_fused(size_t k, const torch::Tensor& ai, const torch::Tensor& s_h);
 
   core::Genome genome_;
   quant::FloatGruModel shape_;  // sizes only (weights live in the tensors)
   bool x_unsigned_ = false;
+  bool fused_ = true;
   torch::Tensor s_x_, s_out_;
   std::vector<Layer> layers_;
   Linear classifier_;
