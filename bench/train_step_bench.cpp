@@ -44,7 +44,7 @@ BENCHMARK(BM_FloatTrainStep)
     ->UseRealTime();
 
 void BM_QatTrainStep(benchmark::State& state) {
-  train::set_compute_threads(train::threads_for_cores(2));
+  train::set_compute_threads({1, static_cast<int>(state.range(1))});
   const quant::FloatGruModel f = testing::random_float_model(28, 128, 10);
   quant::CalibrationOptions o;
   o.sequences = 50;
@@ -54,6 +54,11 @@ void BM_QatTrainStep(benchmark::State& state) {
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
   run_steps(state, model, optimizer);
 }
-BENCHMARK(BM_QatTrainStep)->ArgName("bits")->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_QatTrainStep)
+    ->ArgNames({"bits", "blas"})
+    ->Args({4, 1})
+    ->Args({4, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

@@ -20,8 +20,10 @@ struct Fq {
   float lsq;  // round(u) - u inside, the bound outside
 };
 
-inline Fq fq(float v, float s, float qmax, float qmin) {
-  const float u = v / s;
+// `inv_s` is 1 / s: a product instead of a division per quantization point (the two can differ
+// in the last bit, which moves a value only at an exact rounding tie).
+inline Fq fq(float v, float s, float inv_s, float qmax, float qmin) {
+  const float u = v * inv_s;
   if (u < qmin) return {qmin * s, false, qmin};
   if (u > qmax) return {qmax * s, false, qmax};
   const float q = round_away(u);
@@ -37,6 +39,12 @@ inline float unit(float v, float qmin, float qmax, bool* inside) {
 
 float sigmoid(float v) {
   return 1.0f / (1.0f + std::exp(-v));
+}
+
+// tanh through exp (libm's tanhf goes through the slower expm1f); absolute error ~1e-7, far
+// below the finest output step 1/127.
+float fast_tanh(float v) {
+  return 2.0f / (1.0f + std::exp(-2.0f * v)) - 1.0f;
 }
 
 // Every intermediate of one cell (one batch row, one hidden unit, one step).
@@ -67,26 +75,31 @@ Ranges to_float(const QatCellRanges& r) {
 }
 
 struct Params {
+  Params(const float* steps, const Ranges& ranges) : s(steps), q(ranges) {
+    for (int i = 0; i < 9; ++i) inv[i] = 1.0f / s[i];
+  }
   const float* s;  // the 9 step sizes
+  float inv[9];    // their reciprocals
   Ranges q;
 };
 
 inline Cell cell_forward(const Params& p, const float ai[3], const float ah_raw[3], float h_prev) {
   const Ranges& q = p.q;
   Cell c;
-  for (int g = 0; g < 3; ++g) c.ah[g] = fq(ah_raw[g], p.s[g], q.lin_h_max[g], -q.lin_h_max[g]);
-  c.sum[0] = fq(ai[0] + c.ah[0].value, p.s[3], q.sum_max[0], -q.sum_max[0]);
+  for (int g = 0; g < 3; ++g)
+    c.ah[g] = fq(ah_raw[g], p.s[g], p.inv[g], q.lin_h_max[g], -q.lin_h_max[g]);
+  c.sum[0] = fq(ai[0] + c.ah[0].value, p.s[3], p.inv[3], q.sum_max[0], -q.sum_max[0]);
   c.sig_r = sigmoid(c.sum[0].value);
   c.r = unit(c.sig_r, 0, q.act_max[0], &c.in_r);
-  c.sum[1] = fq(ai[1] + c.ah[1].value, p.s[4], q.sum_max[1], -q.sum_max[1]);
+  c.sum[1] = fq(ai[1] + c.ah[1].value, p.s[4], p.inv[4], q.sum_max[1], -q.sum_max[1]);
   c.sig_z = sigmoid(c.sum[1].value);
   c.z = unit(c.sig_z, 0, q.act_max[1], &c.in_z);
-  c.rn = fq(c.r * c.ah[2].value, p.s[6], q.rn_max, -q.rn_max);
-  c.sum[2] = fq(ai[2] + c.rn.value, p.s[5], q.sum_max[2], -q.sum_max[2]);
-  c.tanh_n = std::tanh(c.sum[2].value);
+  c.rn = fq(c.r * c.ah[2].value, p.s[6], p.inv[6], q.rn_max, -q.rn_max);
+  c.sum[2] = fq(ai[2] + c.rn.value, p.s[5], p.inv[5], q.sum_max[2], -q.sum_max[2]);
+  c.tanh_n = fast_tanh(c.sum[2].value);
   c.n = unit(c.tanh_n, -q.act_max[2], q.act_max[2], &c.in_n);
-  c.un = fq((1 - c.z) * c.n, p.s[7], q.un_max, -q.un_max);
-  c.zh = fq(c.z * h_prev, p.s[8], q.zh_max, -q.zh_max);
+  c.un = fq((1 - c.z) * c.n, p.s[7], p.inv[7], q.un_max, -q.un_max);
+  c.zh = fq(c.z * h_prev, p.s[8], p.inv[8], q.zh_max, -q.zh_max);
   c.h = unit(c.un.value + c.zh.value, -q.h_max, q.h_max, &c.in_h);
   return c;
 }
