@@ -1,7 +1,9 @@
 // Fused forward and backward of the fake-quant GRU recurrence.
 #include "train/qat_sequence.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace mpgru::train {
 namespace {
@@ -9,51 +11,35 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+#define MPGRU_TARGET_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+
 inline float round_away(float u) {
   return std::copysign(std::floor(std::fabs(u) + 0.5f), u);
 }
 
-// Fake quantization with a learned step: value, in-range flag and the LSQ term of d/ds.
-struct Fq {
-  float value;
-  bool inside;
-  float lsq;  // round(u) - u inside, the bound outside
-};
-
-// `inv_s` is 1 / s: a product instead of a division per quantization point (the two can differ
-// in the last bit, which moves a value only at an exact rounding tie).
-inline Fq fq(float v, float s, float inv_s, float qmax, float qmin) {
-  const float u = v * inv_s;
-  if (u < qmin) return {qmin * s, false, qmin};
-  if (u > qmax) return {qmax * s, false, qmax};
-  const float q = round_away(u);
-  return {q * s, true, q - u};
+// exp(x) for float, branch-free so loops over it vectorize: x = n ln2 + r, |r| <= ln2/2,
+// exp(r) by its degree-6 Taylor polynomial (relative error < 2e-7 on that interval), 2^n by
+// building the exponent bits. Inputs are clamped to [-87, 88] (exp stays a normal float).
+inline float fast_exp(float x) {
+  x = std::min(std::max(x, -87.0f), 88.0f);
+  const float n = round_away(x * 1.44269504f);
+  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+  const float p =
+      1.0f +
+      r * (1.0f + r * (0.5f + r * (1.6666667e-1f +
+                                   r * (4.1666668e-2f + r * (8.3333338e-3f + r * 1.3888889e-3f)))));
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
 }
 
-// The unit grid 1/qmax (sigma, tanh, h): value and in-range flag.
-inline float unit(float v, float qmin, float qmax, bool* inside) {
-  const float u = v * qmax;
-  *inside = u >= qmin && u <= qmax;
-  return round_away(std::min(std::max(u, qmin), qmax)) / qmax;
+inline float sigmoid(float v) {
+  return 1.0f / (1.0f + fast_exp(-v));
 }
-
-float sigmoid(float v) {
-  return 1.0f / (1.0f + std::exp(-v));
+inline float tanh_from_exp(float v) {
+  return 2.0f / (1.0f + fast_exp(-2.0f * v)) - 1.0f;
 }
-
-// tanh through exp (libm's tanhf goes through the slower expm1f); absolute error ~1e-7, far
-// below the finest output step 1/127.
-float fast_tanh(float v) {
-  return 2.0f / (1.0f + std::exp(-2.0f * v)) - 1.0f;
-}
-
-// Every intermediate of one cell (one batch row, one hidden unit, one step).
-struct Cell {
-  Fq ah[3], sum[3], rn, un, zh;
-  float sig_r, sig_z, tanh_n;  // unquantized activations (for their derivatives)
-  float r, z, n, h;
-  bool in_r, in_z, in_n, in_h;
-};
 
 // The ranges as float, the precision of the tensors.
 struct Ranges {
@@ -75,67 +61,178 @@ Ranges to_float(const QatCellRanges& r) {
 }
 
 struct Params {
-  Params(const float* steps, const Ranges& ranges) : s(steps), q(ranges) {
-    for (int i = 0; i < 9; ++i) inv[i] = 1.0f / s[i];
+  Params(const float* steps, const Ranges& ranges) : q(ranges) {
+    for (int i = 0; i < 9; ++i) {
+      s[i] = steps[i];
+      inv[i] = 1.0f / steps[i];  // a product instead of a division per point: the two differ
+    }                            // in the last bit, which moves a value only at a rounding tie
   }
-  const float* s;  // the 9 step sizes
-  float inv[9];    // their reciprocals
+  float s[9];    // lin_h.r/z/n, sum.r/z/n, mul.rn, mul.un, mul.zh
+  float inv[9];  // their reciprocals
   Ranges q;
 };
 
-inline Cell cell_forward(const Params& p, const float ai[3], const float ah_raw[3], float h_prev) {
-  const Ranges& q = p.q;
-  Cell c;
-  for (int g = 0; g < 3; ++g)
-    c.ah[g] = fq(ah_raw[g], p.s[g], p.inv[g], q.lin_h_max[g], -q.lin_h_max[g]);
-  c.sum[0] = fq(ai[0] + c.ah[0].value, p.s[3], p.inv[3], q.sum_max[0], -q.sum_max[0]);
-  c.sig_r = sigmoid(c.sum[0].value);
-  c.r = unit(c.sig_r, 0, q.act_max[0], &c.in_r);
-  c.sum[1] = fq(ai[1] + c.ah[1].value, p.s[4], p.inv[4], q.sum_max[1], -q.sum_max[1]);
-  c.sig_z = sigmoid(c.sum[1].value);
-  c.z = unit(c.sig_z, 0, q.act_max[1], &c.in_z);
-  c.rn = fq(c.r * c.ah[2].value, p.s[6], p.inv[6], q.rn_max, -q.rn_max);
-  c.sum[2] = fq(ai[2] + c.rn.value, p.s[5], p.inv[5], q.sum_max[2], -q.sum_max[2]);
-  c.tanh_n = fast_tanh(c.sum[2].value);
-  c.n = unit(c.tanh_n, -q.act_max[2], q.act_max[2], &c.in_n);
-  c.un = fq((1 - c.z) * c.n, p.s[7], p.inv[7], q.un_max, -q.un_max);
-  c.zh = fq(c.z * h_prev, p.s[8], p.inv[8], q.zh_max, -q.zh_max);
-  c.h = unit(c.un.value + c.zh.value, -q.h_max, q.h_max, &c.in_h);
-  return c;
+// Fake quantization with a learned step on one element: the value, and (for the backward
+// pass) the in-range mask and LSQ's d/ds term (round(u) - u inside, the bound outside).
+struct Fq {
+  float value, inside, lsq;
+};
+
+inline Fq fq(float v, float s, float inv_s, float qmax) {
+  const float u = v * inv_s;
+  const float uc = std::min(std::max(u, -qmax), qmax);
+  const float q = round_away(uc);
+  const float inside = static_cast<float>(u == uc);
+  return {q * s, inside, inside * (q - u) + (1.0f - inside) * uc};
 }
 
-// Back through one cell: given dL/dh', writes dL/d(ai), dL/d(ah_raw), the direct dL/dh_prev
-// (through z * h) and accumulates the step-size gradients (before their LSQ scales).
-inline float cell_backward(const Cell& c, float h_prev, float dh, float d_ai[3], float d_ah_raw[3],
-                           double ds[9]) {
-  const float d_sum_h = c.in_h ? dh : 0.0f;
-  ds[7] += d_sum_h * c.un.lsq;
-  ds[8] += d_sum_h * c.zh.lsq;
-  const float d_pun = c.un.inside ? d_sum_h : 0.0f;
-  const float d_pzh = c.zh.inside ? d_sum_h : 0.0f;
-  const float d_z = -d_pun * c.n + d_pzh * h_prev;
-  const float d_n = d_pun * (1 - c.z);
-  const float dh_prev = d_pzh * c.z;
-  const float d_sn = (c.in_n ? d_n : 0.0f) * (1 - c.tanh_n * c.tanh_n);
-  ds[5] += d_sn * c.sum[2].lsq;
-  const float d_psn = c.sum[2].inside ? d_sn : 0.0f;
-  d_ai[2] = d_psn;
-  ds[6] += d_psn * c.rn.lsq;
-  const float d_prn = c.rn.inside ? d_psn : 0.0f;
-  const float d_r = d_prn * c.ah[2].value;
-  float d_ah[3];
-  d_ah[2] = d_prn * c.r;
-  const float d_sz = (c.in_z ? d_z : 0.0f) * c.sig_z * (1 - c.sig_z);
-  ds[4] += d_sz * c.sum[1].lsq;
-  d_ai[1] = d_ah[1] = c.sum[1].inside ? d_sz : 0.0f;
-  const float d_sr = (c.in_r ? d_r : 0.0f) * c.sig_r * (1 - c.sig_r);
-  ds[3] += d_sr * c.sum[0].lsq;
-  d_ai[0] = d_ah[0] = c.sum[0].inside ? d_sr : 0.0f;
-  for (int g = 0; g < 3; ++g) {
-    ds[g] += d_ah[g] * c.ah[g].lsq;
-    d_ah_raw[g] = c.ah[g].inside ? d_ah[g] : 0.0f;
+// The unit grid 1/qmax (sigma, tanh, h), with its in-range mask.
+inline float unit(float v, float qmin, float qmax, float* inside) {
+  const float u = v * qmax;
+  const float uc = std::min(std::max(u, qmin), qmax);
+  *inside = static_cast<float>(u == uc);
+  return round_away(uc) / qmax;
+}
+
+// Every intermediate of one hidden unit at one step, as arrays over the hidden units of a row
+// (structure of arrays, so the passes vectorize).
+struct RowBuffers {
+  explicit RowBuffers(int64_t hidden) : n(static_cast<size_t>(hidden)) {
+    for (auto* v : all()) v->resize(n);
   }
-  return dh_prev;
+  std::vector<std::vector<float>*> all() {
+    return {&ah_v[0],   &ah_v[1],    &ah_v[2],    &ah_in[0],   &ah_in[1], &ah_in[2],  &ah_lsq[0],
+            &ah_lsq[1], &ah_lsq[2],  &sum_v[0],   &sum_v[1],   &sum_v[2], &sum_in[0], &sum_in[1],
+            &sum_in[2], &sum_lsq[0], &sum_lsq[1], &sum_lsq[2], &sig_r,    &sig_z,     &tanh_n,
+            &r,         &z,          &n_,         &in_r,       &in_z,     &in_n,      &rn_v,
+            &rn_in,     &rn_lsq,     &un_v,       &un_in,      &un_lsq,   &zh_v,      &zh_in,
+            &zh_lsq,    &in_h,       &tmp};
+  }
+  size_t n;
+  std::vector<float> ah_v[3], ah_in[3], ah_lsq[3], sum_v[3], sum_in[3], sum_lsq[3];
+  std::vector<float> sig_r, sig_z, tanh_n, r, z, n_, in_r, in_z, in_n;
+  std::vector<float> rn_v, rn_in, rn_lsq, un_v, un_in, un_lsq, zh_v, zh_in, zh_lsq, in_h, tmp;
+};
+
+// Output arrays of one fake-quant point over a row.
+struct FqOut {
+  float* __restrict value;
+  float* __restrict inside;
+  float* __restrict lsq;
+};
+
+FqOut out(std::vector<float>& v, std::vector<float>& in, std::vector<float>& lsq) {
+  return {v.data(), in.data(), lsq.data()};
+}
+
+// o[c] = fq(v[c]) for c < n: the one vectorizable pass every learned-step point of the cell
+// uses. Scalars are passed by value so the compiler knows no store aliases them.
+MPGRU_TARGET_CLONES void fq_pass(const float* __restrict v, float s, float inv_s, float qmax,
+                                 FqOut o, size_t n) {
+  for (size_t c = 0; c < n; ++c) {
+    const Fq f = fq(v[c], s, inv_s, qmax);
+    o.value[c] = f.value;
+    o.inside[c] = f.inside;
+    o.lsq[c] = f.lsq;
+  }
+}
+
+// out[c] = unit grid of f(v[c]) with f = sigmoid (kind 0), tanh (1) or identity (2); keeps
+// f(v) in `act` (for the derivative) when given, and the in-range mask.
+MPGRU_TARGET_CLONES void unit_pass(const float* __restrict v, int kind, float qmin, float qmax,
+                                   float* __restrict act, float* __restrict out,
+                                   float* __restrict inside, size_t n) {
+  for (size_t c = 0; c < n; ++c) {
+    const float a = kind == 0 ? sigmoid(v[c]) : kind == 1 ? tanh_from_exp(v[c]) : v[c];
+    if (act != nullptr) act[c] = a;
+    out[c] = unit(a, qmin, qmax, &inside[c]);
+  }
+}
+
+MPGRU_TARGET_CLONES const float* add(const float* __restrict a, const float* __restrict b,
+                                     float* __restrict t, size_t n) {
+  for (size_t c = 0; c < n; ++c) t[c] = a[c] + b[c];
+  return t;
+}
+
+MPGRU_TARGET_CLONES const float* mul(const float* __restrict a, const float* __restrict b,
+                                     float* __restrict t, size_t n) {
+  for (size_t c = 0; c < n; ++c) t[c] = a[c] * b[c];
+  return t;
+}
+
+// One row (batch entry) of one step: ai and ah are the row's 3H projections, h_prev its H
+// previous states; writes h_new and every intermediate into `b`.
+MPGRU_TARGET_CLONES void forward_row(const Params& p, const float* ai, const float* ah,
+                                     const float* h_prev, float* h_new, RowBuffers& b) {
+  const Ranges q = p.q;
+  const size_t H = b.n;
+  float* t = b.tmp.data();
+  for (int g = 0; g < 3; ++g) {
+    fq_pass(ah + g * H, p.s[g], p.inv[g], q.lin_h_max[g], out(b.ah_v[g], b.ah_in[g], b.ah_lsq[g]),
+            H);
+  }
+  fq_pass(add(ai, b.ah_v[0].data(), t, H), p.s[3], p.inv[3], q.sum_max[0],
+          out(b.sum_v[0], b.sum_in[0], b.sum_lsq[0]), H);
+  fq_pass(add(ai + H, b.ah_v[1].data(), t, H), p.s[4], p.inv[4], q.sum_max[1],
+          out(b.sum_v[1], b.sum_in[1], b.sum_lsq[1]), H);
+  unit_pass(b.sum_v[0].data(), 0, 0, q.act_max[0], b.sig_r.data(), b.r.data(), b.in_r.data(), H);
+  unit_pass(b.sum_v[1].data(), 0, 0, q.act_max[1], b.sig_z.data(), b.z.data(), b.in_z.data(), H);
+  fq_pass(mul(b.r.data(), b.ah_v[2].data(), t, H), p.s[6], p.inv[6], q.rn_max,
+          out(b.rn_v, b.rn_in, b.rn_lsq), H);
+  fq_pass(add(ai + 2 * H, b.rn_v.data(), t, H), p.s[5], p.inv[5], q.sum_max[2],
+          out(b.sum_v[2], b.sum_in[2], b.sum_lsq[2]), H);
+  unit_pass(b.sum_v[2].data(), 1, -q.act_max[2], q.act_max[2], b.tanh_n.data(), b.n_.data(),
+            b.in_n.data(), H);
+  float* one_minus_z = b.in_h.data();  // scratch until the h pass below
+  for (size_t c = 0; c < H; ++c) one_minus_z[c] = 1 - b.z[c];
+  fq_pass(mul(one_minus_z, b.n_.data(), t, H), p.s[7], p.inv[7], q.un_max,
+          out(b.un_v, b.un_in, b.un_lsq), H);
+  fq_pass(mul(b.z.data(), h_prev, t, H), p.s[8], p.inv[8], q.zh_max, out(b.zh_v, b.zh_in, b.zh_lsq),
+          H);
+  unit_pass(add(b.un_v.data(), b.zh_v.data(), t, H), 2, -q.h_max, q.h_max, nullptr, h_new,
+            b.in_h.data(), H);
+}
+
+// Back through one row: given dL/dh' (dh), writes dL/d(ai) (3H), dL/d(ah_raw) (3H) and the
+// direct dL/dh_prev through z * h; adds the step-size gradients (before LSQ scaling) to ds.
+MPGRU_TARGET_CLONES void backward_row(const RowBuffers& b, const float* h_prev, const float* dh,
+                                      float* d_ai, float* d_ah_raw, float* dh_prev, double ds[9]) {
+  const size_t H = b.n;
+  double acc[9] = {};
+  for (size_t c = 0; c < H; ++c) {
+    const float d_sum_h = b.in_h[c] * dh[c];
+    acc[7] += d_sum_h * b.un_lsq[c];
+    acc[8] += d_sum_h * b.zh_lsq[c];
+    const float d_pun = b.un_in[c] * d_sum_h;
+    const float d_pzh = b.zh_in[c] * d_sum_h;
+    const float d_z = -d_pun * b.n_[c] + d_pzh * h_prev[c];
+    const float d_n = d_pun * (1 - b.z[c]);
+    dh_prev[c] = d_pzh * b.z[c];
+    const float d_sn = b.in_n[c] * d_n * (1 - b.tanh_n[c] * b.tanh_n[c]);
+    acc[5] += d_sn * b.sum_lsq[2][c];
+    const float d_psn = b.sum_in[2][c] * d_sn;
+    d_ai[2 * H + c] = d_psn;
+    acc[6] += d_psn * b.rn_lsq[c];
+    const float d_prn = b.rn_in[c] * d_psn;
+    const float d_r = d_prn * b.ah_v[2][c];
+    const float d_ah_n = d_prn * b.r[c];
+    const float d_sz = b.in_z[c] * d_z * b.sig_z[c] * (1 - b.sig_z[c]);
+    acc[4] += d_sz * b.sum_lsq[1][c];
+    const float d_ah_z = b.sum_in[1][c] * d_sz;
+    d_ai[H + c] = d_ah_z;
+    const float d_sr = b.in_r[c] * d_r * b.sig_r[c] * (1 - b.sig_r[c]);
+    acc[3] += d_sr * b.sum_lsq[0][c];
+    const float d_ah_r = b.sum_in[0][c] * d_sr;
+    d_ai[c] = d_ah_r;
+    acc[0] += d_ah_r * b.ah_lsq[0][c];
+    acc[1] += d_ah_z * b.ah_lsq[1][c];
+    acc[2] += d_ah_n * b.ah_lsq[2][c];
+    d_ah_raw[c] = b.ah_in[0][c] * d_ah_r;
+    d_ah_raw[H + c] = b.ah_in[1][c] * d_ah_z;
+    d_ah_raw[2 * H + c] = b.ah_in[2][c] * d_ah_n;
+  }
+  for (int i = 0; i < 9; ++i) ds[i] += acc[i];
 }
 
 class QatSequence : public torch::autograd::Function<QatSequence> {
@@ -149,23 +246,17 @@ class QatSequence : public torch::autograd::Function<QatSequence> {
     const Params p{s.data_ptr<float>(), to_float(ranges)};
     torch::Tensor hs = torch::zeros({batch, T + 1, H});  // hs[:, 0] = h_0 = 0
     torch::Tensor ah_all = torch::empty({batch, T, 3 * H});
+    RowBuffers rows(H);
     for (int64_t t = 0; t < T; ++t) {
       const torch::Tensor h_prev = hs.select(1, t);
       const torch::Tensor ah = torch::addmm(b_h, h_prev, w_h.t());  // [batch, 3H]
       ah_all.select(1, t).copy_(ah);
       const torch::Tensor ai_t = ai_c.select(1, t).contiguous();
       torch::Tensor h_new = torch::empty({batch, H});
-      const float *pa = ai_t.data_ptr<float>(), *ph = ah.data_ptr<float>();
       const torch::Tensor hp = h_prev.contiguous();
-      const float* pp = hp.data_ptr<float>();
-      float* out = h_new.data_ptr<float>();
       for (int64_t b = 0; b < batch; ++b) {
-        for (int64_t c = 0; c < H; ++c) {
-          const int64_t row = b * 3 * H;
-          const float ai3[3] = {pa[row + c], pa[row + H + c], pa[row + 2 * H + c]};
-          const float ah3[3] = {ph[row + c], ph[row + H + c], ph[row + 2 * H + c]};
-          out[b * H + c] = cell_forward(p, ai3, ah3, pp[b * H + c]).h;
-        }
+        forward_row(p, ai_t.data_ptr<float>() + b * 3 * H, ah.data_ptr<float>() + b * 3 * H,
+                    hp.data_ptr<float>() + b * H, h_new.data_ptr<float>() + b * H, rows);
       }
       hs.select(1, t + 1).copy_(h_new);
     }
@@ -191,6 +282,7 @@ class QatSequence : public torch::autograd::Function<QatSequence> {
     torch::Tensor d_b = torch::zeros({3 * H});
     double ds[9] = {};
     torch::Tensor dh = torch::zeros({batch, H});  // dL/dh_t flowing back from step t+1
+    RowBuffers rows(H);
     for (int64_t t = T - 1; t >= 0; --t) {
       dh += grad_h.select(1, t);
       const torch::Tensor h_prev = hs.select(1, t).contiguous();
@@ -198,25 +290,17 @@ class QatSequence : public torch::autograd::Function<QatSequence> {
       const torch::Tensor ai_t = ai.select(1, t).contiguous();
       torch::Tensor d_ah_raw = torch::empty({batch, 3 * H});
       torch::Tensor dh_direct = torch::empty({batch, H});
-      const float *pa = ai_t.data_ptr<float>(), *ph = ah.data_ptr<float>(),
-                  *pp = h_prev.data_ptr<float>(), *pdh = dh.data_ptr<float>();
-      float *pd_ai = d_ai.select(1, t).data_ptr<float>(), *pd_ah = d_ah_raw.data_ptr<float>(),
-            *pd_h = dh_direct.data_ptr<float>();
-      const int64_t ai_stride = T * 3 * H;  // d_ai is [batch, T, 3H]
+      torch::Tensor d_ai_t = torch::empty({batch, 3 * H});
+      std::vector<float> h_scratch(static_cast<size_t>(H));
       for (int64_t b = 0; b < batch; ++b) {
-        for (int64_t c = 0; c < H; ++c) {
-          const int64_t row = b * 3 * H;
-          const float ai3[3] = {pa[row + c], pa[row + H + c], pa[row + 2 * H + c]};
-          const float ah3[3] = {ph[row + c], ph[row + H + c], ph[row + 2 * H + c]};
-          const Cell cell = cell_forward(p, ai3, ah3, pp[b * H + c]);
-          float g_ai[3], g_ah[3];
-          pd_h[b * H + c] = cell_backward(cell, pp[b * H + c], pdh[b * H + c], g_ai, g_ah, ds);
-          for (int g = 0; g < 3; ++g) {
-            pd_ai[b * ai_stride + g * H + c] = g_ai[g];
-            pd_ah[row + g * H + c] = g_ah[g];
-          }
-        }
+        const float* hp = h_prev.data_ptr<float>() + b * H;
+        forward_row(p, ai_t.data_ptr<float>() + b * 3 * H, ah.data_ptr<float>() + b * 3 * H, hp,
+                    h_scratch.data(), rows);
+        backward_row(rows, hp, dh.data_ptr<float>() + b * H, d_ai_t.data_ptr<float>() + b * 3 * H,
+                     d_ah_raw.data_ptr<float>() + b * 3 * H, dh_direct.data_ptr<float>() + b * H,
+                     ds);
       }
+      d_ai.select(1, t).copy_(d_ai_t);
       d_w.addmm_(d_ah_raw.t(), h_prev);
       d_b += d_ah_raw.sum(0);
       dh = torch::addmm(dh_direct, d_ah_raw, w_h);
