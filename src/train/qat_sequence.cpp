@@ -237,77 +237,72 @@ MPGRU_TARGET_CLONES void backward_row(const RowBuffers& b, const float* h_prev, 
 
 class QatSequence : public torch::autograd::Function<QatSequence> {
  public:
+  // Tensors inside are time-major ([T, batch, ...]) so each step's slice is contiguous.
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& ai,
                                const torch::Tensor& w_h, const torch::Tensor& b_h,
                                const torch::Tensor& steps, const QatCellRanges& ranges) {
     const int64_t batch = ai.size(0), T = ai.size(1), H = w_h.size(1);
-    const torch::Tensor ai_c = ai.contiguous();
+    const torch::Tensor ai_tm = ai.transpose(0, 1).contiguous();  // [T, batch, 3H]
     const torch::Tensor s = steps.contiguous();
     const Params p{s.data_ptr<float>(), to_float(ranges)};
-    torch::Tensor hs = torch::zeros({batch, T + 1, H});  // hs[:, 0] = h_0 = 0
-    torch::Tensor ah_all = torch::empty({batch, T, 3 * H});
+    torch::Tensor hs = torch::zeros({T + 1, batch, H});  // hs[0] = h_0 = 0
+    torch::Tensor ah_all = torch::empty({T, batch, 3 * H});
     RowBuffers rows(H);
     for (int64_t t = 0; t < T; ++t) {
-      const torch::Tensor h_prev = hs.select(1, t);
-      const torch::Tensor ah = torch::addmm(b_h, h_prev, w_h.t());  // [batch, 3H]
-      ah_all.select(1, t).copy_(ah);
-      const torch::Tensor ai_t = ai_c.select(1, t).contiguous();
-      torch::Tensor h_new = torch::empty({batch, H});
-      const torch::Tensor hp = h_prev.contiguous();
+      const torch::Tensor h_prev = hs[t];
+      torch::Tensor ah = ah_all[t];
+      torch::addmm_out(ah, b_h, h_prev, w_h.t());
+      const float *pa = ai_tm[t].data_ptr<float>(), *ph = ah.data_ptr<float>(),
+                  *pp = h_prev.data_ptr<float>();
+      float* out = hs[t + 1].data_ptr<float>();
       for (int64_t b = 0; b < batch; ++b) {
-        forward_row(p, ai_t.data_ptr<float>() + b * 3 * H, ah.data_ptr<float>() + b * 3 * H,
-                    hp.data_ptr<float>() + b * H, h_new.data_ptr<float>() + b * H, rows);
+        forward_row(p, pa + b * 3 * H, ph + b * 3 * H, pp + b * H, out + b * H, rows);
       }
-      hs.select(1, t + 1).copy_(h_new);
     }
-    ctx->save_for_backward({ai_c, w_h, s, hs, ah_all});
+    ctx->save_for_backward({ai_tm, w_h, s, hs, ah_all});
     ctx->saved_data["ranges"] = c10::IValue(std::vector<double>(
         reinterpret_cast<const double*>(&ranges),
         reinterpret_cast<const double*>(&ranges) + sizeof(QatCellRanges) / sizeof(double)));
-    return hs.narrow(1, 1, T).clone();
+    return hs.narrow(0, 1, T).transpose(0, 1).contiguous();
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
-    const torch::Tensor &ai = saved[0], &w_h = saved[1], &s = saved[2], &hs = saved[3],
+    const torch::Tensor &ai_tm = saved[0], &w_h = saved[1], &s = saved[2], &hs = saved[3],
                         &ah_all = saved[4];
     const std::vector<double> packed = ctx->saved_data["ranges"].toDoubleVector();
     QatCellRanges ranges;
     std::copy(packed.begin(), packed.end(), reinterpret_cast<double*>(&ranges));
     const Params p{s.data_ptr<float>(), to_float(ranges)};
-    const int64_t batch = ai.size(0), T = ai.size(1), H = w_h.size(1);
-    const torch::Tensor grad_h = grad_outputs[0].contiguous();
-    torch::Tensor d_ai = torch::zeros_like(ai);
-    torch::Tensor d_w = torch::zeros_like(w_h);
-    torch::Tensor d_b = torch::zeros({3 * H});
+    const int64_t T = ai_tm.size(0), batch = ai_tm.size(1), H = w_h.size(1);
+    const torch::Tensor grad_h = grad_outputs[0].transpose(0, 1).contiguous();  // [T, batch, H]
+    torch::Tensor d_ai = torch::empty({T, batch, 3 * H});
+    torch::Tensor d_ah_all = torch::empty({T, batch, 3 * H});
     double ds[9] = {};
     torch::Tensor dh = torch::zeros({batch, H});  // dL/dh_t flowing back from step t+1
+    torch::Tensor dh_direct = torch::empty({batch, H});
+    std::vector<float> h_scratch(static_cast<size_t>(H));
     RowBuffers rows(H);
     for (int64_t t = T - 1; t >= 0; --t) {
-      dh += grad_h.select(1, t);
-      const torch::Tensor h_prev = hs.select(1, t).contiguous();
-      const torch::Tensor ah = ah_all.select(1, t).contiguous();
-      const torch::Tensor ai_t = ai.select(1, t).contiguous();
-      torch::Tensor d_ah_raw = torch::empty({batch, 3 * H});
-      torch::Tensor dh_direct = torch::empty({batch, H});
-      torch::Tensor d_ai_t = torch::empty({batch, 3 * H});
-      std::vector<float> h_scratch(static_cast<size_t>(H));
+      dh += grad_h[t];
+      const float *pa = ai_tm[t].data_ptr<float>(), *ph = ah_all[t].data_ptr<float>(),
+                  *pp = hs[t].data_ptr<float>(), *pdh = dh.data_ptr<float>();
+      float *pd_ai = d_ai[t].data_ptr<float>(), *pd_ah = d_ah_all[t].data_ptr<float>(),
+            *pd_h = dh_direct.data_ptr<float>();
       for (int64_t b = 0; b < batch; ++b) {
-        const float* hp = h_prev.data_ptr<float>() + b * H;
-        forward_row(p, ai_t.data_ptr<float>() + b * 3 * H, ah.data_ptr<float>() + b * 3 * H, hp,
-                    h_scratch.data(), rows);
-        backward_row(rows, hp, dh.data_ptr<float>() + b * H, d_ai_t.data_ptr<float>() + b * 3 * H,
-                     d_ah_raw.data_ptr<float>() + b * 3 * H, dh_direct.data_ptr<float>() + b * H,
-                     ds);
+        forward_row(p, pa + b * 3 * H, ph + b * 3 * H, pp + b * H, h_scratch.data(), rows);
+        backward_row(rows, pp + b * H, pdh + b * H, pd_ai + b * 3 * H, pd_ah + b * 3 * H,
+                     pd_h + b * H, ds);
       }
-      d_ai.select(1, t).copy_(d_ai_t);
-      d_w.addmm_(d_ah_raw.t(), h_prev);
-      d_b += d_ah_raw.sum(0);
-      dh = torch::addmm(dh_direct, d_ah_raw, w_h);
+      dh = torch::addmm(dh_direct, d_ah_all[t], w_h);
     }
+    // The weight and bias gradients over all steps at once: one large product instead of T.
+    const torch::Tensor d_flat = d_ah_all.reshape({T * batch, 3 * H});
+    const torch::Tensor d_w = d_flat.t().mm(hs.narrow(0, 0, T).reshape({T * batch, H}));
+    const torch::Tensor d_b = d_flat.sum(0);
     torch::Tensor d_s = torch::empty({9});
     for (int i = 0; i < 9; ++i) d_s[i] = static_cast<float>(ds[i] * ranges.grad_scale[i]);
-    return {d_ai, d_w, d_b, d_s, torch::Tensor()};
+    return {d_ai.transpose(0, 1), d_w, d_b, d_s, torch::Tensor()};
   }
 };
 
