@@ -11,6 +11,7 @@
 #include "engine/convert.hpp"
 #include "engine/float_simulation.hpp"
 #include "engine/gru_engine.hpp"
+#include "train/qat.hpp"
 
 namespace mpgru::cli {
 namespace {
@@ -21,6 +22,7 @@ struct SweepArgs {
   int threads = 2;
   bool json = false;
   bool compare_simulation = false;
+  bool compare_fake_quant = false;
   int random_genomes = 0;  // also evaluate this many random genomes
   uint64_t seed = 1;
 };
@@ -50,6 +52,37 @@ std::string homogeneous_label(const core::Genome& g) {
   return std::to_string(g.bits(0));
 }
 
+// How often the engine's predictions agree with the float simulation and with the QAT
+// fake-quant model (-1 where not asked for).
+struct Comparison {
+  double simulation = -1;
+  double fake_quant = -1;
+  double fake_quant_accuracy = -1;
+};
+
+double fraction_equal(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+  int64_t same = 0;
+  for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
+  return static_cast<double>(same) / static_cast<double>(std::max<size_t>(a.size(), 1));
+}
+
+Comparison compare(const SweepArgs& args, const PtqSetup& s, const engine::IntegerModel& model,
+                   const core::Genome& genome, const data::Sequences& eval,
+                   const std::vector<int32_t>& engine_predictions) {
+  Comparison c;
+  if (args.compare_simulation) {
+    c.simulation = fraction_equal(engine::simulate_predictions(model, eval), engine_predictions);
+  }
+  if (args.compare_fake_quant) {
+    const std::vector<int32_t> fq = train::fake_quant_predictions(
+        s.float_model, quant::ptq_scales(s.float_model, s.calibration, genome), genome, eval);
+    c.fake_quant = fraction_equal(fq, engine_predictions);
+    c.fake_quant_accuracy =
+        fraction_equal(fq, std::vector<int32_t>(eval.labels.begin(), eval.labels.end()));
+  }
+  return c;
+}
+
 int run_sweep(const SweepArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   const data::Split split = data::parse_split(args.split);
@@ -75,15 +108,11 @@ int run_sweep(const SweepArgs& args) {
     const engine::ModelSize size = engine::model_size(model);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    double agreement = -1;
-    if (args.compare_simulation) {
-      const std::vector<int32_t> sim = engine::simulate_predictions(model, eval);
-      int64_t same = 0;
-      for (size_t i = 0; i < sim.size(); ++i) same += sim[i] == e.predictions[i];
-      agreement = static_cast<double>(same) / static_cast<double>(sim.size());
-    }
+    const Comparison cmp = compare(args, s, model, genome, eval, e.predictions);
     rows.push_back({{"bits", bits},
-                    {"simulation_agreement", agreement},
+                    {"simulation_agreement", cmp.simulation},
+                    {"fake_quant_agreement", cmp.fake_quant},
+                    {"fake_quant_accuracy", cmp.fake_quant_accuracy},
                     {"genome", genome.to_pairs()},
                     {"accuracy", e.accuracy},
                     {"size_bits", size.size_bits},
@@ -95,7 +124,11 @@ int run_sweep(const SweepArgs& args) {
                   percent(e.accuracy).c_str(), static_cast<long long>(size.size_bits),
                   size.size_bytes(), static_cast<long long>(size.footprint_bytes), seconds);
       if (args.compare_simulation)
-        std::printf("  engine = float simulation: %s", percent(agreement).c_str());
+        std::printf("  engine = float simulation: %s", percent(cmp.simulation).c_str());
+      if (args.compare_fake_quant) {
+        std::printf("  engine = fake quant: %s (fake-quant accuracy %s)",
+                    percent(cmp.fake_quant).c_str(), percent(cmp.fake_quant_accuracy).c_str());
+      }
       if (bits == "mix") std::printf("  %s", genome.to_compact().c_str());
       std::printf("\n");
       std::fflush(stdout);
@@ -133,6 +166,8 @@ Command add_sweep_command(CLI::App& parent) {
                   "Also evaluate this many random genomes (bits uniform in 2..8)")
       ->check(CLI::Range(0, 100000));
   app->add_option("--seed", args->seed, "Seed of the random genomes")->capture_default_str();
+  app->add_flag("--compare-fake-quant", args->compare_fake_quant,
+                "Also compare with the QAT fake-quant model at the PTQ scales (LibTorch)");
   app->add_flag("--compare-simulation", args->compare_simulation,
                 "Also report how often the engine and the float simulation predict the same class");
   return {app, [args] { return run_sweep(*args); }};

@@ -46,6 +46,16 @@ TEST(Cli, HelpWorksForTheCommandAndEverySubcommand) {
   }
 }
 
+TEST(Cli, EverySubcommandHasHelp) {
+  for (const char* sub : {"train", "quantize", "qat", "eval", "sweep"}) {
+    const CommandResult r = run(std::string(sub) + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
+  }
+  EXPECT_NE(run("qat --help").output.find("--scale-lr"), std::string::npos);
+  EXPECT_NE(run("quantize --help").output.find("--genome"), std::string::npos);
+}
+
 TEST(Cli, VersionPrints) {
   const CommandResult r = run("--version");
   EXPECT_EQ(r.code, 0);
@@ -74,15 +84,20 @@ TEST_P(CliRejects, WithOneLineAndNonZeroExit) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, CliRejects,
-    ::testing::Values(BadArgs{"", "a command is required", 2},
-                      BadArgs{"fly", "unknown command 'fly'", 2}, BadArgs{"--bogus", "--bogus", 2},
-                      BadArgs{"train --bogus", "--bogus", 2},
-                      BadArgs{"train --hidden -3", "--hidden", 2},
-                      BadArgs{"train --epochs many", "--epochs", 2},
-                      BadArgs{"train --lr 0", "--lr", 2},
-                      BadArgs{"train --task mnist", "unknown task 'mnist'", 2},
-                      BadArgs{"train --data /nonexistent/mpgru", "/nonexistent/mpgru/mnist", 1},
-                      BadArgs{"train --config /nonexistent/x.toml", "x.toml", 2}));
+    ::testing::Values(
+        BadArgs{"", "a command is required", 2}, BadArgs{"fly", "unknown command 'fly'", 2},
+        BadArgs{"--bogus", "--bogus", 2}, BadArgs{"train --bogus", "--bogus", 2},
+        BadArgs{"train --hidden -3", "--hidden", 2}, BadArgs{"train --epochs many", "--epochs", 2},
+        BadArgs{"train --lr 0", "--lr", 2},
+        BadArgs{"train --task mnist", "unknown task 'mnist'", 2},
+        BadArgs{"train --data /nonexistent/mpgru", "/nonexistent/mpgru/mnist", 1},
+        BadArgs{"train --config /nonexistent/x.toml", "x.toml", 2},
+        BadArgs{"quantize --ckpt /nonexistent/ck -o /tmp/x.mpq", "--genome", 2},
+        BadArgs{"quantize --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq", "/nonexistent/ck", 1},
+        BadArgs{"eval /nonexistent/m.mpq --task smnist", "/nonexistent/m.mpq", 1},
+        BadArgs{"eval", "model", 2},
+        BadArgs{"qat --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq --steps -1", "--steps", 2},
+        BadArgs{"sweep --ckpt /nonexistent/ck --split nope", "nope", 2}));
 
 TEST(Cli, ConfigFileSuppliesOptionsAndFlagsOverrideIt) {
   mpgru::testing::TempDir dir;
