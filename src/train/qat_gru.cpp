@@ -98,8 +98,9 @@ torch::Tensor QatGruImpl::step_size(double value, const std::string& name) {
 
 torch::Tensor QatGruImpl::fq(const torch::Tensor& v, const torch::Tensor& s, int bits) const {
   const double qmax = quant::signed_max(bits);
-  return fake_quant(v, s.abs().clamp_min(1e-12), -qmax, qmax,
-                    lsq_grad_scale(v.numel() / std::max<int64_t>(v.size(0), 1), qmax));
+  return (fused_ ? fake_quant_fused : fake_quant)(
+      v, s.abs().clamp_min(1e-12), -qmax, qmax,
+      lsq_grad_scale(v.numel() / std::max<int64_t>(v.size(0), 1), qmax));
 }
 
 std::pair<torch::Tensor, torch::Tensor> QatGruImpl::fake_weights(const Linear& l,
@@ -196,8 +197,9 @@ torch::Tensor QatGruImpl::run_layer(size_t k, const torch::Tensor& input,
 torch::Tensor QatGruImpl::forward(const torch::Tensor& x) {
   const int x_bits = genome_.bits(Op::x, 0);
   const double xmax = x_unsigned_ ? quant::unsigned_max(x_bits) : quant::signed_max(x_bits);
-  torch::Tensor input = fake_quant(x, s_x_.abs().clamp_min(1e-12), x_unsigned_ ? 0 : -xmax, xmax,
-                                   lsq_grad_scale(x.size(2), xmax));
+  torch::Tensor input = (fused_ ? fake_quant_fused : fake_quant)(x, s_x_.abs().clamp_min(1e-12),
+                                                                 x_unsigned_ ? 0 : -xmax, xmax,
+                                                                 lsq_grad_scale(x.size(2), xmax));
   torch::Tensor s_input = s_x_;
   for (size_t k = 0; k < layers_.size(); ++k) {
     input = run_layer(k, input, s_input);

@@ -59,6 +59,25 @@ TEST(FakeQuant, StepSizeGradientMatchesFiniteDifferencesOfTheSurrogate) {
   EXPECT_NEAR(s.grad().item<double>(), fd, 1e-4);
 }
 
+// The single-pass autograd version: same values, same input and step-size gradients.
+TEST(FakeQuant, FusedEqualsComposedForwardAndGradients) {
+  torch::manual_seed(3);
+  for (double g : {1.0, 0.05}) {
+    const torch::Tensor v0 = torch::randn({7, 33}) * 3;
+    const torch::Tensor v1 = v0.clone().requires_grad_(true), v2 = v0.clone().requires_grad_(true);
+    const torch::Tensor s1 = torch::tensor(0.4f).requires_grad_(true);
+    const torch::Tensor s2 = torch::tensor(0.4f).requires_grad_(true);
+    const torch::Tensor w = torch::randn({7, 33});
+    const torch::Tensor a = fake_quant(v1, s1, -7, 7, g), b = fake_quant_fused(v2, s2, -7, 7, g);
+    EXPECT_TRUE(torch::allclose(a, b));
+    (a * w).sum().backward();
+    (b * w).sum().backward();
+    EXPECT_TRUE(torch::allclose(v1.grad(), v2.grad()));
+    EXPECT_NEAR(s1.grad().item<double>(), s2.grad().item<double>(),
+                1e-4 * std::max(1.0, std::fabs(s1.grad().item<double>())));
+  }
+}
+
 TEST(FakeQuant, UnitGridRoundsTheSigmoidTieLikeTheEngine) {
   const torch::Tensor v = torch::tensor({0.26f, -0.9f, 2.0f});
   EXPECT_TRUE(torch::allclose(fake_quant_unit(v, -7, 7),
