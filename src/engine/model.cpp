@@ -171,8 +171,16 @@ ModelSize model_size(const IntegerModel& model) {
     packed += static_cast<int64_t>(quant::packed_size(l.weights.size(), l.weight_bits));
     s.multiplier_bytes += kMultiplierBytes * static_cast<int64_t>(l.multipliers.size());
   };
+  const int64_t steps = std::max<int32_t>(model.steps, 1);
+  auto linear_bops = [](const QuantizedLinear& l) {
+    return static_cast<int64_t>(l.weights.size()) * l.weight_bits * l.input.bits;
+  };
+  auto mul_bops = [](const QuantizedMul& m) { return int64_t{m.a.bits} * m.b.bits; };
   for (const GruLayer& layer : model.layers) {
+    s.bops += steps * layer.hidden *
+              (mul_bops(layer.mul_rn) + mul_bops(layer.mul_un) + mul_bops(layer.mul_zh));
     for (int g = 0; g < 3; ++g) {
+      s.bops += steps * (linear_bops(layer.lin_i[g]) + linear_bops(layer.lin_h[g]));
       add_linear(layer.lin_i[g]);
       add_linear(layer.lin_h[g]);
       s.lut_bytes += static_cast<int64_t>(layer.act[g].table.size());
@@ -181,6 +189,7 @@ ModelSize model_size(const IntegerModel& model) {
     s.multiplier_bytes += kMultiplierBytes * (4 * 3 + 3);
   }
   add_linear(model.classifier);
+  s.bops += linear_bops(model.classifier);
   s.size_bits = s.weight_bits + 32 * s.bias_count;
   s.footprint_bytes = packed + 4 * s.bias_count + s.lut_bytes + s.multiplier_bytes;
   return s;

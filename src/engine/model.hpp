@@ -98,6 +98,10 @@ struct ModelSize {
   int64_t lut_bytes = 0;         // one byte per entry (entries have <= 8 bits)
   int64_t multiplier_bytes = 0;  // 5 per multiplier: int32 m0 + int8 shift
   int64_t footprint_bytes = 0;   // packed weights + 4 * biases + LUTs + multipliers
+  // Bit operations per sequence (DESIGN.md section 6): sum over linear layers of MACs x weight
+  // bits x input bits (GRU linears every step, the classifier once) + element-wise products
+  // (mul.rn, mul.un, mul.zh per hidden unit and step) x both operands' bits.
+  int64_t bops = 0;
   double size_bytes() const { return static_cast<double>(size_bits) / 8.0; }
 };
 

@@ -84,6 +84,11 @@ TEST(ModelSize, CountsWeightsBitsAndBiases) {
   EXPECT_EQ(s2.size_bits, 2 * weights + 32 * biases);
   EXPECT_LT(s2.footprint_bytes, s8.footprint_bytes);
   EXPECT_EQ(s8.lut_bytes, 3 * 255);
+  // BOPs, 10 steps: GRU linears 10 x weights x 8 x 8, classifier 4 x 16 x 8 x 8, products
+  // 10 x 16 units x 3 products x 8 x 8 (act.r/act.z are unsigned 8-bit too).
+  const int64_t gru_weights = 3 * 16 * 6 + 3 * 16 * 16;
+  EXPECT_EQ(s8.bops, 10 * gru_weights * 64 + 4 * 16 * 64 + 10 * 16 * 3 * 64);
+  EXPECT_EQ(s2.bops, 10 * gru_weights * 4 + 4 * 16 * 4 + 10 * 16 * 3 * 4);
 }
 
 TEST(CheckModel, NamesTheBrokenPart) {

@@ -1,0 +1,62 @@
+// The evaluation store of a search: one SQLite row per evaluated genome, so a search resumes
+// after a crash and never evaluates a genome twice. WAL journal; every write is its own
+// transaction, committed before the evaluation counts as done.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mpgru::search {
+
+// What makes two evaluations interchangeable: same task, same float checkpoint (content hash),
+// same fitness settings (mode, budget, seed, calibration ... serialised by the caller) and the
+// same genome (compact form).
+struct EvaluationKey {
+  std::string task;
+  std::string checkpoint_hash;
+  std::string fitness;  // canonical text of the fitness settings, e.g. "qat;steps=200;seed=1"
+  std::string genome;   // compact digit string
+};
+
+struct Evaluation {
+  double accuracy = 0;  // validation accuracy measured by the integer engine
+  int64_t size_bits = 0;
+  int64_t footprint_bytes = 0;
+  int64_t bops = 0;
+  double seconds = 0;     // wall time of the evaluation
+  std::string timestamp;  // UTC, ISO 8601, set by the store on insert
+};
+
+class EvaluationStore {
+ public:
+  // Opens or creates the store at `path`. A new file gets the schema and a marker (an
+  // application_id and a meta table naming mpgru and the schema version). An existing file that
+  // is not an SQLite database, lacks the marker (a foreign database) or has another schema
+  // version is refused with std::runtime_error naming the path and the reason, and is never
+  // modified.
+  explicit EvaluationStore(const std::filesystem::path& path);
+  ~EvaluationStore();
+  EvaluationStore(const EvaluationStore&) = delete;
+  EvaluationStore& operator=(const EvaluationStore&) = delete;
+
+  std::optional<Evaluation> find(const EvaluationKey& key) const;
+  // Inserts; if the key is already present the stored row wins (returns false, nothing changes).
+  bool insert(const EvaluationKey& key, const Evaluation& evaluation);
+  // All rows of one (task, checkpoint, fitness), oldest first, with their genomes.
+  std::vector<std::pair<std::string, Evaluation>> all(const std::string& task,
+                                                      const std::string& checkpoint_hash,
+                                                      const std::string& fitness) const;
+  int64_t count() const;
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// A content hash of a file (FNV-1a 64-bit of its bytes, 16 hex digits) for checkpoint keys.
+std::string file_hash(const std::filesystem::path& path);
+
+}  // namespace mpgru::search

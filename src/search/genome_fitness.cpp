@@ -1,0 +1,88 @@
+// Genome fitness with the evaluation store in front.
+#include "search/genome_fitness.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+#include "engine/convert.hpp"
+#include "engine/gru_engine.hpp"
+
+namespace mpgru::search {
+namespace {
+
+engine::IntegerModel build(const FitnessContext& c, const FitnessSettings& s,
+                           const core::Genome& genome) {
+  const auto steps = static_cast<int32_t>(c.dataset->steps());
+  if (s.mode == FitnessMode::ptq) return engine::convert(*c.model, *c.calibration, genome, steps);
+  return train::fine_tune(*c.model, *c.calibration, genome, c.dataset->split(data::Split::train),
+                          s.qat)
+      .model;
+}
+
+}  // namespace
+
+const char* to_string(FitnessMode mode) {
+  return mode == FitnessMode::ptq ? "ptq" : "qat";
+}
+
+FitnessMode parse_fitness_mode(const std::string& name) {
+  if (name == "ptq") return FitnessMode::ptq;
+  if (name == "qat") return FitnessMode::qat;
+  throw std::invalid_argument("unknown fitness '" + name + "' (expected ptq or qat)");
+}
+
+std::string FitnessSettings::canonical() const {
+  std::string s = std::string("fitness=") + to_string(mode) + ";split=validation";
+  if (mode == FitnessMode::qat) {
+    s += ";steps=" + std::to_string(qat.steps) + ";epochs=" + std::to_string(qat.epochs) +
+         ";batch=" + std::to_string(qat.batch) + ";lr=" + std::to_string(qat.lr) +
+         ";scale_lr=" + std::to_string(qat.scale_lr) + ";seed=" + std::to_string(qat.seed);
+  }
+  return s;
+}
+
+GenomeFitness::GenomeFitness(FitnessContext context, FitnessSettings settings,
+                             EvaluationStore* store)
+    : context_(std::move(context)),
+      settings_(std::move(settings)),
+      store_(store),
+      layout_{static_cast<int>(context_.model->layers.size()), false} {
+  if (context_.model == nullptr || context_.calibration == nullptr || context_.dataset == nullptr) {
+    throw std::invalid_argument("fitness context is incomplete");
+  }
+}
+
+EvaluationKey GenomeFitness::key(const core::Genome& genome) const {
+  return {context_.task, context_.checkpoint_hash, settings_.canonical(), genome.to_compact()};
+}
+
+Evaluation GenomeFitness::evaluate(const core::Genome& genome) const {
+  if (store_ != nullptr) {
+    if (std::optional<Evaluation> hit = store_->find(key(genome))) {
+      ++cache_hits_;
+      return *hit;
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const engine::IntegerModel model = build(context_, settings_, genome);
+  const engine::EngineEvaluation e = engine::evaluate(
+      model, context_.dataset->split(data::Split::validation), settings_.engine_threads);
+  const engine::ModelSize size = engine::model_size(model);
+  Evaluation out;
+  out.accuracy = e.accuracy;
+  out.size_bits = size.size_bits;
+  out.footprint_bytes = size.footprint_bytes;
+  out.bops = size.bops;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ++evaluations_;
+  if (store_ != nullptr) store_->insert(key(genome), out);
+  return out;
+}
+
+double GenomeFitness::accuracy_on(const core::Genome& genome, data::Split split) const {
+  return engine::evaluate(build(context_, settings_, genome), context_.dataset->split(split),
+                          settings_.engine_threads)
+      .accuracy;
+}
+
+}  // namespace mpgru::search

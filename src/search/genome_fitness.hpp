@@ -1,0 +1,65 @@
+// The fitness of a genome: its integer model's validation accuracy (PTQ, or QAT fine-tuning from
+// the float model first), size, footprint and BOPs; looked up in and recorded to the evaluation
+// store so no genome is evaluated twice. Thread-safe: search workers share one instance.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "core/genome.hpp"
+#include "data/dataset.hpp"
+#include "quant/calibration.hpp"
+#include "quant/float_gru.hpp"
+#include "search/evaluation_store.hpp"
+#include "train/qat.hpp"
+
+namespace mpgru::search {
+
+enum class FitnessMode { ptq, qat };
+const char* to_string(FitnessMode mode);
+// "ptq" or "qat"; throws std::invalid_argument otherwise.
+FitnessMode parse_fitness_mode(const std::string& name);
+
+struct FitnessSettings {
+  FitnessMode mode = FitnessMode::ptq;
+  train::QatConfig qat;  // used by FitnessMode::qat (threads: per evaluation)
+  int engine_threads = 1;
+  // Canonical text of everything that changes the result (part of the store key).
+  std::string canonical() const;
+};
+
+// What every evaluation shares, loaded once: float model, calibration, data.
+struct FitnessContext {
+  const quant::FloatGruModel* model = nullptr;
+  const quant::Calibration* calibration = nullptr;
+  const data::Dataset* dataset = nullptr;
+  std::string task;
+  std::string checkpoint_hash;
+};
+
+class GenomeFitness {
+ public:
+  // `store` may be null (no caching across runs).
+  GenomeFitness(FitnessContext context, FitnessSettings settings, EvaluationStore* store);
+
+  // Validation accuracy (integer engine), size, footprint, BOPs of `genome`.
+  Evaluation evaluate(const core::Genome& genome) const;
+  // Accuracy of `genome` on another split (the final report's test figures), not cached.
+  double accuracy_on(const core::Genome& genome, data::Split split) const;
+
+  const core::GenomeLayout& layout() const { return layout_; }
+  int64_t evaluations() const { return evaluations_; }
+  int64_t cache_hits() const { return cache_hits_; }
+
+ private:
+  EvaluationKey key(const core::Genome& genome) const;
+
+  FitnessContext context_;
+  FitnessSettings settings_;
+  EvaluationStore* store_;
+  core::GenomeLayout layout_;
+  mutable std::atomic<int64_t> evaluations_{0};
+  mutable std::atomic<int64_t> cache_hits_{0};
+};
+
+}  // namespace mpgru::search

@@ -1,0 +1,68 @@
+// The pagmo problem over genomes.
+#include "search/genome_problem.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace mpgru::search {
+
+Objectives parse_objectives(const std::string& text) {
+  if (text == "error,size") return Objectives::error_size;
+  if (text == "error,size,bops") return Objectives::error_size_bops;
+  throw std::invalid_argument("unknown objectives '" + text +
+                              "' (expected error,size or error,size,bops)");
+}
+
+pagmo::vector_double to_vector(const core::Genome& genome) {
+  pagmo::vector_double x;
+  for (size_t i = 0; i < genome.size(); ++i) x.push_back(genome.bits(i));
+  return x;
+}
+
+core::Genome from_vector(const core::GenomeLayout& layout, const pagmo::vector_double& x) {
+  core::Genome g = core::Genome::homogeneous(layout, core::kMaxBits);
+  if (x.size() != g.size()) {
+    throw std::invalid_argument("decision vector has " + std::to_string(x.size()) +
+                                " entries, the genome " + std::to_string(g.size()));
+  }
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double bits = std::round(x[i]);
+    if (!(bits >= core::kMinBits && bits <= core::kMaxBits)) {
+      throw std::invalid_argument("gene '" + g.table()[i].name + "': " + std::to_string(x[i]) +
+                                  " outside 2..8");
+    }
+    g.set_bits(i, static_cast<int>(bits));
+  }
+  return g;
+}
+
+GenomeProblem::GenomeProblem(std::shared_ptr<const GenomeFitness> fitness, Objectives objectives)
+    : fitness_(std::move(fitness)),
+      objectives_(objectives),
+      genes_(core::genes(fitness_->layout()).size()) {}
+
+pagmo::vector_double GenomeProblem::objectives(const Evaluation& e) const {
+  pagmo::vector_double f = {1.0 - e.accuracy, static_cast<double>(e.size_bits)};
+  if (objectives_ == Objectives::error_size_bops) f.push_back(static_cast<double>(e.bops));
+  return f;
+}
+
+pagmo::vector_double GenomeProblem::fitness(const pagmo::vector_double& x) const {
+  if (!fitness_) throw std::logic_error("GenomeProblem: default-constructed problem evaluated");
+  return objectives(fitness_->evaluate(from_vector(fitness_->layout(), x)));
+}
+
+std::pair<pagmo::vector_double, pagmo::vector_double> GenomeProblem::get_bounds() const {
+  return {pagmo::vector_double(genes_, core::kMinBits),
+          pagmo::vector_double(genes_, core::kMaxBits)};
+}
+
+pagmo::vector_double::size_type GenomeProblem::get_nobj() const {
+  return objectives_ == Objectives::error_size_bops ? 3 : 2;
+}
+
+pagmo::vector_double::size_type GenomeProblem::get_nix() const {
+  return genes_;
+}
+
+}  // namespace mpgru::search

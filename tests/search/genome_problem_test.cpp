@@ -1,0 +1,112 @@
+// The pagmo problem: genome <-> vector mapping, bounds, and a tiny NSGA-II search whose front is
+// non-dominated and identical under the same seed.
+#include "search/genome_problem.hpp"
+
+#include <gtest/gtest.h>
+
+#include <pagmo/algorithms/nsga2.hpp>
+#include <pagmo/population.hpp>
+#include <pagmo/problem.hpp>
+#include <pagmo/utils/multi_objective.hpp>
+
+#include "fixtures/synthetic_dataset.hpp"
+#include "fixtures/temp_dir.hpp"
+#include "train/float_export.hpp"
+#include "train/trainer.hpp"
+
+namespace mpgru::search {
+namespace {
+
+TEST(GenomeVector, RoundTripsAndRoundsAndRejects) {
+  const core::GenomeLayout layout{1, false};
+  core::Genome g = core::Genome::homogeneous(layout, 8);
+  for (size_t i = 0; i < g.size(); ++i) g.set_bits(i, 2 + static_cast<int>(i % 7));
+  EXPECT_EQ(from_vector(layout, to_vector(g)), g);
+  pagmo::vector_double x = to_vector(g);
+  x[0] = 3.4;
+  EXPECT_EQ(from_vector(layout, x).bits(0), 3);
+  x[4] = 9;
+  try {
+    from_vector(layout, x);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("w_h.r"), std::string::npos) << e.what();
+  }
+  x.pop_back();
+  EXPECT_THROW(from_vector(layout, x), std::invalid_argument);
+  EXPECT_EQ(parse_objectives("error,size,bops"), Objectives::error_size_bops);
+  EXPECT_THROW(parse_objectives("size"), std::invalid_argument);
+}
+
+// A GRU-8 trained for a moment on the pulse task, PTQ fitness: small enough for a unit test.
+struct TinyTask {
+  data::InMemoryDataset dataset = testing::pulse_dataset(3, 8);
+  quant::FloatGruModel model;
+  quant::Calibration calibration;
+  TinyTask() {
+    testing::TempDir dir;
+    train::TrainConfig c;
+    c.hidden = 8;
+    c.epochs = 3;
+    c.batch = 32;
+    c.lr = 1e-2;
+    c.threads = 1;
+    train::train_float(dataset, c, dir.path());
+    model = train::load_float_model(dir.path());
+    quant::CalibrationOptions o;
+    o.sequences = 100;
+    calibration = quant::calibrate(model, dataset.split(data::Split::train), o);
+  }
+};
+
+const TinyTask& tiny() {
+  static const TinyTask t;
+  return t;
+}
+
+std::shared_ptr<const GenomeFitness> tiny_fitness() {
+  FitnessContext c{&tiny().model, &tiny().calibration, &tiny().dataset, "pulse", "test"};
+  return std::make_shared<const GenomeFitness>(c, FitnessSettings{}, nullptr);
+}
+
+TEST(GenomeProblem, BoundsAreTheBitWidthsAndEveryDimensionIsInteger) {
+  const pagmo::problem p{GenomeProblem(tiny_fitness(), Objectives::error_size)};
+  EXPECT_EQ(p.get_nx(), 25u);
+  EXPECT_EQ(p.get_nix(), 25u);
+  EXPECT_EQ(p.get_nobj(), 2u);
+  for (double lo : p.get_lb()) EXPECT_EQ(lo, 2);
+  for (double hi : p.get_ub()) EXPECT_EQ(hi, 8);
+  const pagmo::problem p3{GenomeProblem(tiny_fitness(), Objectives::error_size_bops)};
+  EXPECT_EQ(p3.get_nobj(), 3u);
+  const pagmo::vector_double f8 = p3.fitness(pagmo::vector_double(25, 8));
+  const pagmo::vector_double f2 = p3.fitness(pagmo::vector_double(25, 2));
+  EXPECT_GT(f8[1], f2[1]);  // size
+  EXPECT_GT(f8[2], f2[2]);  // BOPs
+}
+
+pagmo::population tiny_search(unsigned seed) {
+  pagmo::population pop{pagmo::problem{GenomeProblem(tiny_fitness(), Objectives::error_size)}, 16,
+                        seed};
+  return pagmo::nsga2(4, 0.95, 10., 0.1, 20., seed).evolve(pop);
+}
+
+TEST(GenomeProblem, TinySearchFrontIsNonDominatedAndSeeded) {
+  const pagmo::population a = tiny_search(3);
+  const std::vector<pagmo::vector_double> f = a.get_f();
+  const auto front = pagmo::non_dominated_front_2d(f);
+  ASSERT_FALSE(front.empty());
+  for (auto i : front) {
+    for (auto j : front) {
+      if (i != j) {
+        EXPECT_FALSE(pagmo::pareto_dominance(f[i], f[j]));
+      }
+    }
+    for (double bits : a.get_x()[i]) EXPECT_EQ(bits, std::round(bits));
+  }
+  const pagmo::population b = tiny_search(3);
+  EXPECT_EQ(a.get_x(), b.get_x());
+  EXPECT_EQ(a.get_f(), b.get_f());
+}
+
+}  // namespace
+}  // namespace mpgru::search
