@@ -22,5 +22,6 @@ Command add_sweep_command(CLI::App& parent);
 Command add_quantize_command(CLI::App& parent);
 Command add_eval_command(CLI::App& parent);
 Command add_qat_command(CLI::App& parent);
+Command add_search_command(CLI::App& parent);
 
 }  // namespace mpgru::cli

@@ -6,11 +6,13 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 namespace mpgru::search {
@@ -279,8 +281,24 @@ void EvaluationStore::Impl::check_marker() const {
 // Persistent once set, so for a store this program created it is a no-op; a store copied or
 // edited in rollback mode is switched back.
 void EvaluationStore::Impl::use_wal() {
-  const StatementPtr row = first_row("PRAGMA journal_mode = WAL");
-  const std::string mode = row ? column_string(row.get(), 0) : std::string();
+  // A journal mode change that meets another connection's lock fails with SQLITE_BUSY at once,
+  // without the busy handler; two openers of a new store meet exactly here, so the busy
+  // timeout is applied by hand.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  std::string mode;
+  for (;;) {
+    const StatementPtr statement = prepare("PRAGMA journal_mode = WAL");
+    const int rc = sqlite3_step(statement.get());
+    if (rc == SQLITE_ROW) {
+      mode = column_string(statement.get(), 0);
+      break;
+    }
+    if (rc != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+      fail_opening("cannot switch to a WAL journal");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   if (mode != "wal") {
     throw std::runtime_error(path + ": evaluation store cannot use a WAL journal (mode is '" +
                              mode + "')");

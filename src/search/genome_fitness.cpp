@@ -80,9 +80,23 @@ Evaluation GenomeFitness::evaluate(const core::Genome& genome) const {
 }
 
 double GenomeFitness::accuracy_on(const core::Genome& genome, data::Split split) const {
-  return engine::evaluate(build(context_, settings_, genome), context_.dataset->split(split),
-                          settings_.engine_threads)
-      .accuracy;
+  EvaluationKey k = key(genome);
+  k.fitness += std::string(";report_split=") + data::to_string(split);
+  if (store_ != nullptr) {
+    if (std::optional<Evaluation> hit = store_->find(k)) return hit->accuracy;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const engine::IntegerModel model = build(context_, settings_, genome);
+  Evaluation e;
+  e.accuracy =
+      engine::evaluate(model, context_.dataset->split(split), settings_.engine_threads).accuracy;
+  const engine::ModelSize size = engine::model_size(model);
+  e.size_bits = size.size_bits;
+  e.footprint_bytes = size.footprint_bytes;
+  e.bops = size.bops;
+  e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (store_ != nullptr) store_->insert(k, e);
+  return e.accuracy;
 }
 
 }  // namespace mpgru::search

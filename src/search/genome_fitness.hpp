@@ -44,7 +44,8 @@ class GenomeFitness {
 
   // Validation accuracy (integer engine), size, footprint, BOPs of `genome`.
   Evaluation evaluate(const core::Genome& genome) const;
-  // Accuracy of `genome` on another split (the final report's test figures), not cached.
+  // Accuracy of `genome` on another split (the final report's test figures); stored under the
+  // fitness key plus ";report_split=<split>", never used for selection.
   double accuracy_on(const core::Genome& genome, data::Split split) const;
 
   const core::GenomeLayout& layout() const { return layout_; }

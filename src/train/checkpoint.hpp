@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_file.hpp"
 #include "train/gru_classifier.hpp"
 
 namespace mpgru::train {
@@ -21,9 +22,7 @@ void save_checkpoint(GruClassifier& model, const std::filesystem::path& dir);
 // Rebuilds the model from DIR/config.json and loads DIR/checkpoint; errors name the file.
 GruClassifier load_checkpoint(const std::filesystem::path& dir);
 
-// Writes `json` to `path` atomically, pretty-printed.
-void write_json_file(const nlohmann::json& json, const std::filesystem::path& path);
-// Reads and parses `path`; errors name the file.
-nlohmann::json read_json_file(const std::filesystem::path& path);
+using core::read_json_file;
+using core::write_json_file;
 
 }  // namespace mpgru::train

@@ -1,0 +1,125 @@
+// The search run on real sMNIST with a tiny GRU and PTQ fitness: seeded runs give the same front,
+// and a run killed with SIGKILL resumes from its store without repeating an evaluation, ending on
+// the uninterrupted run's front.
+#include "search/search_run.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "data/task.hpp"
+#include "fixtures/temp_dir.hpp"
+#include "train/trainer.hpp"
+
+namespace mpgru::search {
+namespace {
+
+const std::filesystem::path kData = MPGRU_TEST_DATA_DIR;
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A GRU-8 trained briefly on sMNIST, kept for the whole test program.
+const std::filesystem::path& checkpoint() {
+  static testing::TempDir dir;
+  static const bool trained = [] {
+    const auto dataset = data::load_task("smnist", kData);
+    train::TrainConfig c;
+    c.hidden = 8;
+    c.epochs = 1;
+    c.lr = 1e-2;
+    c.train_limit = 5000;
+    c.threads = 1;
+    train::train_float(*dataset, c, dir.path());
+    return true;
+  }();
+  (void)trained;
+  return dir.path();
+}
+
+SearchConfig tiny_config() {
+  SearchConfig c;
+  c.checkpoint = checkpoint().string();
+  c.data_dir = kData.string();
+  c.population = 8;
+  c.generations = 3;
+  c.seed = 5;
+  c.calibration.sequences = 100;
+  return c;
+}
+
+class SearchRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kData / "mnist")) GTEST_SKIP() << "sMNIST absent";
+  }
+};
+
+TEST_F(SearchRun, SameSeedSameFrontAndResumeEvaluatesNothingNew) {
+  testing::TempDir a, b;
+  const SearchResult ra = run_search(tiny_config(), a.path());
+  const SearchResult rb = run_search(tiny_config(), b.path());
+  EXPECT_GT(ra.evaluations, 8);
+  EXPECT_EQ(read(a / "front.csv"), read(b / "front.csv"));
+  EXPECT_EQ(ra.hypervolume_front, rb.hypervolume_front);
+  const SearchResult again = run_search(load_search_config(a.path()), a.path());
+  EXPECT_EQ(again.evaluations, 0);
+  EXPECT_GT(again.cache_hits, 0);
+  EXPECT_EQ(read(a / "front.csv"), read(b / "front.csv"));
+  for (const FrontPoint& p : ra.front) {
+    EXPECT_GE(p.genome.bits(0), core::kMinBits);
+  }
+  EXPECT_GE(ra.hypervolume_front, 0.0);
+}
+
+TEST_F(SearchRun, KilledRunResumesWithoutRepeatingEvaluations) {
+  testing::TempDir reference, killed;
+  SearchConfig c = tiny_config();
+  c.generations = 4;
+  const SearchResult full = run_search(c, reference.path());
+  const std::string command = std::string(MPGRU_BINARY) + " search --ckpt " + c.checkpoint +
+                              " --data " + c.data_dir + " --population 8 --generations 4 --seed 5" +
+                              " --calib-sequences 100 --out " + killed.path().string();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + command + " > /dev/null 2>&1").c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Kill it once some evaluations are stored but before it finishes.
+  int64_t stored = 0;
+  for (int i = 0; i < 600 && stored < 12; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (std::filesystem::exists(killed / "evaluations.sqlite")) {
+      try {
+        stored = EvaluationStore(killed / "evaluations.sqlite").count();
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the search finished before it could be killed";
+  stored = EvaluationStore(killed / "evaluations.sqlite").count();
+  ASSERT_GT(stored, 0);
+  const SearchResult resumed = run_search(load_search_config(killed.path()), killed.path());
+  EXPECT_GE(resumed.cache_hits, stored);
+  EXPECT_EQ(resumed.evaluations + stored, full.evaluations + 0)
+      << "stored before the kill: " << stored;
+  EXPECT_EQ(read(reference / "front.csv"), read(killed / "front.csv"));
+}
+
+}  // namespace
+}  // namespace mpgru::search
