@@ -36,7 +36,8 @@ class EvaluationStore {
   // application_id and a meta table naming mpgru and the schema version). An existing file that
   // is not an SQLite database, lacks the marker (a foreign database) or has another schema
   // version is refused with std::runtime_error naming the path and the reason, and is never
-  // modified.
+  // modified. An existing empty (0-byte) file counts as new: SQLite creates the file before
+  // its first commit, so a concurrent opener of a new store may find it empty.
   explicit EvaluationStore(const std::filesystem::path& path);
   ~EvaluationStore();
   EvaluationStore(const EvaluationStore&) = delete;

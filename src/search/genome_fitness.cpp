@@ -21,6 +21,24 @@ engine::IntegerModel build(const FitnessContext& c, const FitnessSettings& s,
 
 }  // namespace
 
+int64_t size_bits(const quant::FloatGruModel& model, const core::Genome& genome) {
+  using core::Op;
+  const Op wi[3] = {Op::w_i_r, Op::w_i_z, Op::w_i_n}, wh[3] = {Op::w_h_r, Op::w_h_z, Op::w_h_n};
+  int64_t bits = 0;
+  for (size_t k = 0; k < model.layers.size(); ++k) {
+    const quant::FloatGruLayer& l = model.layers[k];
+    for (int g = 0; g < 3; ++g) {
+      bits +=
+          static_cast<int64_t>(l.lin_i[g].weights.size()) * genome.bits(wi[g], static_cast<int>(k));
+      bits +=
+          static_cast<int64_t>(l.lin_h[g].weights.size()) * genome.bits(wh[g], static_cast<int>(k));
+      bits += 32 * static_cast<int64_t>(l.lin_i[g].bias.size() + l.lin_h[g].bias.size());
+    }
+  }
+  bits += static_cast<int64_t>(model.classifier.weights.size()) * genome.bits(Op::w_o);
+  return bits + 32 * static_cast<int64_t>(model.classifier.bias.size());
+}
+
 const char* to_string(FitnessMode mode) {
   return mode == FitnessMode::ptq ? "ptq" : "qat";
 }
@@ -64,15 +82,23 @@ Evaluation GenomeFitness::evaluate(const core::Genome& genome) const {
     }
   }
   const auto start = std::chrono::steady_clock::now();
-  const engine::IntegerModel model = build(context_, settings_, genome);
-  const engine::EngineEvaluation e = engine::evaluate(
-      model, context_.dataset->split(data::Split::validation), settings_.engine_threads);
-  const engine::ModelSize size = engine::model_size(model);
   Evaluation out;
-  out.accuracy = e.accuracy;
-  out.size_bits = size.size_bits;
-  out.footprint_bytes = size.footprint_bytes;
-  out.bops = size.bops;
+  try {
+    const engine::IntegerModel model = build(context_, settings_, genome);
+    const engine::ModelSize size = engine::model_size(model);
+    out.accuracy = engine::evaluate(model, context_.dataset->split(data::Split::validation),
+                                    settings_.engine_threads)
+                       .accuracy;
+    out.size_bits = size.size_bits;
+    out.footprint_bytes = size.footprint_bytes;
+    out.bops = size.bops;
+  } catch (const std::invalid_argument& e) {
+    // A genome whose integer model cannot exist (e.g. an accumulator that could overflow) is a
+    // valid point of the search space with the worst accuracy, not a reason to stop the search.
+    out = Evaluation{};
+    out.size_bits = size_bits(*context_.model, genome);
+    ++failures_;
+  }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++evaluations_;
   if (store_ != nullptr) store_->insert(key(genome), out);
@@ -86,14 +112,19 @@ double GenomeFitness::accuracy_on(const core::Genome& genome, data::Split split)
     if (std::optional<Evaluation> hit = store_->find(k)) return hit->accuracy;
   }
   const auto start = std::chrono::steady_clock::now();
-  const engine::IntegerModel model = build(context_, settings_, genome);
   Evaluation e;
-  e.accuracy =
-      engine::evaluate(model, context_.dataset->split(split), settings_.engine_threads).accuracy;
-  const engine::ModelSize size = engine::model_size(model);
-  e.size_bits = size.size_bits;
-  e.footprint_bytes = size.footprint_bytes;
-  e.bops = size.bops;
+  try {
+    const engine::IntegerModel model = build(context_, settings_, genome);
+    e.accuracy =
+        engine::evaluate(model, context_.dataset->split(split), settings_.engine_threads).accuracy;
+    const engine::ModelSize size = engine::model_size(model);
+    e.size_bits = size.size_bits;
+    e.footprint_bytes = size.footprint_bytes;
+    e.bops = size.bops;
+  } catch (const std::invalid_argument&) {
+    e = Evaluation{};  // as in evaluate(): no integer model, worst accuracy
+    e.size_bits = size_bits(*context_.model, genome);
+  }
   e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (store_ != nullptr) store_->insert(k, e);
   return e.accuracy;

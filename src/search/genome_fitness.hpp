@@ -37,6 +37,9 @@ struct FitnessContext {
   std::string checkpoint_hash;
 };
 
+// Model size in bits (DESIGN.md section 5) of `genome` on `model`'s shapes, without building it.
+int64_t size_bits(const quant::FloatGruModel& model, const core::Genome& genome);
+
 class GenomeFitness {
  public:
   // `store` may be null (no caching across runs).
@@ -51,6 +54,8 @@ class GenomeFitness {
   const core::GenomeLayout& layout() const { return layout_; }
   int64_t evaluations() const { return evaluations_; }
   int64_t cache_hits() const { return cache_hits_; }
+  // Evaluations whose integer model could not be built (scored with accuracy 0).
+  int64_t failures() const { return failures_; }
 
  private:
   EvaluationKey key(const core::Genome& genome) const;
@@ -61,6 +66,7 @@ class GenomeFitness {
   core::GenomeLayout layout_;
   mutable std::atomic<int64_t> evaluations_{0};
   mutable std::atomic<int64_t> cache_hits_{0};
+  mutable std::atomic<int64_t> failures_{0};
 };
 
 }  // namespace mpgru::search

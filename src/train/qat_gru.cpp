@@ -106,12 +106,19 @@ torch::Tensor QatGruImpl::fq(const torch::Tensor& v, const torch::Tensor& s, int
 std::pair<torch::Tensor, torch::Tensor> QatGruImpl::fake_weights(const Linear& l,
                                                                  const torch::Tensor& s_x) const {
   const double wmax = quant::signed_max(l.bits);
-  const torch::Tensor s_w = l.s_w.abs().clamp_min(1e-12);
+  const torch::Tensor s_w = weight_steps(l, s_x);
   const torch::Tensor w = fake_quant(l.w, s_w, -wmax, wmax, lsq_grad_scale(l.w.size(1), wmax));
   // int32 bias at scale s_w * s_x: rounding only (the range never binds), scale not learned here.
   const torch::Tensor acc_scale = (s_w.squeeze(1) * s_x.abs()).detach();
   const torch::Tensor u = l.b / acc_scale;
   return {w, (u + (round_half_away(u) - u).detach()) * acc_scale};
+}
+
+torch::Tensor QatGruImpl::weight_steps(const Linear& l, const torch::Tensor& s_x) const {
+  // A channel's step may not shrink so far that its bias b / (s_w s_x) leaves int32 (LSQ can
+  // drive the step of a near-zero channel toward 0): keep |b| / (s_w s_x) <= 2^30.
+  const torch::Tensor floor = (l.b.abs() / (s_x.abs() * 1073741824.0f)).detach().unsqueeze(1);
+  return torch::max(l.s_w.abs(), floor).clamp_min(1e-12);
 }
 
 torch::Tensor QatGruImpl::linear(const Linear& l, const torch::Tensor& x, const torch::Tensor& s_x,
@@ -229,18 +236,22 @@ quant::FloatGruModel QatGruImpl::float_model() const {
 quant::ScaleSet QatGruImpl::scales() const {
   quant::ScaleSet s;
   s.x_unsigned = x_unsigned_;
-  auto weights = [](const Linear& l) {
+  auto weights = [this](const Linear& l, const torch::Tensor& s_in) {
     std::vector<double> out;
-    for (float v : to_vector(l.s_w)) out.push_back(std::max(std::fabs(double{v}), 1e-12));
+    for (float v : to_vector(weight_steps(l, s_in))) out.push_back(double{v});
     return out;
   };
   s.activation[{Op::x, 0}] = step_value(s_x_);
+  torch::NoGradGuard no_grad;
+  torch::Tensor s_in = s_x_;
   for (size_t k = 0; k < layers_.size(); ++k) {
     const int l = static_cast<int>(k);
     const Layer& L = layers_[k];
+    const int h_bits = genome_.bits(Op::h, l);
+    const torch::Tensor s_h = torch::tensor(1.0f / static_cast<float>(quant::signed_max(h_bits)));
     for (int g = 0; g < 3; ++g) {
-      s.weight[{kWi[g], l}] = weights(L.lin_i[g]);
-      s.weight[{kWh[g], l}] = weights(L.lin_h[g]);
+      s.weight[{kWi[g], l}] = weights(L.lin_i[g], s_in);
+      s.weight[{kWh[g], l}] = weights(L.lin_h[g], s_h);
       s.activation[{kLinI[g], l}] = step_value(L.s_lin_i[g]);
       s.activation[{kLinH[g], l}] = step_value(L.s_lin_h[g]);
       s.activation[{kSum[g], l}] = step_value(L.s_sum[g]);
@@ -248,8 +259,9 @@ quant::ScaleSet QatGruImpl::scales() const {
     s.activation[{Op::mul_rn, l}] = step_value(L.s_rn);
     s.activation[{Op::mul_un, l}] = step_value(L.s_un);
     s.activation[{Op::mul_zh, l}] = step_value(L.s_zh);
+    s_in = s_h;
   }
-  s.weight[{Op::w_o, -1}] = weights(classifier_);
+  s.weight[{Op::w_o, -1}] = weights(classifier_, s_in);
   s.activation[{Op::out, -1}] = step_value(s_out_);
   return s;
 }

@@ -53,6 +53,8 @@ class QatGruImpl : public torch::nn::Module {
   std::pair<torch::Tensor, torch::Tensor> fake_weights(const Linear& l,
                                                        const torch::Tensor& s_x) const;
   torch::Tensor step(const torch::Tensor& s) const;
+  // Per-channel weight steps [rows, 1], kept large enough that every int32 bias fits.
+  torch::Tensor weight_steps(const Linear& l, const torch::Tensor& s_x) const;
   torch::Tensor fq(const torch::Tensor& v, const torch::Tensor& s, int bits) const;
   torch::Tensor run_layer(size_t k, const torch::Tensor& input, const torch::Tensor& s_input);
   torch::Tensor run_layer_fused(size_t k, const torch::Tensor& ai, const torch::Tensor& s_h);

@@ -82,6 +82,10 @@ TEST(GenomeProblem, BoundsAreTheBitWidthsAndEveryDimensionIsInteger) {
   const pagmo::vector_double f2 = p3.fitness(pagmo::vector_double(25, 2));
   EXPECT_GT(f8[1], f2[1]);  // size
   EXPECT_GT(f8[2], f2[2]);  // BOPs
+  // The size objective equals the shape-only formula.
+  const GenomeFitness& fit = *tiny_fitness();
+  EXPECT_EQ(static_cast<int64_t>(f2[1]),
+            size_bits(tiny().model, core::Genome::homogeneous(fit.layout(), 2)));
 }
 
 pagmo::population tiny_search(unsigned seed) {
