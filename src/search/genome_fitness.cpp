@@ -50,7 +50,11 @@ FitnessMode parse_fitness_mode(const std::string& name) {
 }
 
 std::string FitnessSettings::canonical() const {
-  std::string s = std::string("fitness=") + to_string(mode) + ";split=validation";
+  // Bump kNumerics whenever quantization, QAT or engine arithmetic changes, so a store never
+  // mixes results of different code.
+  constexpr int kNumerics = 1;
+  std::string s = std::string("numerics=") + std::to_string(kNumerics) +
+                  ";fitness=" + to_string(mode) + ";split=validation";
   if (mode == FitnessMode::qat) {
     s += ";steps=" + std::to_string(qat.steps) + ";epochs=" + std::to_string(qat.epochs) +
          ";batch=" + std::to_string(qat.batch) + ";lr=" + std::to_string(qat.lr) +
