@@ -92,6 +92,9 @@ Command add_search_command(CLI::App& parent) {
   app->add_option("--qat-steps", c.fitness.qat.steps, "QAT steps per evaluation (qat fitness)")
       ->capture_default_str();
   app->add_option("--qat-lr", c.fitness.qat.lr, "QAT learning rate")->capture_default_str();
+  app->add_option("--final-steps", c.final_steps,
+                  "QAT steps for the final re-evaluation of the front and baseline (0: same)")
+      ->capture_default_str();
   app->add_option("--calibration", args->method, "mse, percentile or maxabs")
       ->capture_default_str();
   app->add_option("--calib-sequences", c.calibration.sequences, "Calibration sequences")

@@ -30,6 +30,9 @@ struct SearchConfig {
   unsigned seed = 1;
   unsigned workers = 1;                                                 // parallel evaluations
   double crossover = 0.95, eta_c = 10.0, mutation = 0.1, eta_m = 20.0;  // pagmo::nsga2
+  // qat fitness: QAT steps of the final re-evaluation of the front and baseline genomes (the
+  // report's figures); 0 = the search's own budget.
+  int64_t final_steps = 0;
 };
 
 // Throws std::invalid_argument naming the bad field.

@@ -121,5 +121,26 @@ TEST_F(SearchRun, KilledRunResumesWithoutRepeatingEvaluations) {
   EXPECT_EQ(read(reference / "front.csv"), read(killed / "front.csv"));
 }
 
+// QAT fitness with a longer final fine-tune: the report's figures come from final_steps, the
+// search's from its own budget (different store keys, so both are kept).
+TEST_F(SearchRun, FinalStepsRescoreTheFrontAndBaseline) {
+  SearchConfig c = tiny_config();
+  c.generations = 1;
+  c.fitness.mode = FitnessMode::qat;
+  c.fitness.qat.steps = 2;
+  c.fitness.qat.batch = 32;
+  testing::TempDir plain, longer;
+  const SearchResult a = run_search(c, plain.path());
+  c.final_steps = 12;
+  const SearchResult b = run_search(c, longer.path());
+  ASSERT_EQ(a.baseline.size(), b.baseline.size());
+  bool differs = false;
+  for (size_t i = 0; i < a.baseline.size(); ++i) {
+    differs = differs || a.baseline[i].test_accuracy != b.baseline[i].test_accuracy;
+  }
+  EXPECT_TRUE(differs);
+  EXPECT_EQ(load_search_config(longer.path()).final_steps, 12);
+}
+
 }  // namespace
 }  // namespace mpgru::search
