@@ -102,7 +102,10 @@ Loaded load(const SearchConfig& c) {
 
 pagmo::population initial_population(const pagmo::problem& p, const SearchConfig& c,
                                      const core::GenomeLayout& layout) {
-  pagmo::population pop{p, c.population - 7, c.seed};
+  // With several workers the random part is evaluated through the batch evaluator too.
+  pagmo::population pop = c.workers > 1 ? pagmo::population{p, pagmo::bfe{pagmo::thread_bfe{}},
+                                                            c.population - 7, c.seed}
+                                        : pagmo::population{p, c.population - 7, c.seed};
   for (int bits = core::kMaxBits; bits >= core::kMinBits; --bits) {
     pop.push_back(to_vector(core::Genome::homogeneous(layout, bits)));
   }
