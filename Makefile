@@ -1,5 +1,5 @@
 # The two entry points of the README. Both run scripts/setup.sh first (packages, data, build).
-.PHONY: demo test test-slow bench format
+.PHONY: demo test bench format
 
 BUILD ?= build
 JOBS ?= 2
@@ -11,10 +11,6 @@ demo:
 test:
 	./scripts/setup.sh
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE slow
-
-test-slow:
-	./scripts/setup.sh
-	ctest --test-dir $(BUILD) --output-on-failure -L slow
 
 bench:
 	./scripts/setup.sh
