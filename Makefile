@@ -15,6 +15,7 @@ test:
 bench:
 	./scripts/setup.sh
 	./$(BUILD)/bench/mpgru_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	./$(BUILD)/bench/mpgru_engine_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
