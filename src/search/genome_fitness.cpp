@@ -78,6 +78,26 @@ EvaluationKey GenomeFitness::key(const core::Genome& genome) const {
   return {context_.task, context_.checkpoint_hash, settings_.canonical(), genome.to_compact()};
 }
 
+Evaluation GenomeFitness::measure(const engine::IntegerModel& model, data::Split split) const {
+  const engine::ModelSize size = engine::model_size(model);
+  Evaluation e;
+  e.accuracy =
+      engine::evaluate(model, context_.dataset->split(split), settings_.engine_threads).accuracy;
+  e.size_bits = size.size_bits;
+  e.footprint_bytes = size.footprint_bytes;
+  e.bops = size.bops;
+  return e;
+}
+
+Evaluation GenomeFitness::unbuildable(const core::Genome& genome) const {
+  // A genome whose integer model cannot exist (e.g. an accumulator that could overflow) is a
+  // valid point of the search space with the worst accuracy, not a reason to stop the search.
+  Evaluation e;
+  e.size_bits = size_bits(*context_.model, genome);
+  ++failures_;
+  return e;
+}
+
 Evaluation GenomeFitness::evaluate(const core::Genome& genome) const {
   if (store_ != nullptr) {
     if (std::optional<Evaluation> hit = store_->find(key(genome))) {
@@ -88,20 +108,9 @@ Evaluation GenomeFitness::evaluate(const core::Genome& genome) const {
   const auto start = std::chrono::steady_clock::now();
   Evaluation out;
   try {
-    const engine::IntegerModel model = build(context_, settings_, genome);
-    const engine::ModelSize size = engine::model_size(model);
-    out.accuracy = engine::evaluate(model, context_.dataset->split(data::Split::validation),
-                                    settings_.engine_threads)
-                       .accuracy;
-    out.size_bits = size.size_bits;
-    out.footprint_bytes = size.footprint_bytes;
-    out.bops = size.bops;
-  } catch (const std::invalid_argument& e) {
-    // A genome whose integer model cannot exist (e.g. an accumulator that could overflow) is a
-    // valid point of the search space with the worst accuracy, not a reason to stop the search.
-    out = Evaluation{};
-    out.size_bits = size_bits(*context_.model, genome);
-    ++failures_;
+    out = measure(build(context_, settings_, genome), data::Split::validation);
+  } catch (const std::invalid_argument&) {
+    out = unbuildable(genome);
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++evaluations_;
@@ -109,29 +118,40 @@ Evaluation GenomeFitness::evaluate(const core::Genome& genome) const {
   return out;
 }
 
-double GenomeFitness::accuracy_on(const core::Genome& genome, data::Split split) const {
-  EvaluationKey k = key(genome);
-  k.fitness += std::string(";report_split=") + data::to_string(split);
+std::pair<Evaluation, double> GenomeFitness::report(const core::Genome& genome) const {
+  EvaluationKey test_key = key(genome);
+  test_key.fitness += ";report_split=test";
+  std::optional<Evaluation> val, test;
   if (store_ != nullptr) {
-    if (std::optional<Evaluation> hit = store_->find(k)) return hit->accuracy;
+    val = store_->find(key(genome));
+    test = store_->find(test_key);
   }
+  if (val && test) {
+    cache_hits_ += 2;
+    return {*val, test->accuracy};
+  }
+  // One model (one fine-tune) for both splits.
   const auto start = std::chrono::steady_clock::now();
-  Evaluation e;
   try {
     const engine::IntegerModel model = build(context_, settings_, genome);
-    e.accuracy =
-        engine::evaluate(model, context_.dataset->split(split), settings_.engine_threads).accuracy;
-    const engine::ModelSize size = engine::model_size(model);
-    e.size_bits = size.size_bits;
-    e.footprint_bytes = size.footprint_bytes;
-    e.bops = size.bops;
+    if (!val) val = measure(model, data::Split::validation);
+    if (!test) test = measure(model, data::Split::test);
   } catch (const std::invalid_argument&) {
-    e = Evaluation{};  // as in evaluate(): no integer model, worst accuracy
-    e.size_bits = size_bits(*context_.model, genome);
+    if (!val) val = unbuildable(genome);
+    if (!test) test = unbuildable(genome);
   }
-  e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (store_ != nullptr) store_->insert(k, e);
-  return e.accuracy;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (store_ != nullptr) {
+    if (store_->find(key(genome)) == std::nullopt) {
+      val->seconds = seconds;
+      ++evaluations_;
+      store_->insert(key(genome), *val);
+    }
+    test->seconds = seconds;
+    store_->insert(test_key, *test);
+  }
+  return {*val, test->accuracy};
 }
 
 }  // namespace mpgru::search

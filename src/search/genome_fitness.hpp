@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <string>
+#include <utility>
 
 #include "core/genome.hpp"
 #include "data/dataset.hpp"
+#include "engine/model.hpp"
 #include "quant/calibration.hpp"
 #include "quant/float_gru.hpp"
 #include "search/evaluation_store.hpp"
@@ -47,9 +49,10 @@ class GenomeFitness {
 
   // Validation accuracy (integer engine), size, footprint, BOPs of `genome`.
   Evaluation evaluate(const core::Genome& genome) const;
-  // Accuracy of `genome` on another split (the final report's test figures); stored under the
-  // fitness key plus ";report_split=<split>", never used for selection.
-  double accuracy_on(const core::Genome& genome, data::Split split) const;
+  // The final report's figures of `genome`: its validation evaluation and its test accuracy, from
+  // one model (one fine-tune). The test row is stored under the fitness key plus
+  // ";report_split=test" and never used for selection.
+  std::pair<Evaluation, double> report(const core::Genome& genome) const;
 
   const core::GenomeLayout& layout() const { return layout_; }
   int64_t evaluations() const { return evaluations_; }
@@ -59,6 +62,8 @@ class GenomeFitness {
 
  private:
   EvaluationKey key(const core::Genome& genome) const;
+  Evaluation measure(const engine::IntegerModel& model, data::Split split) const;
+  Evaluation unbuildable(const core::Genome& genome) const;
 
   FitnessContext context_;
   FitnessSettings settings_;

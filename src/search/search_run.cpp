@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 #include <pagmo/algorithms/nsga2.hpp>
@@ -174,8 +175,7 @@ std::vector<FrontPoint> score(const GenomeFitness& fitness,
   for (const core::Genome& g : genomes) {
     FrontPoint p;
     p.genome = g;
-    p.validation = fitness.evaluate(g);
-    p.test_accuracy = fitness.accuracy_on(g, data::Split::test);
+    std::tie(p.validation, p.test_accuracy) = fitness.report(g);
     out.push_back(p);
   }
   std::sort(out.begin(), out.end(), [](const FrontPoint& a, const FrontPoint& b) {
