@@ -49,6 +49,14 @@ enum class Op : uint8_t {
   out,
 };
 
+// The per-gate ops of a layer, indexed by gate: r = 0, z = 1, n = 2.
+inline constexpr Op kInputWeightOps[3] = {Op::w_i_r, Op::w_i_z, Op::w_i_n};
+inline constexpr Op kRecurrentWeightOps[3] = {Op::w_h_r, Op::w_h_z, Op::w_h_n};
+inline constexpr Op kInputLinearOps[3] = {Op::lin_i_r, Op::lin_i_z, Op::lin_i_n};
+inline constexpr Op kRecurrentLinearOps[3] = {Op::lin_h_r, Op::lin_h_z, Op::lin_h_n};
+inline constexpr Op kSumOps[3] = {Op::sum_r, Op::sum_z, Op::sum_n};
+inline constexpr Op kActOps[3] = {Op::act_r, Op::act_z, Op::act_n};
+
 // Short name of an op as it appears in gene names: "w_i.r", "mul.zh", "x", ...
 const char* op_name(Op op);
 // True for weight genes (w_i.*, w_h.*, w_o, emb): the ones that count in model size.

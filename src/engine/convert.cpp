@@ -13,13 +13,6 @@ namespace {
 
 using core::Op;
 
-const Op kWi[3] = {Op::w_i_r, Op::w_i_z, Op::w_i_n};
-const Op kWh[3] = {Op::w_h_r, Op::w_h_z, Op::w_h_n};
-const Op kLinI[3] = {Op::lin_i_r, Op::lin_i_z, Op::lin_i_n};
-const Op kLinH[3] = {Op::lin_h_r, Op::lin_h_z, Op::lin_h_n};
-const Op kSum[3] = {Op::sum_r, Op::sum_z, Op::sum_n};
-const Op kAct[3] = {Op::act_r, Op::act_z, Op::act_n};
-
 double sigmoid(double v) {
   return 1.0 / (1.0 + std::exp(-v));
 }
@@ -90,15 +83,18 @@ GruLayer make_layer(const quant::FloatGruLayer& f, const quant::ScaleSet& s, con
   const int h_bits = g.bits(Op::h, k);
   const QuantPoint h{h_bits, true, 1.0 / quant::signed_max(h_bits)};
   for (int gate = 0; gate < 3; ++gate) {
-    l.lin_i[gate] =
-        make_linear(f.lin_i[gate], g.bits(kWi[gate], k), s.weights_at(kWi[gate], k), input,
-                    point(s, g, kLinI[gate], k), where + core::op_name(kLinI[gate]));
-    l.lin_h[gate] = make_linear(f.lin_h[gate], g.bits(kWh[gate], k), s.weights_at(kWh[gate], k), h,
-                                point(s, g, kLinH[gate], k), where + core::op_name(kLinH[gate]));
+    l.lin_i[gate] = make_linear(f.lin_i[gate], g.bits(core::kInputWeightOps[gate], k),
+                                s.weights_at(core::kInputWeightOps[gate], k), input,
+                                point(s, g, core::kInputLinearOps[gate], k),
+                                where + core::op_name(core::kInputLinearOps[gate]));
+    l.lin_h[gate] = make_linear(f.lin_h[gate], g.bits(core::kRecurrentWeightOps[gate], k),
+                                s.weights_at(core::kRecurrentWeightOps[gate], k), h,
+                                point(s, g, core::kRecurrentLinearOps[gate], k),
+                                where + core::op_name(core::kRecurrentLinearOps[gate]));
   }
   QuantPoint act[3];
   for (int gate = 0; gate < 3; ++gate) {
-    const int bits = g.bits(kAct[gate], k);
+    const int bits = g.bits(core::kActOps[gate], k);
     act[gate] = gate == kGateN ? QuantPoint{bits, true, 1.0 / quant::signed_max(bits)}
                                : QuantPoint{bits, false, 1.0 / quant::unsigned_max(bits)};
   }
@@ -106,7 +102,7 @@ GruLayer make_layer(const quant::FloatGruLayer& f, const quant::ScaleSet& s, con
       make_mul(act[kGateR], l.lin_h[kGateN].output, point(s, g, Op::mul_rn, k), where + "mul.rn");
   for (int gate = 0; gate < 3; ++gate) {
     const QuantPoint& b = gate == kGateN ? l.mul_rn.output : l.lin_h[gate].output;
-    l.sum[gate] = make_add(l.lin_i[gate].output, b, point(s, g, kSum[gate], k));
+    l.sum[gate] = make_add(l.lin_i[gate].output, b, point(s, g, core::kSumOps[gate], k));
     l.act[gate] = make_lut(l.sum[gate].output, act[gate], gate == kGateN ? tanh_fn : sigmoid);
   }
   l.mul_un = make_mul(act[kGateZ], act[kGateN], point(s, g, Op::mul_un, k), where + "mul.un");

@@ -96,19 +96,13 @@ std::string check_mul(const QuantizedMul& m, const std::string& what) {
 std::string check_layer_genes(const IntegerModel& m, const GruLayer& l, int k) {
   using core::Op;
   const core::Genome& g = m.genome;
-  const Op w_i[3] = {Op::w_i_r, Op::w_i_z, Op::w_i_n};
-  const Op w_h[3] = {Op::w_h_r, Op::w_h_z, Op::w_h_n};
-  const Op li[3] = {Op::lin_i_r, Op::lin_i_z, Op::lin_i_n};
-  const Op lh[3] = {Op::lin_h_r, Op::lin_h_z, Op::lin_h_n};
-  const Op s[3] = {Op::sum_r, Op::sum_z, Op::sum_n};
-  const Op a[3] = {Op::act_r, Op::act_z, Op::act_n};
   for (int gate = 0; gate < 3; ++gate) {
-    if (l.lin_i[gate].weight_bits != g.bits(w_i[gate], k) ||
-        l.lin_h[gate].weight_bits != g.bits(w_h[gate], k) ||
-        l.lin_i[gate].output.bits != g.bits(li[gate], k) ||
-        l.lin_h[gate].output.bits != g.bits(lh[gate], k) ||
-        l.sum[gate].output.bits != g.bits(s[gate], k) ||
-        l.act[gate].output.bits != g.bits(a[gate], k)) {
+    if (l.lin_i[gate].weight_bits != g.bits(core::kInputWeightOps[gate], k) ||
+        l.lin_h[gate].weight_bits != g.bits(core::kRecurrentWeightOps[gate], k) ||
+        l.lin_i[gate].output.bits != g.bits(core::kInputLinearOps[gate], k) ||
+        l.lin_h[gate].output.bits != g.bits(core::kRecurrentLinearOps[gate], k) ||
+        l.sum[gate].output.bits != g.bits(core::kSumOps[gate], k) ||
+        l.act[gate].output.bits != g.bits(core::kActOps[gate], k)) {
       return "layer " + std::to_string(k) + ": bit widths disagree with the genome";
     }
   }

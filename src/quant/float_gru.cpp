@@ -66,15 +66,11 @@ void step(const FloatGruLayer& l, int k, const float* x, std::vector<float>& h, 
     h[c] = b.un[c] + b.zh[c];
   }
   if (observe == nullptr) return;
-  const Op li[3] = {Op::lin_i_r, Op::lin_i_z, Op::lin_i_n};
-  const Op lh[3] = {Op::lin_h_r, Op::lin_h_z, Op::lin_h_n};
-  const Op s[3] = {Op::sum_r, Op::sum_z, Op::sum_n};
-  const Op a[3] = {Op::act_r, Op::act_z, Op::act_n};
   for (int g = 0; g < 3; ++g) {
-    (*observe)(li[g], k, b.ai[g].data(), n);
-    (*observe)(lh[g], k, b.ah[g].data(), n);
-    (*observe)(s[g], k, b.sum[g].data(), n);
-    (*observe)(a[g], k, b.act[g].data(), n);
+    (*observe)(core::kInputLinearOps[g], k, b.ai[g].data(), n);
+    (*observe)(core::kRecurrentLinearOps[g], k, b.ah[g].data(), n);
+    (*observe)(core::kSumOps[g], k, b.sum[g].data(), n);
+    (*observe)(core::kActOps[g], k, b.act[g].data(), n);
   }
   (*observe)(Op::mul_rn, k, b.rn.data(), n);
   (*observe)(Op::mul_un, k, b.un.data(), n);

@@ -62,16 +62,15 @@ ScaleSet ptq_scales(const FloatGruModel& model, const Calibration& c, const core
     s.activation[{op, layer}] = std::min(c.range(op, layer, bits), cap) / signed_max(bits);
   };
   const double none = INFINITY;
-  const Op wi[3] = {Op::w_i_r, Op::w_i_z, Op::w_i_n}, wh[3] = {Op::w_h_r, Op::w_h_z, Op::w_h_n};
-  const Op li[3] = {Op::lin_i_r, Op::lin_i_z, Op::lin_i_n},
-           lh[3] = {Op::lin_h_r, Op::lin_h_z, Op::lin_h_n};
+  const auto& wi = core::kInputWeightOps;
+  const auto& wh = core::kRecurrentWeightOps;
   for (int k = 0; k < static_cast<int>(model.layers.size()); ++k) {
     const FloatGruLayer& layer = model.layers[static_cast<size_t>(k)];
     for (int gate = 0; gate < 3; ++gate) {
       s.weight[{wi[gate], k}] = weight_scales(layer.lin_i[gate], g.bits(wi[gate], k));
       s.weight[{wh[gate], k}] = weight_scales(layer.lin_h[gate], g.bits(wh[gate], k));
-      set(li[gate], k, none);
-      set(lh[gate], k, none);
+      set(core::kInputLinearOps[gate], k, none);
+      set(core::kRecurrentLinearOps[gate], k, none);
     }
     set(Op::sum_r, k, sigmoid_input_cap(g.bits(Op::act_r, k)));
     set(Op::sum_z, k, sigmoid_input_cap(g.bits(Op::act_z, k)));

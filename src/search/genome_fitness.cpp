@@ -23,7 +23,8 @@ engine::IntegerModel build(const FitnessContext& c, const FitnessSettings& s,
 
 int64_t size_bits(const quant::FloatGruModel& model, const core::Genome& genome) {
   using core::Op;
-  const Op wi[3] = {Op::w_i_r, Op::w_i_z, Op::w_i_n}, wh[3] = {Op::w_h_r, Op::w_h_z, Op::w_h_n};
+  const auto& wi = core::kInputWeightOps;
+  const auto& wh = core::kRecurrentWeightOps;
   int64_t bits = 0;
   for (size_t k = 0; k < model.layers.size(); ++k) {
     const quant::FloatGruLayer& l = model.layers[k];

@@ -10,13 +10,6 @@ namespace {
 
 using core::Op;
 
-const Op kWi[3] = {Op::w_i_r, Op::w_i_z, Op::w_i_n};
-const Op kWh[3] = {Op::w_h_r, Op::w_h_z, Op::w_h_n};
-const Op kLinI[3] = {Op::lin_i_r, Op::lin_i_z, Op::lin_i_n};
-const Op kLinH[3] = {Op::lin_h_r, Op::lin_h_z, Op::lin_h_n};
-const Op kSum[3] = {Op::sum_r, Op::sum_z, Op::sum_n};
-const Op kAct[3] = {Op::act_r, Op::act_z, Op::act_n};
-
 torch::Tensor to_tensor(const std::vector<float>& v, std::vector<int64_t> shape) {
   return torch::tensor(v, torch::kFloat32).reshape(shape).clone();
 }
@@ -57,13 +50,16 @@ QatGruImpl::QatGruImpl(const quant::FloatGruModel& model, const quant::ScaleSet&
     Layer layer;
     for (int g = 0; g < 3; ++g) {
       const std::string gate = std::to_string(g);
-      layer.lin_i[g] = make_linear(model.layers[k].lin_i[g], scales.weights_at(kWi[g], l),
-                                   genome.bits(kWi[g], l), p + "lin_i" + gate);
-      layer.lin_h[g] = make_linear(model.layers[k].lin_h[g], scales.weights_at(kWh[g], l),
-                                   genome.bits(kWh[g], l), p + "lin_h" + gate);
-      layer.s_lin_i[g] = step_size(scales.at(kLinI[g], l), p + "s_lin_i" + gate);
-      layer.s_lin_h[g] = step_size(scales.at(kLinH[g], l), p + "s_lin_h" + gate);
-      layer.s_sum[g] = step_size(scales.at(kSum[g], l), p + "s_sum" + gate);
+      layer.lin_i[g] =
+          make_linear(model.layers[k].lin_i[g], scales.weights_at(core::kInputWeightOps[g], l),
+                      genome.bits(core::kInputWeightOps[g], l), p + "lin_i" + gate);
+      layer.lin_h[g] =
+          make_linear(model.layers[k].lin_h[g], scales.weights_at(core::kRecurrentWeightOps[g], l),
+                      genome.bits(core::kRecurrentWeightOps[g], l), p + "lin_h" + gate);
+      layer.s_lin_i[g] = step_size(scales.at(core::kInputLinearOps[g], l), p + "s_lin_i" + gate);
+      layer.s_lin_h[g] =
+          step_size(scales.at(core::kRecurrentLinearOps[g], l), p + "s_lin_h" + gate);
+      layer.s_sum[g] = step_size(scales.at(core::kSumOps[g], l), p + "s_sum" + gate);
     }
     layer.s_rn = step_size(scales.at(Op::mul_rn, l), p + "s_rn");
     layer.s_un = step_size(scales.at(Op::mul_un, l), p + "s_un");
@@ -142,8 +138,8 @@ torch::Tensor QatGruImpl::run_layer_fused(size_t k, const torch::Tensor& ai,
     const auto [w, b] = fake_weights(L.lin_h[g], s_h);
     ws.push_back(w);
     bs.push_back(b);
-    r.lin_h_max[g] = quant::signed_max(genome_.bits(kLinH[g], l));
-    r.sum_max[g] = quant::signed_max(genome_.bits(kSum[g], l));
+    r.lin_h_max[g] = quant::signed_max(genome_.bits(core::kRecurrentLinearOps[g], l));
+    r.sum_max[g] = quant::signed_max(genome_.bits(core::kSumOps[g], l));
   }
   r.act_max[0] = quant::unsigned_max(genome_.bits(Op::act_r, l));
   r.act_max[1] = quant::unsigned_max(genome_.bits(Op::act_z, l));
@@ -171,8 +167,9 @@ torch::Tensor QatGruImpl::run_layer(size_t k, const torch::Tensor& input,
   const torch::Tensor flat = input.reshape({batch * steps, input.size(2)});
   torch::Tensor ai[3];
   for (int g = 0; g < 3; ++g) {
-    ai[g] = linear(L.lin_i[g], flat, s_input, L.s_lin_i[g], genome_.bits(kLinI[g], l))
-                .reshape({batch, steps, hidden});
+    ai[g] =
+        linear(L.lin_i[g], flat, s_input, L.s_lin_i[g], genome_.bits(core::kInputLinearOps[g], l))
+            .reshape({batch, steps, hidden});
   }
   const int h_bits = genome_.bits(Op::h, l);
   const torch::Tensor s_h = torch::tensor(1.0f / static_cast<float>(quant::signed_max(h_bits)));
@@ -182,17 +179,18 @@ torch::Tensor QatGruImpl::run_layer(size_t k, const torch::Tensor& input,
   for (int64_t t = 0; t < steps; ++t) {
     torch::Tensor ah[3];
     for (int g = 0; g < 3; ++g)
-      ah[g] = linear(L.lin_h[g], h, s_h, L.s_lin_h[g], genome_.bits(kLinH[g], l));
+      ah[g] =
+          linear(L.lin_h[g], h, s_h, L.s_lin_h[g], genome_.bits(core::kRecurrentLinearOps[g], l));
     const torch::Tensor r =
-        sigmoid_q(fq(ai[0].select(1, t) + ah[0], L.s_sum[0], genome_.bits(kSum[0], l)),
-                  genome_.bits(kAct[0], l));
+        sigmoid_q(fq(ai[0].select(1, t) + ah[0], L.s_sum[0], genome_.bits(core::kSumOps[0], l)),
+                  genome_.bits(core::kActOps[0], l));
     const torch::Tensor z =
-        sigmoid_q(fq(ai[1].select(1, t) + ah[1], L.s_sum[1], genome_.bits(kSum[1], l)),
-                  genome_.bits(kAct[1], l));
+        sigmoid_q(fq(ai[1].select(1, t) + ah[1], L.s_sum[1], genome_.bits(core::kSumOps[1], l)),
+                  genome_.bits(core::kActOps[1], l));
     const torch::Tensor rn = fq(r * ah[2], L.s_rn, genome_.bits(Op::mul_rn, l));
-    const torch::Tensor n =
-        unit_q(torch::tanh(fq(ai[2].select(1, t) + rn, L.s_sum[2], genome_.bits(kSum[2], l))),
-               genome_.bits(kAct[2], l));
+    const torch::Tensor n = unit_q(
+        torch::tanh(fq(ai[2].select(1, t) + rn, L.s_sum[2], genome_.bits(core::kSumOps[2], l))),
+        genome_.bits(core::kActOps[2], l));
     const torch::Tensor un = fq((1 - z) * n, L.s_un, genome_.bits(Op::mul_un, l));
     const torch::Tensor zh = fq(z * h, L.s_zh, genome_.bits(Op::mul_zh, l));
     h = unit_q(un + zh, h_bits);
@@ -250,11 +248,11 @@ quant::ScaleSet QatGruImpl::scales() const {
     const int h_bits = genome_.bits(Op::h, l);
     const torch::Tensor s_h = torch::tensor(1.0f / static_cast<float>(quant::signed_max(h_bits)));
     for (int g = 0; g < 3; ++g) {
-      s.weight[{kWi[g], l}] = weights(L.lin_i[g], s_in);
-      s.weight[{kWh[g], l}] = weights(L.lin_h[g], s_h);
-      s.activation[{kLinI[g], l}] = step_value(L.s_lin_i[g]);
-      s.activation[{kLinH[g], l}] = step_value(L.s_lin_h[g]);
-      s.activation[{kSum[g], l}] = step_value(L.s_sum[g]);
+      s.weight[{core::kInputWeightOps[g], l}] = weights(L.lin_i[g], s_in);
+      s.weight[{core::kRecurrentWeightOps[g], l}] = weights(L.lin_h[g], s_h);
+      s.activation[{core::kInputLinearOps[g], l}] = step_value(L.s_lin_i[g]);
+      s.activation[{core::kRecurrentLinearOps[g], l}] = step_value(L.s_lin_h[g]);
+      s.activation[{core::kSumOps[g], l}] = step_value(L.s_sum[g]);
     }
     s.activation[{Op::mul_rn, l}] = step_value(L.s_rn);
     s.activation[{Op::mul_un, l}] = step_value(L.s_un);
