@@ -2,12 +2,12 @@
 // results are identical).
 #include "engine/optimized_kernels.hpp"
 
+#include "core/vectorize.hpp"
+
 #include <algorithm>
 
 namespace mpgru::engine::opt {
 namespace {
-
-#define MPGRU_TARGET_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 
 PreparedLinear prepare_linear(const QuantizedLinear& l) {
   PreparedLinear p;

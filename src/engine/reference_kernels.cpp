@@ -1,6 +1,8 @@
 // Reference integer kernels of the GRU operators.
 #include "engine/reference_kernels.hpp"
 
+#include "core/vectorize.hpp"
+
 #include <cmath>
 
 namespace mpgru::engine::ref {
@@ -12,11 +14,8 @@ int32_t quantize(const QuantPoint& p, double x) {
   return static_cast<int32_t>(q);
 }
 
-// The same plain loop compiled for several instruction sets, chosen at load time by CPU
-// features (GCC function multi-versioning): the code is the reference, only the compiler's
-// vectorization of the int8 x int16 dot product differs, and integer results are identical.
-#define MPGRU_TARGET_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-
+// The plain loop compiled per instruction set: only the compiler's vectorization of the
+// int8 x int16 dot product differs; integer results are identical.
 MPGRU_TARGET_CLONES void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y) {
   for (int32_t c = 0; c < l.rows; ++c) {
     const int8_t* w = l.weights.data() + static_cast<size_t>(c) * static_cast<size_t>(l.cols);

@@ -1,6 +1,8 @@
 // Fake quantizers with straight-through and LSQ gradients.
 #include "train/fake_quant.hpp"
 
+#include "core/vectorize.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -26,12 +28,7 @@ torch::Tensor fake_quant_unit(const torch::Tensor& v, double qmin, double qmax) 
 
 namespace {
 
-#define MPGRU_TARGET_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-
-// round(u), ties away from zero, for |u| < 2^22 (the callers clamp first).
-inline float round_away(float u) {
-  return static_cast<float>(static_cast<int32_t>(u + std::copysign(0.5f, u)));
-}
+using core::round_away;
 
 MPGRU_TARGET_CLONES void fq_forward(const float* __restrict v, float s, float qmin, float qmax,
                                     float* __restrict out, int64_t n) {

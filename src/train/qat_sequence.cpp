@@ -1,6 +1,8 @@
 // Fused forward and backward of the fake-quant GRU recurrence.
 #include "train/qat_sequence.hpp"
 
+#include "core/vectorize.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -8,14 +10,9 @@
 namespace mpgru::train {
 namespace {
 
+using core::round_away;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-#define MPGRU_TARGET_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-
-inline float round_away(float u) {
-  return std::copysign(std::floor(std::fabs(u) + 0.5f), u);
-}
 
 // exp(x) for float, branch-free so loops over it vectorize: x = n ln2 + r, |r| <= ln2/2,
 // exp(r) by its degree-6 Taylor polynomial (relative error < 2e-7 on that interval), 2^n by
