@@ -6,7 +6,7 @@ JOBS ?= 2
 
 demo:
 	./scripts/setup.sh
-	./$(BUILD)/mpgru train --task smnist --out runs/smnist-float
+	BUILD=$(BUILD) ./scripts/demo.sh
 
 test:
 	./scripts/setup.sh

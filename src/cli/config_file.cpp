@@ -74,23 +74,24 @@ std::vector<std::string> config_file_arguments(const std::string& path) {
 }
 
 std::vector<std::string> expand_config_arguments(const std::vector<std::string>& args) {
-  std::vector<std::string> from_files;
+  if (args.empty()) return args;
+  std::vector<std::string> from_files, rest;
   for (size_t i = 1; i < args.size(); ++i) {
     std::string file;
     if (args[i] == "--config" && i + 1 < args.size()) {
-      file = args[i + 1];
+      file = args[++i];
     } else if (args[i].rfind("--config=", 0) == 0) {
       file = args[i].substr(9);
     } else {
+      rest.push_back(args[i]);
       continue;
     }
     const std::vector<std::string> more = config_file_arguments(file);
     from_files.insert(from_files.end(), more.begin(), more.end());
   }
-  if (args.empty() || from_files.empty()) return args;
   std::vector<std::string> out = {args[0]};
   out.insert(out.end(), from_files.begin(), from_files.end());
-  out.insert(out.end(), args.begin() + 1, args.end());
+  out.insert(out.end(), rest.begin(), rest.end());
   return out;
 }
 

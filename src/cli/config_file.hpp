@@ -13,7 +13,8 @@ namespace mpgru::cli {
 std::vector<std::string> config_file_arguments(const std::string& path);
 
 // Given argv without the program name, returns it with every `--config FILE` (or
-// `--config=FILE`) file's arguments inserted right after the subcommand name (args[0]).
+// `--config=FILE`) replaced by nothing and the files' arguments inserted right after the
+// subcommand name (args[0]), so the command line's own flags come later and win.
 std::vector<std::string> expand_config_arguments(const std::vector<std::string>& args);
 
 }  // namespace mpgru::cli

@@ -53,6 +53,7 @@ int run_eval(const EvalArgs& args) {
 Command add_eval_command(CLI::App& parent) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* app = parent.add_subcommand("eval", "Evaluate a .mpq model with the integer engine");
+  add_config_option(app);
   app->add_option("model", args->model, "Model file (.mpq)")->required();
   app->add_option("--task", args->task, "Task whose data to evaluate on (e.g. smnist)")->required();
   app->add_option("--data", args->data_dir, "Data folder (default: $MPGRU_DATA_DIR or ./data)");

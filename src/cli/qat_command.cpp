@@ -76,6 +76,7 @@ Command add_qat_command(CLI::App& parent) {
   train::QatConfig& q = args->qat;
   CLI::App* app = parent.add_subcommand(
       "qat", "Quantization-aware fine-tuning at a genome -> .mpq model (integer-engine accuracy)");
+  add_config_option(app);
   add_ptq_options(app, args->ptq);
   app->add_option("--genome,-g", args->genome, "Bit widths (see mpgru quantize --help)")
       ->required();

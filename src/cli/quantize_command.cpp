@@ -41,6 +41,7 @@ Command add_quantize_command(CLI::App& parent) {
   auto args = std::make_shared<QuantizeArgs>();
   CLI::App* app = parent.add_subcommand(
       "quantize", "Post-training quantization of a float checkpoint at a genome -> .mpq model");
+  add_config_option(app);
   add_ptq_options(app, args->ptq);
   app->add_option("--genome,-g", args->genome,
                   "Bit widths: 'x=8,w_i.r=4,...' (every gene) or one digit per gene in table "

@@ -34,9 +34,10 @@ void print_result(const search::SearchResult& r, const std::string& run_dir) {
     std::printf("no front genome is within 0.5 pp of homogeneous 8-bit on test\n");
   }
   std::printf(
-      "%lld evaluations, %lld cache hits, %s; wrote %s/{front.csv,front.json,baseline.csv}\n",
+      "%lld evaluations, %lld cache hits, %s; wrote %s/{front.csv,front.json,baseline.csv}\n"
+      "report: %s/report.html\n",
       static_cast<long long>(r.evaluations), static_cast<long long>(r.cache_hits),
-      format_duration(r.seconds).c_str(), run_dir.c_str());
+      format_duration(r.seconds).c_str(), run_dir.c_str(), run_dir.c_str());
 }
 
 int run_search_command(SearchArgs args) {
@@ -57,10 +58,10 @@ int run_search_command(SearchArgs args) {
       search::run_search(args.config, run_dir, [](const search::GenerationProgress& p) {
         const double eta = p.elapsed_seconds / p.generation * (p.generations - p.generation);
         std::printf(
-            "generation %u/%u  evaluations %lld  cache hits %lld  best val %s  smallest "
-            "%lld B  %s  ETA %s\n",
+            "generation %u/%u  evaluations %lld  cache hits %lld  hypervolume %.4f  best val %s  "
+            "smallest %lld B  %s  ETA %s\n",
             p.generation, p.generations, static_cast<long long>(p.evaluations),
-            static_cast<long long>(p.cache_hits), percent(p.best_accuracy).c_str(),
+            static_cast<long long>(p.cache_hits), p.hypervolume, percent(p.best_accuracy).c_str(),
             static_cast<long long>(p.smallest_size_bits / 8),
             format_duration(p.elapsed_seconds).c_str(), format_duration(eta).c_str());
         std::fflush(stdout);
@@ -76,6 +77,7 @@ Command add_search_command(CLI::App& parent) {
   search::SearchConfig& c = args->config;
   CLI::App* app = parent.add_subcommand(
       "search", "NSGA-II search of bit-width genomes: Pareto front of accuracy vs size");
+  add_config_option(app);
   app->add_option("--ckpt", c.checkpoint, "Float checkpoint folder (from mpgru train)");
   app->add_option("--task", c.task, "Task (default: the checkpoint's)");
   app->add_option("--data", c.data_dir, "Data folder");

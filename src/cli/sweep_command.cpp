@@ -155,6 +155,7 @@ Command add_sweep_command(CLI::App& parent) {
   auto args = std::make_shared<SweepArgs>();
   CLI::App* app = parent.add_subcommand(
       "sweep", "PTQ of the homogeneous genomes 2..8 of a float checkpoint, measured by the engine");
+  add_config_option(app);
   add_ptq_options(app, args->ptq);
   app->add_option("--split", args->split, "Split to evaluate: train, validation or test")
       ->capture_default_str();

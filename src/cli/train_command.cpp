@@ -80,7 +80,7 @@ Command add_train_command(CLI::App& parent) {
   auto args = std::make_shared<TrainArgs>();
   train::TrainConfig& c = args->config;
   CLI::App* app = parent.add_subcommand("train", "Train a float GRU classifier on a task");
-  app->set_config("--config", "", "Read options from a TOML file (flags given too override it)");
+  add_config_option(app);
   app->add_option("--task", args->task, "Task to train on (see DESIGN: smnist, ...)")
       ->capture_default_str();
   app->add_option("--data", args->data_dir,

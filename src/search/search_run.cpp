@@ -4,12 +4,15 @@
 #include <oneapi/tbb/global_control.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +26,7 @@
 
 #include "core/json_file.hpp"
 #include "data/task.hpp"
+#include "search/run_report.hpp"
 #include "train/float_export.hpp"
 
 namespace mpgru::search {
@@ -169,19 +173,44 @@ json point_json(const FrontPoint& p) {
           {"bops", p.validation.bops}};
 }
 
+// The report's figures of `genomes` on `workers` threads (one core each), sorted by size.
 std::vector<FrontPoint> score(const GenomeFitness& fitness,
-                              const std::vector<core::Genome>& genomes) {
-  std::vector<FrontPoint> out;
-  for (const core::Genome& g : genomes) {
-    FrontPoint p;
-    p.genome = g;
-    std::tie(p.validation, p.test_accuracy) = fitness.report(g);
-    out.push_back(p);
-  }
+                              const std::vector<core::Genome>& genomes, unsigned workers) {
+  std::vector<FrontPoint> out(genomes.size());
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    for (size_t i = next++; i < genomes.size(); i = next++) {
+      try {
+        out[i].genome = genomes[i];
+        std::tie(out[i].validation, out[i].test_accuracy) = fitness.report(genomes[i]);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < workers; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
   std::sort(out.begin(), out.end(), [](const FrontPoint& a, const FrontPoint& b) {
     return a.validation.size_bits < b.validation.size_bits;
   });
   return out;
+}
+
+// Hypervolume of a population on (validation error, size / size_8): the search's progress.
+double population_hypervolume(const std::vector<pagmo::vector_double>& f, double size_8) {
+  const pagmo::vector_double ref = {1.0, 1.05};
+  std::vector<pagmo::vector_double> points;
+  for (size_t i : first_front(f)) {
+    const pagmo::vector_double p = {f[i][0], f[i][1] / size_8};
+    if (p[0] < ref[0] && p[1] < ref[1]) points.push_back(p);
+  }
+  return points.empty() ? 0.0 : pagmo::hypervolume(points, true).compute(ref);
 }
 
 void headline(SearchResult& r, bool bops) {
@@ -222,6 +251,13 @@ void validate(const SearchConfig& c) {
   if (c.fitness.mode == FitnessMode::qat) train::validate(c.fitness.qat);
 }
 
+FitnessSettings search_fitness_settings(const SearchConfig& config) {
+  FitnessSettings settings = config.fitness;
+  settings.qat.threads = 1;  // one core per evaluation; `workers` evaluations at once
+  settings.engine_threads = 1;
+  return settings;
+}
+
 SearchConfig load_search_config(const std::filesystem::path& run_dir) {
   const std::filesystem::path path = run_dir / "config.json";
   try {
@@ -241,9 +277,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   EvaluationStore store(run_dir / "evaluations.sqlite");
   FitnessContext context{&loaded.model, &loaded.calibration, loaded.dataset.get(), loaded.task,
                          file_hash(std::filesystem::path(config.checkpoint) / "checkpoint")};
-  FitnessSettings settings = config.fitness;
-  settings.qat.threads = 1;  // one core per evaluation; `workers` evaluations at once
-  settings.engine_threads = 1;
+  const FitnessSettings settings = search_fitness_settings(config);
   auto fitness = std::make_shared<const GenomeFitness>(context, settings, &store);
   const pagmo::problem problem{GenomeProblem(fitness, config.objectives)};
   const oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
@@ -253,6 +287,8 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   if (config.workers > 1) algorithm.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
   pagmo::population pop = initial_population(problem, config, fitness->layout());
   std::ofstream log(run_dir / "search.log", std::ios::app);
+  const auto size_8 = static_cast<double>(
+      size_bits(loaded.model, core::Genome::homogeneous(fitness->layout(), core::kMaxBits)));
   for (unsigned g = 1; g <= config.generations; ++g) {
     pop = algorithm.evolve(pop);
     GenerationProgress p{g,
@@ -261,15 +297,16 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
                          fitness->cache_hits(),
                          0,
                          INT64_MAX,
-                         std::chrono::duration<double>(Clock::now() - start).count()};
+                         std::chrono::duration<double>(Clock::now() - start).count(),
+                         population_hypervolume(pop.get_f(), size_8)};
     for (const auto& f : pop.get_f()) {
       p.best_accuracy = std::max(p.best_accuracy, 1.0 - f[0]);
       p.smallest_size_bits = std::min(p.smallest_size_bits, static_cast<int64_t>(f[1]));
     }
     log << "generation " << g << "/" << config.generations << " evaluations " << p.evaluations
         << " cache_hits " << p.cache_hits << " best_val_accuracy " << p.best_accuracy
-        << " smallest_size_bits " << p.smallest_size_bits << " seconds " << p.elapsed_seconds
-        << std::endl;
+        << " smallest_size_bits " << p.smallest_size_bits << " hypervolume " << p.hypervolume
+        << " seconds " << p.elapsed_seconds << std::endl;
     if (progress) progress(p);
   }
   std::map<std::string, core::Genome> front_genomes;
@@ -290,8 +327,8 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     longer.qat.steps = config.final_steps;
     final_fitness = std::make_shared<const GenomeFitness>(context, longer, &store);
   }
-  r.front = score(*final_fitness, front);
-  r.baseline = score(*final_fitness, baseline);
+  r.front = score(*final_fitness, front, config.workers);
+  r.baseline = score(*final_fitness, baseline, config.workers);
   headline(r, config.objectives == Objectives::error_size_bops);
   r.evaluations =
       fitness->evaluations() + (final_fitness != fitness ? final_fitness->evaluations() : 0);
@@ -301,6 +338,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   write_csv(r.front, run_dir / "front.csv");
   write_csv(r.baseline, run_dir / "baseline.csv");
   json doc = {{"task", loaded.task},
+              {"checkpoint_hash", context.checkpoint_hash},
               {"config", to_json(config)},
               {"hypervolume_front", r.hypervolume_front},
               {"hypervolume_baseline", r.hypervolume_baseline},
@@ -315,6 +353,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   for (const FrontPoint& p : r.front) doc["front"].push_back(point_json(p));
   for (const FrontPoint& p : r.baseline) doc["baseline"].push_back(point_json(p));
   core::write_json_file(doc, run_dir / "front.json");
+  write_run_report(run_dir);
   return r;
 }
 

@@ -58,15 +58,21 @@ struct SearchResult {
 struct GenerationProgress {
   unsigned generation = 0, generations = 0;
   int64_t evaluations = 0, cache_hits = 0;
-  double best_accuracy = 0;
+  double best_accuracy = 0;  // validation
   int64_t smallest_size_bits = 0;
   double elapsed_seconds = 0;
+  double hypervolume = 0;  // of the population on validation error and size / size_8
 };
 
 // Runs (or resumes) the search in `run_dir`: writes config.json first, then evaluations.sqlite
-// as it goes, front.csv, front.json, baseline.csv and search.log at the end.
+// as it goes, front.csv, front.json, baseline.csv and search.log at the end, then the report
+// (search/run_report.hpp).
 SearchResult run_search(const SearchConfig& config, const std::filesystem::path& run_dir,
                         const std::function<void(const GenerationProgress&)>& progress = {});
+
+// The fitness settings the search evaluates with (one core per evaluation): their canonical
+// text keys the run's rows in the store.
+FitnessSettings search_fitness_settings(const SearchConfig& config);
 
 // The config a run folder was started with (for --resume); throws naming the file.
 SearchConfig load_search_config(const std::filesystem::path& run_dir);

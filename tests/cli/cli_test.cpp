@@ -47,7 +47,7 @@ TEST(Cli, HelpWorksForTheCommandAndEverySubcommand) {
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* sub : {"train", "quantize", "qat", "eval", "sweep"}) {
+  for (const char* sub : {"train", "quantize", "qat", "eval", "sweep", "search", "report"}) {
     const CommandResult r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
@@ -97,7 +97,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadArgs{"eval /nonexistent/m.mpq --task smnist", "/nonexistent/m.mpq", 1},
         BadArgs{"eval", "model", 2},
         BadArgs{"qat --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq --steps -1", "--steps", 2},
-        BadArgs{"sweep --ckpt /nonexistent/ck --split nope", "nope", 2}));
+        BadArgs{"sweep --ckpt /nonexistent/ck --split nope", "nope", 2},
+        BadArgs{"report", "run_dir", 2}, BadArgs{"report /nonexistent/run", "/nonexistent/run", 2},
+        BadArgs{"report /tmp", "/tmp: not a search run folder", 1}));
 
 TEST(Cli, ConfigFileSuppliesOptionsAndFlagsOverrideIt) {
   mpgru::testing::TempDir dir;

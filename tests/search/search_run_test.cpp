@@ -67,9 +67,19 @@ class SearchRun : public ::testing::Test {
 
 TEST_F(SearchRun, SameSeedSameFrontAndResumeEvaluatesNothingNew) {
   testing::TempDir a, b;
-  const SearchResult ra = run_search(tiny_config(), a.path());
+  std::vector<GenerationProgress> progress;
+  const SearchResult ra = run_search(tiny_config(), a.path(),
+                                     [&](const GenerationProgress& p) { progress.push_back(p); });
   const SearchResult rb = run_search(tiny_config(), b.path());
   EXPECT_GT(ra.evaluations, 8);
+  ASSERT_EQ(progress.size(), 3u);
+  for (const GenerationProgress& p : progress) {
+    EXPECT_GT(p.hypervolume, 0.0);
+    EXPECT_LT(p.hypervolume, 1.05);
+  }
+  EXPECT_EQ(progress.back().evaluations, ra.evaluations);
+  EXPECT_NE(read(a / "search.log").find("hypervolume"), std::string::npos);
+  EXPECT_NE(read(a / "report.html").find("<svg"), std::string::npos);
   EXPECT_EQ(read(a / "front.csv"), read(b / "front.csv"));
   EXPECT_EQ(ra.hypervolume_front, rb.hypervolume_front);
   const SearchResult again = run_search(load_search_config(a.path()), a.path());
