@@ -30,7 +30,7 @@ packages=(
   libpagmo-dev libeigen3-dev libboost-serialization-dev libtbb-dev
   libopenmpi-dev openmpi-bin
   libsqlite3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
-  libsndfile1-dev libfftw3-dev gnuplot-nox espeak-ng sox
+  libsndfile1-dev libfftw3-dev libsamplerate0-dev gnuplot-nox espeak-ng sox
   libgtest-dev libbenchmark-dev
   dataset-fashion-mnist
 )

