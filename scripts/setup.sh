@@ -87,6 +87,25 @@ fetch_mnist() {
   rm -rf "$tmp"
 }
 
+# Fashion-MNIST: Debian's dataset-fashion-mnist installs the gzipped IDX files; link them in
+# as data/fashion-mnist, where `--task sfmnist` looks. Never replaces a real folder.
+link_fashion_mnist() {
+  local src=/usr/share/datasets/fashion-mnist dest="$data_dir/fashion-mnist"
+  local marker=train-images-idx3-ubyte.gz
+  if [ -f "$dest/$marker" ]; then say "Fashion-MNIST present in $dest"; return; fi
+  if [ ! -f "$src/$marker" ]; then
+    say "warning: $src/$marker missing (Debian package dataset-fashion-mnist); task sfmnist will lack its data"
+    return
+  fi
+  if [ -e "$dest" ] && [ ! -L "$dest" ]; then
+    say "warning: $dest exists without $marker; left alone, task sfmnist will not find its data"
+    return
+  fi
+  mkdir -p "$data_dir"
+  ln -sfn "$src" "$dest"  # replaces only a dangling or stale link
+  say "linked $dest -> $src"
+}
+
 build() {
   say "building in $build_dir"
   cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMPGRU_WERROR=ON >/dev/null
@@ -95,5 +114,6 @@ build() {
 
 [ $do_deps -eq 1 ] && install_deps
 [ $do_data -eq 1 ] && fetch_mnist
+[ $do_data -eq 1 ] && link_fashion_mnist
 [ $do_build -eq 1 ] && build
 say "done"

@@ -32,5 +32,6 @@ Command add_qat_command(CLI::App& parent);
 Command add_search_command(CLI::App& parent);
 Command add_report_command(CLI::App& parent);
 Command add_data_command(CLI::App& parent);
+Command add_tasks_command(CLI::App& parent);
 
 }  // namespace mpgru::cli

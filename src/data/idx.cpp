@@ -1,6 +1,11 @@
-// IDX files: header parsing, size checks and image/label pairing, each failure naming its file.
+// IDX files: gunzip, header parsing, size checks and image/label pairing, each failure naming its
+// file.
 #include "data/idx.hpp"
 
+#define ZLIB_CONST  // next_in is a pointer to const
+#include <zlib.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -23,7 +28,84 @@ uint32_t read_be32(const uint8_t* p) {
   throw std::runtime_error(source + ": " + what);
 }
 
+bool has_gzip_signature(const uint8_t* p, size_t n) {
+  return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
+
+// An inflate stream in gzip mode, ended on every path out.
+class Inflater {
+ public:
+  explicit Inflater(const std::string& source) {
+    if (inflateInit2(&z_, 16 + MAX_WBITS) != Z_OK) fail(source, "zlib cannot start inflating");
+  }
+  ~Inflater() { inflateEnd(&z_); }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+  z_stream& z() { return z_; }
+
+ private:
+  z_stream z_{};
+};
+
+// zlib counts in uInt; feed and drain at most this much per call.
+constexpr size_t kZlibChunk = size_t{1} << 30;
+
 }  // namespace
+
+std::vector<uint8_t> gunzip(const std::vector<uint8_t>& compressed, const std::string& source) {
+  if (!has_gzip_signature(compressed.data(), compressed.size())) {
+    fail(source, "not a gzip file (no 1f 8b signature)");
+  }
+  Inflater inflater(source);
+  z_stream& z = inflater.z();
+  std::vector<uint8_t> out;
+  size_t consumed = 0;  // input bytes handed to zlib so far
+  size_t produced = 0;
+  for (;;) {
+    if (z.avail_in == 0 && consumed < compressed.size()) {
+      const size_t n = std::min(compressed.size() - consumed, kZlibChunk);
+      z.next_in = compressed.data() + consumed;
+      z.avail_in = static_cast<uInt>(n);
+      consumed += n;
+    }
+    if (produced == out.size()) {
+      if (out.size() >= kMaxGunzipBytes) {
+        fail(source, "gzip data inflates beyond " + std::to_string(kMaxGunzipBytes) + " bytes");
+      }
+      out.resize(std::min(std::max(2 * out.size(), size_t{1} << 16), kMaxGunzipBytes));
+    }
+    z.next_out = out.data() + produced;
+    z.avail_out = static_cast<uInt>(std::min(out.size() - produced, kZlibChunk));
+    const uInt room = z.avail_out;
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    produced += room - z.avail_out;
+    const size_t position = consumed - z.avail_in;  // input bytes zlib has used
+    if (rc == Z_STREAM_END) {
+      if (position == compressed.size()) break;
+      // gzip(1) joins concatenated members; anything else after a member is damage.
+      if (!has_gzip_signature(compressed.data() + position, compressed.size() - position)) {
+        fail(source, "trailing data after the gzip stream at byte " + std::to_string(position) +
+                         " of " + std::to_string(compressed.size()));
+      }
+      inflateReset(&z);
+      continue;
+    }
+    if (rc == Z_DATA_ERROR) {
+      fail(source, std::string("corrupt gzip data near byte ") + std::to_string(position) +
+                       " (zlib: " + (z.msg != nullptr ? z.msg : "invalid data") + ")");
+    }
+    const bool input_exhausted = z.avail_in == 0 && consumed == compressed.size();
+    if ((rc == Z_OK || rc == Z_BUF_ERROR) && input_exhausted && z.avail_out > 0) {
+      fail(source, "truncated gzip file: the stream ends early, after " +
+                       std::to_string(compressed.size()) + " bytes");
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      fail(source, std::string("gunzip failed (zlib: ") + zError(rc) + ")");
+    }
+  }
+  out.resize(produced);
+  return out;
+}
 
 IdxArray parse_idx(const std::vector<uint8_t>& bytes, uint32_t expected_magic,
                    const std::string& source) {
@@ -74,6 +156,12 @@ std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path) {
   return bytes;
 }
 
+std::vector<uint8_t> read_idx_file_bytes(const std::filesystem::path& path) {
+  std::vector<uint8_t> bytes = read_file_bytes(path);
+  if (path.extension() == ".gz") return gunzip(bytes, path.string());
+  return bytes;
+}
+
 LabelledImages make_labelled_images(IdxArray images, IdxArray labels, const ImageFormat& format,
                                     const std::string& images_source,
                                     const std::string& labels_source) {
@@ -110,8 +198,8 @@ LabelledImages make_labelled_images(IdxArray images, IdxArray labels, const Imag
 
 LabelledImages load_idx_images(const std::filesystem::path& images,
                                const std::filesystem::path& labels, const ImageFormat& format) {
-  IdxArray image_array = parse_idx(read_file_bytes(images), kIdxImagesMagic, images.string());
-  IdxArray label_array = parse_idx(read_file_bytes(labels), kIdxLabelsMagic, labels.string());
+  IdxArray image_array = parse_idx(read_idx_file_bytes(images), kIdxImagesMagic, images.string());
+  IdxArray label_array = parse_idx(read_idx_file_bytes(labels), kIdxLabelsMagic, labels.string());
   return make_labelled_images(std::move(image_array), std::move(label_array), format,
                               images.string(), labels.string());
 }

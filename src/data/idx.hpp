@@ -1,4 +1,5 @@
-// IDX files (the MNIST format): unsigned-byte arrays with a big-endian header, fully validated.
+// IDX files (the MNIST format), plain or gzipped: unsigned-byte arrays with a big-endian header,
+// fully validated.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,18 @@ IdxArray parse_idx(const std::vector<uint8_t>& bytes, uint32_t expected_magic,
 // Reads a whole file; throws std::runtime_error naming the file if it cannot be read.
 std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
 
+// Refuses to inflate beyond this: a bound on memory for hostile input, over 20x the largest IDX
+// file of MNIST or Fashion-MNIST (47 MB).
+constexpr size_t kMaxGunzipBytes = size_t{1} << 30;
+
+// Decompresses a gzip stream (RFC 1952; concatenated members are joined, as gzip does). Throws
+// std::runtime_error naming `source` if the bytes are not gzip, are corrupt (bad deflate data,
+// CRC or length check), end early, or inflate beyond kMaxGunzipBytes.
+std::vector<uint8_t> gunzip(const std::vector<uint8_t>& compressed, const std::string& source);
+
+// Reads an IDX file's bytes, gunzipped if its name ends in ".gz".
+std::vector<uint8_t> read_idx_file_bytes(const std::filesystem::path& path);
+
 // Images and their labels, checked against each other.
 struct LabelledImages {
   int64_t count = 0;
@@ -50,7 +63,7 @@ LabelledImages make_labelled_images(IdxArray images, IdxArray labels, const Imag
                                     const std::string& images_source,
                                     const std::string& labels_source);
 
-// Loads an uncompressed IDX image file and its label file.
+// Loads an IDX image file and its label file; a name ending in ".gz" is gunzipped first.
 LabelledImages load_idx_images(const std::filesystem::path& images,
                                const std::filesystem::path& labels, const ImageFormat& format);
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "data/kws_task.hpp"
+#include "data/sfmnist.hpp"
 #include "data/smnist.hpp"
 
 #ifndef MPGRU_DEFAULT_DATA_DIR
@@ -17,6 +18,10 @@ namespace {
 
 std::unique_ptr<Dataset> load_smnist_task(const std::filesystem::path& dir, const LoadOptions&) {
   return std::make_unique<InMemoryDataset>(load_smnist(dir));
+}
+
+std::unique_ptr<Dataset> load_sfmnist_task(const std::filesystem::path& dir, const LoadOptions&) {
+  return std::make_unique<InMemoryDataset>(load_sfmnist(dir));
 }
 
 std::unique_ptr<Dataset> load_kws_task(const std::filesystem::path& dir,
@@ -43,6 +48,11 @@ const std::vector<TaskInfo>& tasks() {
        "generate the synthetic set with `mpgru data kws-synth --out data/kws`, or pass --data "
        "DIR naming a Google Speech Commands folder",
        load_kws_task},
+      {"sfmnist", "row-wise sequential Fashion-MNIST: 28 steps x 28 pixels, 10 classes",
+       "fashion-mnist", "train-images-idx3-ubyte.gz",
+       std::string("scripts/setup.sh links it to ") + kDebianFashionMnistDir +
+           " (Debian package dataset-fashion-mnist), which --data may also name",
+       load_sfmnist_task},
   };
   return all;
 }
@@ -63,12 +73,22 @@ std::filesystem::path default_data_dir() {
   return MPGRU_DEFAULT_DATA_DIR;
 }
 
+std::filesystem::path task_data_dir(const TaskInfo& task, const std::filesystem::path& data_dir) {
+  std::error_code ec;
+  const bool is_task_folder = std::filesystem::exists(data_dir / task.marker, ec);
+  return is_task_folder ? data_dir : data_dir / task.data_subdir;
+}
+
+bool task_data_present(const TaskInfo& task, const std::filesystem::path& data_dir) {
+  std::error_code ec;
+  return std::filesystem::exists(task_data_dir(task, data_dir) / task.marker, ec);
+}
+
 std::unique_ptr<Dataset> load_task(const std::string& name, const std::filesystem::path& data_dir,
                                    const LoadOptions& options) {
   const TaskInfo& task = find_task(name);
+  const std::filesystem::path dir = task_data_dir(task, data_dir);
   std::error_code ec;
-  const bool is_task_folder = std::filesystem::exists(data_dir / task.marker, ec);
-  const std::filesystem::path dir = is_task_folder ? data_dir : data_dir / task.data_subdir;
   if (!std::filesystem::is_directory(dir, ec)) {
     throw std::runtime_error("task " + task.name + ": data folder " + dir.string() +
                              " not found; " + task.how_to_get + ", or pass --data DIR");

@@ -33,6 +33,13 @@ const TaskInfo& find_task(const std::string& name);
 // The data folder: $MPGRU_DATA_DIR if set, else ./data if it exists, else the build's default.
 std::filesystem::path default_data_dir();
 
+// The folder task `task` reads given the data folder `data_dir`: `data_dir` itself if it holds the
+// task's marker file, else `data_dir`/<its subfolder>.
+std::filesystem::path task_data_dir(const TaskInfo& task, const std::filesystem::path& data_dir);
+
+// Whether the task's data is there: task_data_dir() holds the marker file.
+bool task_data_present(const TaskInfo& task, const std::filesystem::path& data_dir);
+
 // Loads task `name` from `data_dir`/<its subfolder>, or from `data_dir` itself if that holds the
 // task's marker file (e.g. --data pointing straight at a Speech Commands folder). Throws with
 // the missing path and how to fetch the data if it is not there.

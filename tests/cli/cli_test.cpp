@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "fixtures/temp_dir.hpp"
 
@@ -47,14 +49,47 @@ TEST(Cli, HelpWorksForTheCommandAndEverySubcommand) {
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* sub :
-       {"train", "quantize", "qat", "eval", "sweep", "search", "report", "data kws-synth"}) {
+  for (const char* sub : {"train", "quantize", "qat", "eval", "sweep", "search", "report",
+                          "data kws-synth", "tasks"}) {
     const CommandResult r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
   }
   EXPECT_NE(run("qat --help").output.find("--scale-lr"), std::string::npos);
   EXPECT_NE(run("quantize --help").output.find("--genome"), std::string::npos);
+}
+
+TEST(Cli, TasksListsEveryTaskWithItsDataStatus) {
+  const CommandResult r = run("tasks");  // MPGRU_DATA_DIR names no folder: every task is missing
+  EXPECT_EQ(r.code, 0) << r.output;
+  for (const char* task : {"smnist", "kws", "sfmnist"}) {
+    EXPECT_NE(r.output.find(task), std::string::npos) << task << "\n" << r.output;
+  }
+  EXPECT_NE(r.output.find("missing (/nonexistent/mpgru-data/mnist)"), std::string::npos)
+      << r.output;
+  const CommandResult json = run("tasks --json");
+  ASSERT_EQ(json.code, 0) << json.output;
+  const nlohmann::json listed = nlohmann::json::parse(json.output);
+  std::vector<std::string> names;
+  for (const nlohmann::json& t : listed.at("tasks")) {
+    names.push_back(t.at("name"));
+    EXPECT_FALSE(t.at("present").get<bool>()) << t.dump();
+    EXPECT_FALSE(t.at("how_to_get").get<std::string>().empty()) << t.dump();
+  }
+  for (const char* task : {"smnist", "kws", "sfmnist"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), task), names.end()) << task;
+  }
+}
+
+TEST(Cli, TasksSeesDataThatIsThere) {
+  mpgru::testing::TempDir dir;
+  std::filesystem::create_directories(dir / "mnist");
+  std::ofstream(dir / "mnist" / "train-images-idx3-ubyte").put('x');
+  const CommandResult r = run("tasks --data " + dir.path().string());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("present at " + (dir / "mnist").string()), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("missing (" + (dir / "fashion-mnist").string() + ")"), std::string::npos)
+      << r.output;
 }
 
 TEST(Cli, VersionPrints) {

@@ -3,49 +3,17 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures/idx_files.hpp"
 #include "fixtures/temp_dir.hpp"
 
 namespace mpgru::data {
 namespace {
 
+using testing::expect_error;
+using testing::idx_bytes;
+using testing::labels_bytes;
 using testing::TempDir;
 using testing::write_bytes;
-
-void put_be32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-
-std::vector<uint8_t> idx_bytes(uint32_t magic, const std::vector<uint32_t>& dims, uint8_t fill) {
-  std::vector<uint8_t> out;
-  put_be32(out, magic);
-  size_t n = 1;
-  for (uint32_t d : dims) {
-    put_be32(out, d);
-    n *= d;
-  }
-  for (size_t i = 0; i < n; ++i) out.push_back(static_cast<uint8_t>(fill + i));
-  return out;
-}
-
-std::vector<uint8_t> labels_bytes(const std::vector<uint8_t>& labels) {
-  std::vector<uint8_t> out;
-  put_be32(out, kIdxLabelsMagic);
-  put_be32(out, static_cast<uint32_t>(labels.size()));
-  out.insert(out.end(), labels.begin(), labels.end());
-  return out;
-}
-
-// Expects `f` to throw std::runtime_error whose message contains every one of `parts`.
-template <typename F>
-void expect_error(F f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    FAIL() << "no exception; expected one mentioning " << parts.at(0);
-  } catch (const std::runtime_error& e) {
-    for (const std::string& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
 
 TEST(Idx, ParsesHeaderAndData) {
   const IdxArray a = parse_idx(idx_bytes(kIdxImagesMagic, {2, 3, 4}, 7), kIdxImagesMagic, "x");
