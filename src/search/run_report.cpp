@@ -319,9 +319,9 @@ const Point* eight_bit(const Run& run) {
   return best;
 }
 
-const Point* iso_accuracy(const Run& run) {
-  if (!run.doc.contains("iso_accuracy_genome")) return nullptr;
-  const std::string compact = run.doc["iso_accuracy_genome"].at("compact").get<std::string>();
+const Point* iso_accuracy(const Run& run, const char* key = "iso_accuracy_genome") {
+  if (!run.doc.contains(key)) return nullptr;
+  const std::string compact = run.doc[key].at("compact").get<std::string>();
   for (const Point& p : run.front) {
     if (p.compact == compact) return &p;
   }
@@ -349,8 +349,13 @@ std::string headline(const Run& run) {
                  std::to_string(iso->size_bits / 8) + " B");
     s += row("size reduction at iso-accuracy",
              "<b>" + fmt("%.1f %%", 100 * run.doc.value("size_reduction", 0.0)) + "</b>");
+    const Point* fewest = iso_accuracy(run, "iso_accuracy_bops_genome");
     s += row("BOPs reduction at iso-accuracy",
-             fmt("%.1f %%", 100 * run.doc.value("bops_reduction", 0.0)));
+             fmt("%.1f %%", 100 * run.doc.value("bops_reduction", 0.0)) +
+                 (fewest != nullptr ? " (<code>" + escape(fewest->compact) + "</code>, " +
+                                          pct(fewest->test_accuracy) + ", " +
+                                          fmt("%.1f MBOPs", mbops(fewest->bops)) + ")"
+                                    : std::string()));
   } else {
     s += row("size reduction at iso-accuracy", "no front genome within 0.5 pp of 8-bit");
   }
@@ -358,9 +363,12 @@ std::string headline(const Run& run) {
                std::string(run.bops_objective ? ", BOPs / BOPs<sub>8</sub>" : "") + ")",
            "mixed " + fmt("%.4f", run.doc.value("hypervolume_front", 0.0)) + " vs homogeneous " +
                fmt("%.4f", run.doc.value("hypervolume_baseline", 0.0)));
-  s += row("evaluations", std::to_string(run.doc.value("evaluations", 0)) + " (" +
-                              std::to_string(run.doc.value("cache_hits", 0)) + " cache hits), " +
-                              duration(run.doc.value("seconds", 0.0)) + " wall time");
+  s += row(
+      "evaluations",
+      (run.has_store ? std::to_string(run.evaluated.size()) + " genomes evaluated (store); " : "") +
+          std::to_string(run.doc.value("evaluations", 0)) + " evaluations and " +
+          std::to_string(run.doc.value("cache_hits", 0)) + " cache hits in the last session; " +
+          duration(run.doc.value("seconds", 0.0)) + " wall time over all sessions");
   s += row("search", escape(c.value("fitness", std::string())) + " fitness, " +
                          std::to_string(c.value("qat_steps", 0)) + " QAT steps per evaluation, " +
                          std::to_string(c.value("final_steps", 0)) + " for the final scores; " +

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -220,16 +221,40 @@ void headline(SearchResult& r, bool bops) {
       });
   r.hypervolume_front = hypervolume(r.front, eight, bops);
   r.hypervolume_baseline = hypervolume(r.baseline, eight, bops);
-  for (const FrontPoint& p : r.front) {  // sorted by size: the first that qualifies is smallest
-    if (p.test_accuracy >= eight.test_accuracy - 0.005) {
-      r.iso_accuracy = &p;
-      r.size_reduction = 1.0 - static_cast<double>(p.validation.size_bits) /
-                                   static_cast<double>(eight.validation.size_bits);
-      r.bops_reduction =
-          1.0 - static_cast<double>(p.validation.bops) / static_cast<double>(eight.validation.bops);
-      break;
+  for (const FrontPoint& p : r.front) {
+    if (p.test_accuracy < eight.test_accuracy - 0.005) continue;
+    // Sorted by size: the first that qualifies is the smallest.
+    if (r.iso_accuracy == nullptr) r.iso_accuracy = &p;
+    if (r.iso_accuracy_bops == nullptr ||
+        p.validation.bops < r.iso_accuracy_bops->validation.bops) {
+      r.iso_accuracy_bops = &p;
     }
   }
+  if (r.iso_accuracy != nullptr) {
+    r.size_reduction = 1.0 - static_cast<double>(r.iso_accuracy->validation.size_bits) /
+                                 static_cast<double>(eight.validation.size_bits);
+    r.bops_reduction = 1.0 - static_cast<double>(r.iso_accuracy_bops->validation.bops) /
+                                 static_cast<double>(eight.validation.bops);
+  }
+}
+
+// Wall seconds of the earlier sessions of a run, from its search.log: each session starts with a
+// "session" line and its last "seconds" value is how long it ran (a killed session loses only
+// its unfinished generation). Lines before the first "session" line (older logs) are one session.
+double earlier_sessions_seconds(const std::filesystem::path& log_path) {
+  std::ifstream in(log_path);
+  double total = 0, session = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("session", 0) == 0) {
+      total += session;
+      session = 0;
+      continue;
+    }
+    const size_t at = line.rfind(" seconds ");
+    if (at != std::string::npos) session = std::max(session, std::atof(line.c_str() + at + 9));
+  }
+  return total + session;
 }
 
 }  // namespace
@@ -286,7 +311,9 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
                          config.seed);
   if (config.workers > 1) algorithm.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
   pagmo::population pop = initial_population(problem, config, fitness->layout());
+  const double earlier_seconds = earlier_sessions_seconds(run_dir / "search.log");
   std::ofstream log(run_dir / "search.log", std::ios::app);
+  log << "session started after " << earlier_seconds << " seconds of earlier sessions" << std::endl;
   const auto size_8 = static_cast<double>(
       size_bits(loaded.model, core::Genome::homogeneous(fitness->layout(), core::kMaxBits)));
   for (unsigned g = 1; g <= config.generations; ++g) {
@@ -334,7 +361,10 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
       fitness->evaluations() + (final_fitness != fitness ? final_fitness->evaluations() : 0);
   r.cache_hits =
       fitness->cache_hits() + (final_fitness != fitness ? final_fitness->cache_hits() : 0);
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double session_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  log << "finished front " << r.front.size() << " baseline " << r.baseline.size() << " seconds "
+      << session_seconds << std::endl;
+  r.seconds = earlier_seconds + session_seconds;
   write_csv(r.front, run_dir / "front.csv");
   write_csv(r.baseline, run_dir / "baseline.csv");
   json doc = {{"task", loaded.task},
@@ -349,7 +379,10 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
               {"seconds", r.seconds},
               {"front", json::array()},
               {"baseline", json::array()}};
-  if (r.iso_accuracy != nullptr) doc["iso_accuracy_genome"] = point_json(*r.iso_accuracy);
+  if (r.iso_accuracy != nullptr) {
+    doc["iso_accuracy_genome"] = point_json(*r.iso_accuracy);
+    doc["iso_accuracy_bops_genome"] = point_json(*r.iso_accuracy_bops);
+  }
   for (const FrontPoint& p : r.front) doc["front"].push_back(point_json(p));
   for (const FrontPoint& p : r.baseline) doc["baseline"].push_back(point_json(p));
   core::write_json_file(doc, run_dir / "front.json");

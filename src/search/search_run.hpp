@@ -48,11 +48,12 @@ struct SearchResult {
   std::vector<FrontPoint> front;     // the mixed front (final population), by size
   std::vector<FrontPoint> baseline;  // homogeneous 8..2
   double hypervolume_front = 0, hypervolume_baseline = 0;  // on test error, size / size_8
-  const FrontPoint* iso_accuracy = nullptr;  // smallest front genome within 0.5 pp of 8-bit
-  double size_reduction = 0;                 // 1 - size / size_8 of it
-  double bops_reduction = 0;                 // 1 - bops / bops_8 of it
+  const FrontPoint* iso_accuracy = nullptr;       // smallest front genome within 0.5 pp of 8-bit
+  double size_reduction = 0;                      // 1 - size / size_8 of it
+  const FrontPoint* iso_accuracy_bops = nullptr;  // fewest BOPs within 0.5 pp of 8-bit
+  double bops_reduction = 0;                      // 1 - bops / bops_8 of it
   int64_t evaluations = 0, cache_hits = 0;
-  double seconds = 0;
+  double seconds = 0;  // wall time of every session of the run (search.log)
 };
 
 struct GenerationProgress {
