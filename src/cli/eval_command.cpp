@@ -15,6 +15,7 @@ struct EvalArgs {
   std::string model;
   std::string task;
   std::string data_dir;
+  bool skip_bad = false;
   std::string split = "test";
   int threads = 2;
   bool json = false;
@@ -23,7 +24,8 @@ struct EvalArgs {
 int run_eval(const EvalArgs& args) {
   const data::Split split = data::parse_split(args.split);
   const engine::IntegerModel model = engine::load_model(args.model);
-  const std::unique_ptr<data::Dataset> dataset = load_task_data(args.task, args.data_dir);
+  const std::unique_ptr<data::Dataset> dataset =
+      load_task_data(args.task, args.data_dir, args.skip_bad);
   const auto start = std::chrono::steady_clock::now();
   const engine::EngineEvaluation e = engine::evaluate(model, dataset->split(split), args.threads);
   const double seconds =
@@ -57,6 +59,7 @@ Command add_eval_command(CLI::App& parent) {
   app->add_option("model", args->model, "Model file (.mpq)")->required();
   app->add_option("--task", args->task, "Task whose data to evaluate on (e.g. smnist)")->required();
   app->add_option("--data", args->data_dir, "Data folder (default: $MPGRU_DATA_DIR or ./data)");
+  add_skip_bad_option(app, args->skip_bad);
   app->add_option("--split", args->split, "train, validation or test")->capture_default_str();
   app->add_option("--threads", args->threads, "Engine threads")
       ->capture_default_str()

@@ -13,6 +13,7 @@ void add_ptq_options(CLI::App* app, PtqArgs& args) {
       ->required();
   app->add_option("--task", args.task, "Task (default: the checkpoint's)");
   app->add_option("--data", args.data_dir, "Data folder (default: $MPGRU_DATA_DIR or ./data)");
+  add_skip_bad_option(app, args.skip_bad);
   app->add_option("--calibration", args.method, "Activation ranges: mse, percentile or maxabs")
       ->capture_default_str()
       ->check(CLI::IsMember({"mse", "percentile", "maxabs"}));
@@ -26,17 +27,24 @@ void add_ptq_options(CLI::App* app, PtqArgs& args) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
 }
 
-std::unique_ptr<data::Dataset> load_task_data(const std::string& task,
-                                              const std::string& data_dir) {
+void add_skip_bad_option(CLI::App* app, bool& skip_bad) {
+  app->add_flag(
+      "--skip-bad", skip_bad,
+      "Skip unreadable or malformed input files (counted in a warning) instead of failing");
+}
+
+std::unique_ptr<data::Dataset> load_task_data(const std::string& task, const std::string& data_dir,
+                                              bool skip_bad) {
   return data::load_task(
-      task, data_dir.empty() ? data::default_data_dir() : std::filesystem::path(data_dir));
+      task, data_dir.empty() ? data::default_data_dir() : std::filesystem::path(data_dir),
+      data::LoadOptions{skip_bad});
 }
 
 PtqSetup prepare_ptq(const PtqArgs& args) {
   PtqSetup s;
   s.float_model = train::load_float_model(args.checkpoint);
   const std::string task = args.task.empty() ? train::checkpoint_task(args.checkpoint) : args.task;
-  s.dataset = load_task_data(task, args.data_dir);
+  s.dataset = load_task_data(task, args.data_dir, args.skip_bad);
   if (s.dataset->features() != s.float_model.features) {
     throw std::invalid_argument("checkpoint " + args.checkpoint + " expects " +
                                 std::to_string(s.float_model.features) + " features, task " + task +

@@ -15,11 +15,14 @@ struct PtqArgs {
   std::string checkpoint;
   std::string task;  // default: the checkpoint's
   std::string data_dir;
+  bool skip_bad = false;
   std::string method = "mse";
   quant::CalibrationOptions calibration;
 };
 
 void add_ptq_options(CLI::App* app, PtqArgs& args);
+// --skip-bad: skip unreadable input files (e.g. bad WAVs) with a counted warning.
+void add_skip_bad_option(CLI::App* app, bool& skip_bad);
 
 struct PtqSetup {
   quant::FloatGruModel float_model;
@@ -31,7 +34,8 @@ struct PtqSetup {
 PtqSetup prepare_ptq(const PtqArgs& args);
 
 // Loads a task's data from --data or the default folder.
-std::unique_ptr<data::Dataset> load_task_data(const std::string& task, const std::string& data_dir);
+std::unique_ptr<data::Dataset> load_task_data(const std::string& task, const std::string& data_dir,
+                                              bool skip_bad);
 
 std::string percent(double fraction);
 

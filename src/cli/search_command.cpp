@@ -84,6 +84,7 @@ Command add_search_command(CLI::App& parent) {
   app->add_option("--ckpt", c.checkpoint, "Float checkpoint folder (from mpgru train)");
   app->add_option("--task", c.task, "Task (default: the checkpoint's)");
   app->add_option("--data", c.data_dir, "Data folder");
+  add_skip_bad_option(app, c.skip_bad);
   app->add_option("--out,-o", args->out, "Run folder")->capture_default_str();
   app->add_option("--resume", args->resume, "Continue the run in this folder (its own config)");
   app->add_option("--fitness", args->fitness, "ptq or qat")->capture_default_str();

@@ -6,6 +6,7 @@
 
 #include "cli/command.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/ptq_setup.hpp"
 #include "core/json_file.hpp"
 #include "data/kws_task.hpp"
 #include "data/task.hpp"

@@ -40,6 +40,7 @@ json to_json(const SearchConfig& c) {
   return {{"checkpoint", c.checkpoint},
           {"task", c.task},
           {"data_dir", c.data_dir},
+          {"skip_bad", c.skip_bad},
           {"fitness", to_string(c.fitness.mode)},
           {"qat_steps", c.fitness.qat.steps},
           {"qat_epochs", c.fitness.qat.epochs},
@@ -66,6 +67,7 @@ SearchConfig from_json(const json& j) {
   c.checkpoint = j.at("checkpoint").get<std::string>();
   c.task = j.at("task").get<std::string>();
   c.data_dir = j.at("data_dir").get<std::string>();
+  c.skip_bad = j.value("skip_bad", false);
   c.fitness.mode = parse_fitness_mode(j.at("fitness").get<std::string>());
   c.fitness.qat.steps = j.at("qat_steps").get<int64_t>();
   c.fitness.qat.epochs = j.at("qat_epochs").get<double>();
@@ -101,7 +103,8 @@ Loaded load(const SearchConfig& c) {
   l.model = train::load_float_model(c.checkpoint);
   l.task = c.task.empty() ? train::checkpoint_task(c.checkpoint) : c.task;
   l.dataset = data::load_task(
-      l.task, c.data_dir.empty() ? data::default_data_dir() : std::filesystem::path(c.data_dir));
+      l.task, c.data_dir.empty() ? data::default_data_dir() : std::filesystem::path(c.data_dir),
+      data::LoadOptions{c.skip_bad});
   l.calibration = quant::calibrate(l.model, l.dataset->split(data::Split::train), c.calibration);
   return l;
 }

@@ -22,6 +22,7 @@ struct SearchConfig {
   std::string checkpoint;
   std::string task;  // default: the checkpoint's
   std::string data_dir;
+  bool skip_bad = false;  // skip unreadable input files (data::LoadOptions)
   FitnessSettings fitness;
   Objectives objectives = Objectives::error_size;
   quant::CalibrationOptions calibration;

@@ -95,5 +95,24 @@ TEST(KwsTask, RegistryFindsTheFolderItselfOrTheKwsSubfolder) {
   }
 }
 
+TEST(KwsTask, BadWavFailsTheLoadUnlessSkipped) {
+  testing::TempDir dir;
+  make_folder(dir.path());
+  audio::write_wav_pcm16(dir / "yes" / "stereo_nohash_0.wav", std::vector<float>(100), 8000);
+  try {
+    load_task("kws", dir.path());
+    FAIL() << "a bad WAV must fail the load";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("stereo_nohash_0.wav: sample rate 8000 Hz"),
+              std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("--skip-bad"), std::string::npos);
+  }
+  const auto skipped = load_task("kws", dir.path(), LoadOptions{true});
+  EXPECT_EQ(dynamic_cast<const KwsDataset&>(*skipped).skipped(), 1);
+  std::filesystem::remove(dir / "yes" / "stereo_nohash_0.wav");
+  EXPECT_EQ(skipped->split(Split::train).values, load_kws(dir.path()).split(Split::train).values)
+      << "skipping equals never having had the bad file";
+}
+
 }  // namespace
 }  // namespace mpgru::data
