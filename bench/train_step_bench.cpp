@@ -43,6 +43,8 @@ BENCHMARK(BM_FloatTrainStep)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// cells: cores of the fused recurrence (1: one core; 2: the batch rows split over two, what a
+// job with 2 cores gets by default).
 void BM_QatTrainStep(benchmark::State& state) {
   train::set_compute_threads({1, static_cast<int>(state.range(1))});
   const quant::FloatGruModel f = testing::random_float_model(28, 128, 10);
@@ -51,13 +53,15 @@ void BM_QatTrainStep(benchmark::State& state) {
   const quant::Calibration c = quant::calibrate(f, testing::random_sequences(60, 28, 28, 10), o);
   const core::Genome g = core::Genome::homogeneous({1, false}, static_cast<int>(state.range(0)));
   train::QatGru model(f, quant::ptq_scales(f, c, g), g);
+  model->set_threads(static_cast<int>(state.range(2)));
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
   run_steps(state, model, optimizer);
 }
 BENCHMARK(BM_QatTrainStep)
-    ->ArgNames({"bits", "blas"})
-    ->Args({4, 1})
-    ->Args({4, 2})
+    ->ArgNames({"bits", "blas", "cells"})
+    ->Args({4, 1, 1})
+    ->Args({4, 2, 1})
+    ->Args({4, 2, 2})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

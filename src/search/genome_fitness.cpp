@@ -53,7 +53,7 @@ FitnessMode parse_fitness_mode(const std::string& name) {
 std::string FitnessSettings::canonical() const {
   // Bump kNumerics whenever quantization, QAT or engine arithmetic changes, so a store never
   // mixes results of different code.
-  constexpr int kNumerics = 1;
+  constexpr int kNumerics = 2;  // 2: fused input projections, exact-step fake_quant
   std::string s = std::string("numerics=") + std::to_string(kNumerics) +
                   ";fitness=" + to_string(mode) + ";split=validation";
   if (mode == FitnessMode::qat) {

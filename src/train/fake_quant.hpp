@@ -14,6 +14,7 @@ torch::Tensor round_half_away(const torch::Tensor& v);
 //   d/dv = 1 where qmin <= v/s <= qmax, else 0 (straight-through, clipped);
 //   d/ds = round(v/s) - v/s inside, qmin or qmax outside (LSQ), times grad_scale.
 // `s` broadcasts against v (a scalar, or [rows, 1] for per-channel weights); s must be > 0.
+// Composed of LibTorch operations: the reference for the single-pass versions below.
 torch::Tensor fake_quant(const torch::Tensor& v, const torch::Tensor& s, double qmin, double qmax,
                          double grad_scale);
 
@@ -22,6 +23,17 @@ torch::Tensor fake_quant(const torch::Tensor& v, const torch::Tensor& s, double 
 // Same values and gradients as fake_quant (tests compare them).
 torch::Tensor fake_quant_fused(const torch::Tensor& v, const torch::Tensor& s, double qmin,
                                double qmax, double grad_scale);
+
+// fake_quant with a step per row (per-channel weights) as one autograd function: v [rows, cols],
+// s [rows, 1]; one pass each way instead of ~25 LibTorch operations. Same values and gradients as
+// fake_quant (tests compare them).
+torch::Tensor fake_quant_rows(const torch::Tensor& v, const torch::Tensor& s, double qmin,
+                              double qmax, double grad_scale);
+
+// step * round(v / step) elementwise (v and step of one shape, step > 0), ties away from zero;
+// gradient straight through to v, none to step. The int32 biases of a linear, on the grid of
+// their accumulator scale (the range never binds).
+torch::Tensor round_to_grid(const torch::Tensor& v, const torch::Tensor& step);
 
 // The same on the fixed grid of step 1 / qmax (sigma, tanh and h outputs), computed as
 // v * qmax rather than v / (1 / qmax): sigma(0) * (2^b - 1) is an exact tie (k + 1/2) that

@@ -1,6 +1,10 @@
 // The fake-quant GRU, unrolled over time.
 #include "train/qat_gru.hpp"
 
+#include <dlfcn.h>
+
+#include <algorithm>
+
 #include "quant/fixed_point.hpp"
 #include "train/fake_quant.hpp"
 #include "train/qat_sequence.hpp"
@@ -33,6 +37,20 @@ torch::Tensor unit_q(const torch::Tensor& v, int bits) {
 
 double step_value(const torch::Tensor& s) {
   return std::max(std::fabs(s.item<double>()), 1e-12);
+}
+
+// The fixed step 1 / (2^(b-1) - 1) of layer k's hidden-state grid.
+torch::Tensor hidden_step(const core::Genome& genome, size_t k) {
+  const int bits = genome.bits(Op::h, static_cast<int>(k));
+  return torch::tensor(1.0f / static_cast<float>(quant::signed_max(bits)));
+}
+
+// The job's cores, as set_compute_threads gave them to OpenBLAS (1 when OpenBLAS is absent).
+int job_cores() {
+  using GetThreads = int (*)();
+  static const auto get =
+      reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get != nullptr ? get() : 1;
 }
 
 }  // namespace
@@ -103,9 +121,11 @@ std::pair<torch::Tensor, torch::Tensor> QatGruImpl::fake_weights(const Linear& l
                                                                  const torch::Tensor& s_x) const {
   const double wmax = quant::signed_max(l.bits);
   const torch::Tensor s_w = weight_steps(l, s_x);
-  const torch::Tensor w = fake_quant(l.w, s_w, -wmax, wmax, lsq_grad_scale(l.w.size(1), wmax));
+  const double g = lsq_grad_scale(l.w.size(1), wmax);
+  const torch::Tensor w = (fused_ ? fake_quant_rows : fake_quant)(l.w, s_w, -wmax, wmax, g);
   // int32 bias at scale s_w * s_x: rounding only (the range never binds), scale not learned here.
   const torch::Tensor acc_scale = (s_w.squeeze(1) * s_x.abs()).detach();
+  if (fused_) return {w, round_to_grid(l.b, acc_scale)};
   const torch::Tensor u = l.b / acc_scale;
   return {w, (u + (round_half_away(u) - u).detach()) * acc_scale};
 }
@@ -127,17 +147,22 @@ torch::Tensor QatGruImpl::step(const torch::Tensor& s) const {
   return s.abs().clamp_min(1e-12);
 }
 
-torch::Tensor QatGruImpl::run_layer_fused(size_t k, const torch::Tensor& ai,
-                                          const torch::Tensor& s_h) {
-  const Layer& L = layers_[k];
-  const int l = static_cast<int>(k);
-  const int64_t hidden = shape_.layers[k].hidden;
+std::pair<torch::Tensor, torch::Tensor> QatGruImpl::gate_weights(const Linear (&gates)[3],
+                                                                 const torch::Tensor& s_x) const {
   std::vector<torch::Tensor> ws, bs;
-  QatCellRanges r;
-  for (int g = 0; g < 3; ++g) {
-    const auto [w, b] = fake_weights(L.lin_h[g], s_h);
+  for (const Linear& l : gates) {
+    const auto [w, b] = fake_weights(l, s_x);
     ws.push_back(w);
     bs.push_back(b);
+  }
+  return {torch::cat(ws, 0), torch::cat(bs, 0)};
+}
+
+QatCellRanges QatGruImpl::cell_ranges(size_t k) const {
+  const int l = static_cast<int>(k);
+  QatCellRanges r;
+  for (int g = 0; g < 3; ++g) {
+    r.lin_i_max[g] = quant::signed_max(genome_.bits(core::kInputLinearOps[g], l));
     r.lin_h_max[g] = quant::signed_max(genome_.bits(core::kRecurrentLinearOps[g], l));
     r.sum_max[g] = quant::signed_max(genome_.bits(core::kSumOps[g], l));
   }
@@ -148,14 +173,34 @@ torch::Tensor QatGruImpl::run_layer_fused(size_t k, const torch::Tensor& ai,
   r.un_max = quant::signed_max(genome_.bits(Op::mul_un, l));
   r.zh_max = quant::signed_max(genome_.bits(Op::mul_zh, l));
   r.h_max = quant::signed_max(genome_.bits(Op::h, l));
-  const double maxima[9] = {r.lin_h_max[0], r.lin_h_max[1], r.lin_h_max[2],
-                            r.sum_max[0],   r.sum_max[1],   r.sum_max[2],
-                            r.rn_max,       r.un_max,       r.zh_max};
-  for (int i = 0; i < 9; ++i) r.grad_scale[i] = lsq_grad_scale(hidden, maxima[i]);
-  const torch::Tensor steps =
-      torch::stack({step(L.s_lin_h[0]), step(L.s_lin_h[1]), step(L.s_lin_h[2]), step(L.s_sum[0]),
-                    step(L.s_sum[1]), step(L.s_sum[2]), step(L.s_rn), step(L.s_un), step(L.s_zh)});
-  return qat_gru_sequence(ai, torch::cat(ws, 0), torch::cat(bs, 0), steps, r);
+  const double maxima[kQatSequenceSteps] = {r.lin_i_max[0], r.lin_i_max[1], r.lin_i_max[2],
+                                            r.lin_h_max[0], r.lin_h_max[1], r.lin_h_max[2],
+                                            r.sum_max[0],   r.sum_max[1],   r.sum_max[2],
+                                            r.rn_max,       r.un_max,       r.zh_max};
+  const int64_t hidden = shape_.layers[k].hidden;
+  for (int i = 0; i < kQatSequenceSteps; ++i) r.grad_scale[i] = lsq_grad_scale(hidden, maxima[i]);
+  return r;
+}
+
+int QatGruImpl::cell_threads() const {
+  return std::clamp(threads_ > 0 ? threads_ : job_cores(), 1, 2);
+}
+
+torch::Tensor QatGruImpl::run_layer_fused(size_t k, const torch::Tensor& input,
+                                          const torch::Tensor& s_input) {
+  const Layer& L = layers_[k];
+  const int64_t steps = input.size(0), batch = input.size(1);
+  const auto [w_i, b_i] = gate_weights(L.lin_i, s_input);
+  const auto [w_h, b_h] = gate_weights(L.lin_h, hidden_step(genome_, k));
+  // One product for the three gates; their biases and lin_i quantizers are applied inside the
+  // fused recurrence.
+  const torch::Tensor ai =
+      torch::mm(input.reshape({steps * batch, input.size(2)}), w_i.t()).view({steps, batch, -1});
+  const torch::Tensor step_sizes =
+      torch::stack({step(L.s_lin_i[0]), step(L.s_lin_i[1]), step(L.s_lin_i[2]), step(L.s_lin_h[0]),
+                    step(L.s_lin_h[1]), step(L.s_lin_h[2]), step(L.s_sum[0]), step(L.s_sum[1]),
+                    step(L.s_sum[2]), step(L.s_rn), step(L.s_un), step(L.s_zh)});
+  return qat_gru_sequence(ai, b_i, w_h, b_h, step_sizes, cell_ranges(k), cell_threads());
 }
 
 torch::Tensor QatGruImpl::run_layer(size_t k, const torch::Tensor& input,
@@ -172,8 +217,7 @@ torch::Tensor QatGruImpl::run_layer(size_t k, const torch::Tensor& input,
             .reshape({batch, steps, hidden});
   }
   const int h_bits = genome_.bits(Op::h, l);
-  const torch::Tensor s_h = torch::tensor(1.0f / static_cast<float>(quant::signed_max(h_bits)));
-  if (fused_) return run_layer_fused(k, torch::cat({ai[0], ai[1], ai[2]}, 2), s_h);
+  const torch::Tensor s_h = hidden_step(genome_, k);
   torch::Tensor h = torch::zeros({batch, hidden});
   std::vector<torch::Tensor> outputs;
   for (int64_t t = 0; t < steps; ++t) {
@@ -199,19 +243,24 @@ torch::Tensor QatGruImpl::run_layer(size_t k, const torch::Tensor& input,
   return torch::stack(outputs, 1);
 }
 
-torch::Tensor QatGruImpl::forward(const torch::Tensor& x) {
+torch::Tensor QatGruImpl::quantize_input(const torch::Tensor& x) const {
   const int x_bits = genome_.bits(Op::x, 0);
   const double xmax = x_unsigned_ ? quant::unsigned_max(x_bits) : quant::signed_max(x_bits);
-  torch::Tensor input = (fused_ ? fake_quant_fused : fake_quant)(x, s_x_.abs().clamp_min(1e-12),
-                                                                 x_unsigned_ ? 0 : -xmax, xmax,
-                                                                 lsq_grad_scale(x.size(2), xmax));
+  return (fused_ ? fake_quant_fused : fake_quant)(x, s_x_.abs().clamp_min(1e-12),
+                                                  x_unsigned_ ? 0 : -xmax, xmax,
+                                                  lsq_grad_scale(x.size(2), xmax));
+}
+
+torch::Tensor QatGruImpl::forward(const torch::Tensor& x) {
+  // The fused path runs time-major ([steps, batch, ...]): every step's rows are contiguous.
+  torch::Tensor input = quantize_input(fused_ ? x.transpose(0, 1) : x);
   torch::Tensor s_input = s_x_;
   for (size_t k = 0; k < layers_.size(); ++k) {
-    input = run_layer(k, input, s_input);
-    const int h_bits = genome_.bits(Op::h, static_cast<int>(k));
-    s_input = torch::tensor(1.0f / static_cast<float>(quant::signed_max(h_bits)));
+    input = fused_ ? run_layer_fused(k, input, s_input) : run_layer(k, input, s_input);
+    s_input = hidden_step(genome_, k);
   }
-  const torch::Tensor last = input.select(1, input.size(1) - 1);
+  const int time_dim = fused_ ? 0 : 1;
+  const torch::Tensor last = input.select(time_dim, input.size(time_dim) - 1);
   return linear(classifier_, last, s_input, s_out_, genome_.bits(Op::out));
 }
 
@@ -245,8 +294,7 @@ quant::ScaleSet QatGruImpl::scales() const {
   for (size_t k = 0; k < layers_.size(); ++k) {
     const int l = static_cast<int>(k);
     const Layer& L = layers_[k];
-    const int h_bits = genome_.bits(Op::h, l);
-    const torch::Tensor s_h = torch::tensor(1.0f / static_cast<float>(quant::signed_max(h_bits)));
+    const torch::Tensor s_h = hidden_step(genome_, k);
     for (int g = 0; g < 3; ++g) {
       s.weight[{core::kInputWeightOps[g], l}] = weights(L.lin_i[g], s_in);
       s.weight[{core::kRecurrentWeightOps[g], l}] = weights(L.lin_h[g], s_h);

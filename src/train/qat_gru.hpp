@@ -8,6 +8,7 @@
 #include "core/genome.hpp"
 #include "quant/float_gru.hpp"
 #include "quant/scale_set.hpp"
+#include "train/qat_sequence.hpp"
 
 namespace mpgru::train {
 
@@ -27,6 +28,9 @@ class QatGruImpl : public torch::nn::Module {
   // Fused (default): the recurrence runs as one hand-differentiated autograd function
   // (qat_sequence.hpp); unfused: op by op through LibTorch autograd. Same values.
   void set_fused(bool fused) { fused_ = fused; }
+  // Cores for the fused recurrence's element-wise passes (1 or 2); 0 (default): the job's
+  // cores, as set_compute_threads gave them to OpenBLAS, at most 2. Same values either way.
+  void set_threads(int threads) { threads_ = threads; }
 
   std::vector<torch::Tensor> weight_parameters() const { return weights_; }
   std::vector<torch::Tensor> scale_parameters() const { return step_sizes_; }
@@ -56,13 +60,23 @@ class QatGruImpl : public torch::nn::Module {
   // Per-channel weight steps [rows, 1], kept large enough that every int32 bias fits.
   torch::Tensor weight_steps(const Linear& l, const torch::Tensor& s_x) const;
   torch::Tensor fq(const torch::Tensor& v, const torch::Tensor& s, int bits) const;
+  // FQ of the network input x [batch, steps, features] at s_x.
+  torch::Tensor quantize_input(const torch::Tensor& x) const;
+  // Unfused layer: input [batch, steps, in] -> hidden states [batch, steps, H].
   torch::Tensor run_layer(size_t k, const torch::Tensor& input, const torch::Tensor& s_input);
-  torch::Tensor run_layer_fused(size_t k, const torch::Tensor& ai, const torch::Tensor& s_h);
+  // Fused layer, time-major: input [steps, batch, in] -> hidden states [steps, batch, H].
+  torch::Tensor run_layer_fused(size_t k, const torch::Tensor& input, const torch::Tensor& s_input);
+  // The three gates' fake-quantized weights [3H, cols] and biases [3H], gates r, z, n.
+  std::pair<torch::Tensor, torch::Tensor> gate_weights(const Linear (&gates)[3],
+                                                       const torch::Tensor& s_x) const;
+  QatCellRanges cell_ranges(size_t k) const;
+  int cell_threads() const;
 
   core::Genome genome_;
   quant::FloatGruModel shape_;  // sizes only (weights live in the tensors)
   bool x_unsigned_ = false;
   bool fused_ = true;
+  int threads_ = 0;
   torch::Tensor s_x_, s_out_;
   std::vector<Layer> layers_;
   Linear classifier_;

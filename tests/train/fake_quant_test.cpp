@@ -78,6 +78,61 @@ TEST(FakeQuant, FusedEqualsComposedForwardAndGradients) {
   }
 }
 
+// A value on the edge of the range (v / s = 7 exactly, as a channel's largest weight under a
+// max-abs step) is inside: value 7 s and gradient 1 at every gradient scale, in every version.
+// (The usual step s g + (s - s g).detach() is an ulp below s = 0.392657548 at g = 0.3, which
+// would put the value outside, with a zero gradient.)
+TEST(FakeQuant, UsesTheStepExactlyAtAnyGradientScale) {
+  const float s0 = 0.392657548f;
+  const torch::Tensor v0 = torch::tensor({{7.0f * s0, -7.0f * s0}});
+  const torch::Tensor s = torch::tensor({{s0}});
+  using Quantizer =
+      torch::Tensor (*)(const torch::Tensor&, const torch::Tensor&, double, double, double);
+  for (Quantizer f : {Quantizer{fake_quant}, Quantizer{fake_quant_rows}}) {
+    for (double g : {1.0, 0.3, 0.017}) {
+      const torch::Tensor v = v0.clone().requires_grad_(true);
+      const torch::Tensor q = f(v, s, -7, 7, g);
+      q.sum().backward();
+      EXPECT_TRUE(torch::equal(q, v0)) << g;
+      EXPECT_TRUE(torch::equal(v.grad(), torch::ones_like(v0))) << g;
+    }
+  }
+  const torch::Tensor v = v0.clone().requires_grad_(true);
+  fake_quant_fused(v, s.squeeze(), -7, 7, 0.3).sum().backward();
+  EXPECT_TRUE(torch::equal(v.grad(), torch::ones_like(v0)));
+}
+
+// The per-row version (per-channel weights): same values, same input and step-size gradients.
+TEST(FakeQuant, RowsEqualsComposedForwardAndGradients) {
+  torch::manual_seed(4);
+  for (double g : {1.0, 0.05}) {
+    const torch::Tensor v0 = torch::randn({5, 33}) * 3;
+    const torch::Tensor s0 =
+        v0.abs().amax(1, true) / 7;  // max-abs: each row has a value on the edge
+    const torch::Tensor v1 = v0.clone().requires_grad_(true), v2 = v0.clone().requires_grad_(true);
+    const torch::Tensor s1 = s0.clone().requires_grad_(true), s2 = s0.clone().requires_grad_(true);
+    const torch::Tensor w = torch::randn({5, 33});
+    const torch::Tensor a = fake_quant(v1, s1, -7, 7, g), b = fake_quant_rows(v2, s2, -7, 7, g);
+    EXPECT_TRUE(torch::allclose(a, b));
+    (a * w).sum().backward();
+    (b * w).sum().backward();
+    EXPECT_TRUE(torch::allclose(v1.grad(), v2.grad()));
+    EXPECT_TRUE(torch::allclose(s1.grad(), s2.grad(), 1e-4, 1e-6));
+  }
+}
+
+// Biases on the accumulator grid: rounded half away from zero, gradient straight through.
+TEST(FakeQuant, RoundToGridRoundsAndPassesTheGradient) {
+  const torch::Tensor b = torch::tensor({0.25f, -0.25f, 0.75f, -1.3f}).requires_grad_(true);
+  const torch::Tensor step = torch::tensor({0.5f, 0.5f, 0.5f, 1.0f});
+  const torch::Tensor q = round_to_grid(b, step);
+  const std::vector<float> want = {0.5f, -0.5f, 1.0f, -1.0f};  // ties 0.5, -0.5, 1.5 away from 0
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_FLOAT_EQ(q[static_cast<int64_t>(i)].item<float>(), want[i]);
+  (q * torch::tensor({1.0f, 2.0f, 3.0f, 4.0f})).sum().backward();
+  EXPECT_TRUE(torch::equal(b.grad(), torch::tensor({1.0f, 2.0f, 3.0f, 4.0f})));
+}
+
 TEST(FakeQuant, UnitGridRoundsTheSigmoidTieLikeTheEngine) {
   const torch::Tensor v = torch::tensor({0.26f, -0.9f, 2.0f});
   EXPECT_TRUE(torch::allclose(fake_quant_unit(v, -7, 7),
