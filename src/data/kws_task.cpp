@@ -2,9 +2,9 @@
 #include "data/kws_task.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <thread>
+
+#include "core/parallel_for.hpp"
 
 namespace mpgru::data {
 namespace {
@@ -17,18 +17,11 @@ Sequences features_of(const std::vector<LabelledClip>& clips, const audio::LogMe
   const size_t per_clip = static_cast<size_t>(out.steps * out.features);
   out.values.resize(clips.size() * per_clip);
   out.labels.resize(clips.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < clips.size(); i = next++) {
-      front_end.compute(clips[i].samples.data(), clips[i].samples.size(),
-                        out.values.data() + i * per_clip);
-      out.labels[i] = clips[i].label;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  core::parallel_for(clips.size(), threads, [&](size_t i) {
+    front_end.compute(clips[i].samples.data(), clips[i].samples.size(),
+                      out.values.data() + i * per_clip);
+    out.labels[i] = clips[i].label;
+  });
   return out;
 }
 

@@ -2,16 +2,14 @@
 #include "data/speech_commands.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <random>
 #include <stdexcept>
-#include <thread>
 
 #include "audio/wav_file.hpp"
+#include "core/parallel_for.hpp"
 
 namespace mpgru::data {
 namespace {
@@ -108,22 +106,15 @@ void read_clips(const fs::path& dir, const std::vector<Entry>& entries, bool ski
                 std::vector<LabelledClip>& out, SpeechCommandsSplits& result) {
   std::vector<LabelledClip> clips(entries.size());
   std::vector<std::string> errors(entries.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < entries.size(); i = next++) {
-      try {
-        clips[i].samples =
-            fit_to_clip(audio::read_wav(dir / entries[i].relative, kSpeechSampleRate).samples);
-        clips[i].label = entries[i].label;
-      } catch (const audio::WavError& e) {
-        errors[i] = e.what();
-      }
+  core::parallel_for(entries.size(), threads, [&](size_t i) {
+    try {
+      clips[i].samples =
+          fit_to_clip(audio::read_wav(dir / entries[i].relative, kSpeechSampleRate).samples);
+      clips[i].label = entries[i].label;
+    } catch (const audio::WavError& e) {
+      errors[i] = e.what();
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  });
   for (size_t i = 0; i < entries.size(); ++i) {
     if (errors[i].empty()) {
       out.push_back(std::move(clips[i]));

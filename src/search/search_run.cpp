@@ -4,16 +4,13 @@
 #include <oneapi/tbb/global_control.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +23,7 @@
 #include <pagmo/utils/multi_objective.hpp>
 
 #include "core/json_file.hpp"
+#include "core/parallel_for.hpp"
 #include "data/task.hpp"
 #include "search/run_report.hpp"
 #include "train/float_export.hpp"
@@ -181,25 +179,10 @@ json point_json(const FrontPoint& p) {
 std::vector<FrontPoint> score(const GenomeFitness& fitness,
                               const std::vector<core::Genome>& genomes, unsigned workers) {
   std::vector<FrontPoint> out(genomes.size());
-  std::atomic<size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto work = [&] {
-    for (size_t i = next++; i < genomes.size(); i = next++) {
-      try {
-        out[i].genome = genomes[i];
-        std::tie(out[i].validation, out[i].test_accuracy) = fitness.report(genomes[i]);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < workers; ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
+  core::parallel_for(genomes.size(), static_cast<int>(workers), [&](size_t i) {
+    out[i].genome = genomes[i];
+    std::tie(out[i].validation, out[i].test_accuracy) = fitness.report(genomes[i]);
+  });
   std::sort(out.begin(), out.end(), [](const FrontPoint& a, const FrontPoint& b) {
     return a.validation.size_bits < b.validation.size_bits;
   });
