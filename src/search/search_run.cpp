@@ -138,18 +138,23 @@ pagmo::vector_double normalised(const FrontPoint& p, const FrontPoint& eight, bo
   return v;
 }
 
-double hypervolume(const std::vector<FrontPoint>& points, const FrontPoint& eight, bool bops) {
-  const pagmo::vector_double ref =
-      bops ? pagmo::vector_double{1.0, 1.05, 1.05} : pagmo::vector_double{1.0, 1.05};
-  std::vector<pagmo::vector_double> v;
-  for (const FrontPoint& p : points) {
-    pagmo::vector_double x = normalised(p, eight, bops);
-    bool inside = true;
-    for (size_t i = 0; i < x.size(); ++i) inside = inside && x[i] < ref[i];
-    if (inside) v.push_back(x);
+// pagmo's hypervolume of the points strictly inside the reference point (0 if none is).
+double hypervolume_inside(const std::vector<pagmo::vector_double>& points,
+                          const pagmo::vector_double& ref) {
+  std::vector<pagmo::vector_double> inside;
+  for (const pagmo::vector_double& x : points) {
+    bool in = true;
+    for (size_t i = 0; i < x.size(); ++i) in = in && x[i] < ref[i];
+    if (in) inside.push_back(x);
   }
-  if (v.empty()) return 0.0;
-  return pagmo::hypervolume(v, true).compute(ref);
+  return inside.empty() ? 0.0 : pagmo::hypervolume(inside, true).compute(ref);
+}
+
+double hypervolume(const std::vector<FrontPoint>& points, const FrontPoint& eight, bool bops) {
+  std::vector<pagmo::vector_double> v;
+  for (const FrontPoint& p : points) v.push_back(normalised(p, eight, bops));
+  return hypervolume_inside(
+      v, bops ? pagmo::vector_double{1.0, 1.05, 1.05} : pagmo::vector_double{1.0, 1.05});
 }
 
 void write_csv(const std::vector<FrontPoint>& points, const std::filesystem::path& path) {
@@ -191,13 +196,9 @@ std::vector<FrontPoint> score(const GenomeFitness& fitness,
 
 // Hypervolume of a population on (validation error, size / size_8): the search's progress.
 double population_hypervolume(const std::vector<pagmo::vector_double>& f, double size_8) {
-  const pagmo::vector_double ref = {1.0, 1.05};
   std::vector<pagmo::vector_double> points;
-  for (size_t i : first_front(f)) {
-    const pagmo::vector_double p = {f[i][0], f[i][1] / size_8};
-    if (p[0] < ref[0] && p[1] < ref[1]) points.push_back(p);
-  }
-  return points.empty() ? 0.0 : pagmo::hypervolume(points, true).compute(ref);
+  for (size_t i : first_front(f)) points.push_back({f[i][0], f[i][1] / size_8});
+  return hypervolume_inside(points, {1.0, 1.05});
 }
 
 void headline(SearchResult& r, bool bops) {
