@@ -40,16 +40,33 @@ std::unique_ptr<data::Dataset> load_task_data(const std::string& task, const std
       data::LoadOptions{skip_bad});
 }
 
+void check_task_fits(const quant::FloatGruModel& model, const data::Dataset& dataset,
+                     const std::string& checkpoint) {
+  const int32_t vocabulary = model.embedding.vocabulary;
+  if (dataset.vocabulary() != vocabulary) {
+    throw std::invalid_argument(
+        "checkpoint " + checkpoint + " reads " +
+        (vocabulary > 0 ? "token ids of a " + std::to_string(vocabulary) + "-token vocabulary"
+                        : std::string("real features")) +
+        ", task " + dataset.name() + " has " +
+        (dataset.vocabulary() > 0
+             ? "token ids of a " + std::to_string(dataset.vocabulary()) + "-token vocabulary"
+             : std::string("real features")));
+  }
+  if (dataset.features() != quant::sequence_features(model)) {
+    throw std::invalid_argument("checkpoint " + checkpoint + " expects " +
+                                std::to_string(quant::sequence_features(model)) +
+                                " features per step, task " + dataset.name() + " has " +
+                                std::to_string(dataset.features()));
+  }
+}
+
 PtqSetup prepare_ptq(const PtqArgs& args) {
   PtqSetup s;
   s.float_model = train::load_float_model(args.checkpoint);
   const std::string task = args.task.empty() ? train::checkpoint_task(args.checkpoint) : args.task;
   s.dataset = load_task_data(task, args.data_dir, args.skip_bad);
-  if (s.dataset->features() != s.float_model.features) {
-    throw std::invalid_argument("checkpoint " + args.checkpoint + " expects " +
-                                std::to_string(s.float_model.features) + " features, task " + task +
-                                " has " + std::to_string(s.dataset->features()));
-  }
+  check_task_fits(s.float_model, *s.dataset, args.checkpoint);
   quant::CalibrationOptions options = args.calibration;
   options.method = quant::parse_range_method(args.method);
   s.calibration = quant::calibrate(s.float_model, s.dataset->split(data::Split::train), options);

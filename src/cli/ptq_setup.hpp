@@ -30,6 +30,11 @@ struct PtqSetup {
   quant::Calibration calibration;
 };
 
+// Throws std::invalid_argument naming the checkpoint and task if the model cannot read the
+// task's sequences (tokens vs real features, vocabulary, features per step).
+void check_task_fits(const quant::FloatGruModel& model, const data::Dataset& dataset,
+                     const std::string& checkpoint);
+
 // Loads the checkpoint and data and calibrates on the training split. Throws with context.
 PtqSetup prepare_ptq(const PtqArgs& args);
 

@@ -26,7 +26,7 @@ struct QatArgs {
 int run_qat(const QatArgs& args) {
   const data::Split split = data::parse_split(args.split);
   const PtqSetup s = prepare_ptq(args.ptq);
-  const core::GenomeLayout layout{static_cast<int>(s.float_model.layers.size()), false};
+  const core::GenomeLayout layout = quant::genome_layout(s.float_model);
   const core::Genome genome = core::Genome::parse(layout, args.genome);
   const data::Sequences& eval = s.dataset->split(split);
   const auto steps = static_cast<int32_t>(s.dataset->steps());

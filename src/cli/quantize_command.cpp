@@ -19,7 +19,7 @@ struct QuantizeArgs {
 
 int run_quantize(const QuantizeArgs& args) {
   const PtqSetup s = prepare_ptq(args.ptq);
-  const core::GenomeLayout layout{static_cast<int>(s.float_model.layers.size()), false};
+  const core::GenomeLayout layout = quant::genome_layout(s.float_model);
   const core::Genome genome = core::Genome::parse(layout, args.genome);
   const engine::IntegerModel model = engine::convert(s.float_model, s.calibration, genome,
                                                      static_cast<int32_t>(s.dataset->steps()));

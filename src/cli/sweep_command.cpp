@@ -98,7 +98,7 @@ int run_sweep(const SweepArgs& args) {
     std::printf("%4s  %9s  %12s  %10s  %15s  %7s\n", "bits", "accuracy", "size bits", "size B",
                 "footprint B", "seconds");
   }
-  const core::GenomeLayout layout{static_cast<int>(s.float_model.layers.size()), false};
+  const core::GenomeLayout layout = quant::genome_layout(s.float_model);
   for (const core::Genome& genome : sweep_genomes(layout, args.random_genomes, args.seed)) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::string bits = homogeneous_label(genome);

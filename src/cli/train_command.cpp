@@ -85,7 +85,8 @@ int run_train(const TrainArgs& args) {
     std::cout << train::metrics_json(*dataset, result) << '\n';
   } else {
     std::cout << "best epoch " << result.best_epoch << " (val " << percent(result.best_val_accuracy)
-              << "), test accuracy " << percent(result.test_accuracy) << ", "
+              << "), test accuracy " << percent(result.test_accuracy) << " (balanced "
+              << percent(result.test_balanced_accuracy) << "), "
               << format_duration(result.total_seconds) << " in all; wrote " << args.out
               << "/{checkpoint,config.json,metrics.json}\n";
   }
@@ -111,6 +112,10 @@ Command add_train_command(CLI::App& parent) {
   app->add_option("--hidden", c.hidden, "GRU hidden units")
       ->capture_default_str()
       ->check(CLI::Range(1, 16384));
+  app->add_option("--embedding", c.embedding,
+                  "Embedding dim, for tasks whose inputs are tokens (spam); ignored otherwise")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
   app->add_option("--layers", c.layers, "Stacked GRU layers")
       ->capture_default_str()
       ->check(CLI::Range(1, 16));

@@ -25,6 +25,27 @@ Split parse_split(const std::string& name) {
   throw std::invalid_argument("unknown split '" + name + "' (expected train, validation or test)");
 }
 
+namespace {
+
+// Token sequences: one feature per step, each an integer id in [0, vocabulary).
+void check_tokens(const Sequences& s, int64_t vocabulary, const std::string& name) {
+  if (s.features != 1) {
+    throw std::logic_error(name + ": token sequences need 1 feature per step, got " +
+                           std::to_string(s.features));
+  }
+  for (size_t i = 0; i < s.values.size(); ++i) {
+    const float v = s.values[i];
+    if (!(v >= 0 && v < static_cast<float>(vocabulary)) ||
+        v != static_cast<float>(static_cast<int64_t>(v))) {
+      throw std::logic_error(name + ": value " + std::to_string(v) + " at index " +
+                             std::to_string(i) + " is not a token id in 0.." +
+                             std::to_string(vocabulary - 1));
+    }
+  }
+}
+
+}  // namespace
+
 Sequences Sequences::slice(int64_t first, int64_t n) const {
   if (first < 0 || n < 0 || first + n > count()) {
     throw std::out_of_range("slice [" + std::to_string(first) + ", " + std::to_string(first + n) +
@@ -58,9 +79,10 @@ void Sequences::check_shape(int num_classes) const {
 }
 
 InMemoryDataset::InMemoryDataset(std::string name, int num_classes, Sequences train,
-                                 Sequences validation, Sequences test)
+                                 Sequences validation, Sequences test, int64_t vocabulary)
     : name_(std::move(name)),
       num_classes_(num_classes),
+      vocabulary_(vocabulary),
       splits_{std::move(train), std::move(validation), std::move(test)} {
   if (num_classes_ < 2) throw std::logic_error(name_ + ": needs at least 2 classes");
   for (const Sequences& s : splits_) {
@@ -68,6 +90,7 @@ InMemoryDataset::InMemoryDataset(std::string name, int num_classes, Sequences tr
       throw std::logic_error(name_ + ": splits disagree on steps/features");
     }
     s.check_shape(num_classes_);
+    if (vocabulary_ > 0) check_tokens(s, vocabulary_, name_);
   }
 }
 

@@ -37,23 +37,28 @@ class Dataset {
   virtual int64_t steps() const = 0;
   virtual int64_t features() const = 0;
   virtual const Sequences& split(Split split) const = 0;
+  // 0 if the features are real values; else every sequence has one feature per step holding a
+  // token id in [0, vocabulary) (an integer stored as float) for an embedding to look up.
+  virtual int64_t vocabulary() const { return 0; }
 };
 
 // A Dataset held in memory; the three splits must share steps and features.
 class InMemoryDataset final : public Dataset {
  public:
   InMemoryDataset(std::string name, int num_classes, Sequences train, Sequences validation,
-                  Sequences test);
+                  Sequences test, int64_t vocabulary = 0);
 
   const std::string& name() const override { return name_; }
   int num_classes() const override { return num_classes_; }
   int64_t steps() const override { return splits_[0].steps; }
   int64_t features() const override { return splits_[0].features; }
   const Sequences& split(Split split) const override;
+  int64_t vocabulary() const override { return vocabulary_; }
 
  private:
   std::string name_;
   int num_classes_;
+  int64_t vocabulary_;
   Sequences splits_[3];
 };
 

@@ -65,6 +65,30 @@ QuantizedLinear make_linear(const quant::FloatLinear& f, int weight_bits,
   return l;
 }
 
+QuantizedEmbedding make_embedding(const quant::FloatEmbedding& f, int bits, double scale,
+                                  const QuantPoint& input) {
+  QuantizedEmbedding e;
+  e.vocabulary = f.vocabulary;
+  e.dim = f.dim;
+  e.table_point = {bits, true, scale};
+  e.table = quant::quantize_with_scales(f.weights, 1, f.vocabulary * f.dim, bits, {scale});
+  e.to_input = multiplier(scale / input.scale, "embedding");
+  return e;
+}
+
+// Validates the model and that the genome's layout (layers, embedding) is the model's.
+void check_layout(const quant::FloatGruModel& model, const core::Genome& genome) {
+  quant::validate(model);
+  const bool embedding = model.embedding.vocabulary > 0;
+  if (genome.layout().layers != static_cast<int>(model.layers.size()) ||
+      genome.layout().embedding != embedding) {
+    throw std::invalid_argument("genome is for " + std::to_string(genome.layout().layers) +
+                                " layer(s)" + (genome.layout().embedding ? " with" : " without") +
+                                " embedding, the model has " + std::to_string(model.layers.size()) +
+                                " layer(s)" + (embedding ? " with" : " without") + " embedding");
+  }
+}
+
 QuantizedAdd make_add(const QuantPoint& a, const QuantPoint& b, const QuantPoint& out) {
   return {a, b, out, quant::make_add_params(a.scale, b.scale, out.scale)};
 }
@@ -123,20 +147,19 @@ Lut make_lut(const QuantPoint& input, const QuantPoint& output, double (*f)(doub
 
 IntegerModel convert(const quant::FloatGruModel& model, const quant::ScaleSet& scales,
                      const core::Genome& genome, int32_t steps) {
-  quant::validate(model);
-  if (genome.layout().layers != static_cast<int>(model.layers.size()) ||
-      genome.layout().embedding) {
-    throw std::invalid_argument("genome is for " + std::to_string(genome.layout().layers) +
-                                " layer(s)" + (genome.layout().embedding ? " with embedding" : "") +
-                                ", the model has " + std::to_string(model.layers.size()) +
-                                " layer(s) without embedding");
-  }
+  check_layout(model, genome);
+  const bool embedding = model.embedding.vocabulary > 0;
   IntegerModel m;
   m.genome = genome;
   m.steps = steps;
   m.features = model.features;
   m.classes = model.classes;
   m.input = {genome.bits(Op::x, 0), !scales.x_unsigned, scales.at(Op::x, 0)};
+  if (embedding) {
+    const std::vector<double>& scale = scales.weights_at(Op::emb, -1);
+    if (scale.size() != 1) throw std::invalid_argument("embedding: needs exactly one scale");
+    m.embedding = make_embedding(model.embedding, genome.bits(Op::emb), scale[0], m.input);
+  }
   QuantPoint input = m.input;
   for (size_t k = 0; k < model.layers.size(); ++k) {
     m.layers.push_back(make_layer(model.layers[k], scales, genome, static_cast<int>(k), input));
@@ -152,7 +175,7 @@ IntegerModel convert(const quant::FloatGruModel& model, const quant::ScaleSet& s
 
 IntegerModel convert(const quant::FloatGruModel& model, const quant::Calibration& calibration,
                      const core::Genome& genome, int32_t steps) {
-  quant::validate(model);
+  check_layout(model, genome);
   return convert(model, quant::ptq_scales(model, calibration, genome), genome, steps);
 }
 

@@ -5,6 +5,7 @@
 
 #include "engine/gru_engine.hpp"
 #include "engine/reference_kernels.hpp"
+#include "quant/float_gru.hpp"
 
 namespace mpgru::engine {
 namespace {
@@ -69,9 +70,19 @@ FloatSimulation::FloatSimulation(const IntegerModel& model) : model_(model) {
 void FloatSimulation::run(const float* sequence, int32_t steps, int32_t* logits) {
   for (auto& h : hidden_) std::fill(h.begin(), h.end(), 0);
   std::vector<int32_t> x(static_cast<size_t>(model_.features));
+  const auto stride = static_cast<size_t>(model_.sequence_features());
+  const QuantizedEmbedding& e = model_.embedding;
   for (int32_t t = 0; t < steps; ++t) {
-    const float* in = sequence + static_cast<size_t>(t) * x.size();
-    for (size_t f = 0; f < x.size(); ++f) x[f] = ref::quantize(model_.input, in[f]);
+    const float* in = sequence + static_cast<size_t>(t) * stride;
+    if (e.vocabulary > 0) {
+      // Dequantize the table row, quantize it on the input grid.
+      const size_t row = static_cast<size_t>(quant::token_index(*in, e.vocabulary)) * x.size();
+      for (size_t f = 0; f < x.size(); ++f) {
+        x[f] = ref::quantize(model_.input, real(e.table_point, e.table[row + f]));
+      }
+    } else {
+      for (size_t f = 0; f < x.size(); ++f) x[f] = ref::quantize(model_.input, in[f]);
+    }
     const std::vector<int32_t>* layer_input = &x;
     for (size_t k = 0; k < model_.layers.size(); ++k) {
       step(model_.layers[k], *layer_input, hidden_[k]);

@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <stdexcept>
 #include <thread>
+
+#include "quant/float_gru.hpp"
 
 namespace mpgru::engine {
 
@@ -24,10 +27,17 @@ GruEngine::GruEngine(const IntegerModel& model, Kernels kernels)
 void GruEngine::run(const float* sequence, int32_t steps, int32_t* logits) {
   for (auto& h : hidden_) std::fill(h.begin(), h.end(), int16_t{0});
   const auto features = static_cast<size_t>(model_.features);
+  const auto stride = static_cast<size_t>(model_.sequence_features());
+  const QuantizedEmbedding& embedding = model_.embedding;
   for (int32_t t = 0; t < steps; ++t) {
-    const float* x = sequence + static_cast<size_t>(t) * features;
-    for (size_t f = 0; f < features; ++f) {
-      input_[f] = static_cast<int16_t>(ref::quantize(model_.input, x[f]));
+    const float* x = sequence + static_cast<size_t>(t) * stride;
+    if (embedding.vocabulary > 0) {
+      ref::embedding_row(embedding, model_.input, quant::token_index(*x, embedding.vocabulary),
+                         input_.data());
+    } else {
+      for (size_t f = 0; f < features; ++f) {
+        input_[f] = static_cast<int16_t>(ref::quantize(model_.input, x[f]));
+      }
     }
     const int16_t* layer_input = input_.data();
     for (size_t k = 0; k < model_.layers.size(); ++k) {
@@ -50,6 +60,21 @@ int32_t GruEngine::predict(const float* sequence, int32_t steps) {
   return argmax(logits.data(), model_.classes);
 }
 
+std::string check_tokens(const IntegerModel& model, const data::Sequences& sequences) {
+  const int32_t vocabulary = model.embedding.vocabulary;
+  if (vocabulary == 0) return {};
+  for (size_t i = 0; i < sequences.values.size(); ++i) {
+    const float v = sequences.values[i];
+    if (!(v >= 0 && v < static_cast<float>(vocabulary)) || v != std::floor(v)) {
+      return "value " + std::to_string(v) + " of sequence " +
+             std::to_string(static_cast<int64_t>(i) / sequences.steps) +
+             " is not a token id in 0.." + std::to_string(vocabulary - 1) +
+             " (the model's vocabulary)";
+    }
+  }
+  return {};
+}
+
 int32_t argmax(const int32_t* values, int32_t n) {
   int32_t best = 0;
   for (int32_t i = 1; i < n; ++i) {
@@ -63,10 +88,13 @@ EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequ
   if (const std::string error = check_model(model); !error.empty()) {
     throw std::invalid_argument("invalid integer model: " + error);
   }
-  if (sequences.features != model.features) {
-    throw std::invalid_argument("model expects " + std::to_string(model.features) +
+  if (sequences.features != model.sequence_features()) {
+    throw std::invalid_argument("model expects " + std::to_string(model.sequence_features()) +
                                 " features per step, data has " +
                                 std::to_string(sequences.features));
+  }
+  if (const std::string error = check_tokens(model, sequences); !error.empty()) {
+    throw std::invalid_argument(error);
   }
   EngineEvaluation out;
   out.count = sequences.count();

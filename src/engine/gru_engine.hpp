@@ -53,4 +53,8 @@ EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequ
 
 int32_t argmax(const int32_t* values, int32_t n);
 
+// "" if the model has no embedding or every value of `sequences` is a token id the model knows;
+// else a message naming the first bad value and its sequence.
+std::string check_tokens(const IntegerModel& model, const data::Sequences& sequences);
+
 }  // namespace mpgru::engine

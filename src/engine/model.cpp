@@ -140,6 +140,34 @@ std::string check_layer(const IntegerModel& m, const GruLayer& l, int k) {
   return check_layer_genes(m, l, k);
 }
 
+std::string check_embedding(const IntegerModel& m) {
+  const QuantizedEmbedding& e = m.embedding;
+  if (!m.genome.layout().embedding) {
+    return e.vocabulary == 0 ? std::string() : "embedding: the genome has no emb gene";
+  }
+  if (e.vocabulary <= 0 || e.dim != m.features) {
+    return "embedding: needs vocabulary > 0 and dim = features (" + std::to_string(m.features) +
+           ")";
+  }
+  if (auto err = check_point(e.table_point, "embedding table"); !err.empty()) return err;
+  if (!e.table_point.is_signed || e.table_point.bits != m.genome.bits(core::Op::emb)) {
+    return "embedding: table must be signed at the emb gene's bits";
+  }
+  if (e.table.size() != static_cast<size_t>(e.vocabulary) * static_cast<size_t>(e.dim)) {
+    return "embedding: table size disagrees with " + std::to_string(e.vocabulary) + "x" +
+           std::to_string(e.dim);
+  }
+  const int32_t wmax = quant::signed_max(e.table_point.bits);
+  for (size_t i = 0; i < e.table.size(); ++i) {
+    if (std::abs(int32_t{e.table[i]}) > wmax) {
+      return "embedding: entry " + std::to_string(i) + " outside the " +
+             std::to_string(e.table_point.bits) + "-bit range";
+    }
+  }
+  if (!multiplier_ok(e.to_input)) return "embedding: invalid multiplier";
+  return {};
+}
+
 }  // namespace
 
 int64_t worst_case_accumulator(const QuantizedLinear& l) {
@@ -184,6 +212,12 @@ ModelSize model_size(const IntegerModel& model) {
   }
   add_linear(model.classifier);
   s.bops += linear_bops(model.classifier);
+  if (const QuantizedEmbedding& e = model.embedding; e.vocabulary > 0) {
+    s.weight_count += static_cast<int64_t>(e.table.size());
+    s.weight_bits += static_cast<int64_t>(e.table.size()) * e.table_point.bits;
+    packed += static_cast<int64_t>(quant::packed_size(e.table.size(), e.table_point.bits));
+    s.multiplier_bytes += kMultiplierBytes;
+  }
   s.size_bits = s.weight_bits + 32 * s.bias_count;
   s.footprint_bytes = packed + 4 * s.bias_count + s.lut_bytes + s.multiplier_bytes;
   return s;
@@ -194,7 +228,7 @@ std::string check_model(const IntegerModel& m) {
   if (m.layers.empty() || static_cast<int>(m.layers.size()) != m.genome.layout().layers) {
     return "model: layer count disagrees with the genome";
   }
-  if (m.genome.layout().embedding) return "model: embeddings are not supported yet";
+  if (auto e = check_embedding(m); !e.empty()) return e;
   if (auto e = check_point(m.input, "input"); !e.empty()) return e;
   if (m.input.bits != m.genome.bits(core::Op::x, 0)) return "input: bits disagree with the genome";
   int32_t input_size = m.features;

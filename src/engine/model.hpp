@@ -62,6 +62,16 @@ struct QuantizedMul {
   quant::Multiplier multiplier;
 };
 
+// The token embedding (the emb gene): a table of b-bit rows at one scale, requantized to the x
+// gene's grid when looked up: q_x = clamp_x(apply(table[t][f], to_input)).
+struct QuantizedEmbedding {
+  int32_t vocabulary = 0;      // 0: no embedding, sequences hold real features
+  int32_t dim = 0;             // = the model's features (the first layer's input size)
+  QuantPoint table_point;      // bits = the emb gene, signed, one scale for the whole table
+  std::vector<int8_t> table;   // vocabulary * dim, row-major, signed narrow range
+  quant::Multiplier to_input;  // table_point.scale / input.scale
+};
+
 enum Gate { kGateR = 0, kGateZ = 1, kGateN = 2 };
 
 struct GruLayer {
@@ -80,13 +90,16 @@ struct GruLayer {
 struct IntegerModel {
   core::Genome genome = core::Genome::homogeneous({}, 8);
   int32_t steps = 0;     // sequence length the model was calibrated for (informational)
-  int32_t features = 0;  // input features per step
+  int32_t features = 0;  // GRU input size per step (the embedding's dim when there is one)
   int32_t classes = 0;
-  QuantPoint input;  // the x gene: how float features are quantized
+  QuantPoint input;  // the x gene: how float features (or embedding rows) are quantized
+  QuantizedEmbedding embedding;
   std::vector<GruLayer> layers;
   QuantizedLinear classifier;
 
   int32_t hidden() const { return layers.empty() ? 0 : layers.back().hidden; }
+  // Values per step of the sequences the model reads: 1 token id with an embedding, else features.
+  int32_t sequence_features() const { return embedding.vocabulary > 0 ? 1 : features; }
 };
 
 // Size accounting (DESIGN.md section 5).
@@ -100,7 +113,8 @@ struct ModelSize {
   int64_t footprint_bytes = 0;   // packed weights + 4 * biases + LUTs + multipliers
   // Bit operations per sequence (DESIGN.md section 6): sum over linear layers of MACs x weight
   // bits x input bits (GRU linears every step, the classifier once) + element-wise products
-  // (mul.rn, mul.un, mul.zh per hidden unit and step) x both operands' bits.
+  // (mul.rn, mul.un, mul.zh per hidden unit and step) x both operands' bits. An embedding lookup
+  // is a load, no bit operations.
   int64_t bops = 0;
   double size_bytes() const { return static_cast<double>(size_bits) / 8.0; }
 };

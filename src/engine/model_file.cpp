@@ -91,6 +91,14 @@ void write_linear(Writer& w, const QuantizedLinear& l) {
   for (const quant::Multiplier& m : l.multipliers) write_multiplier(w, m);
 }
 
+void write_embedding(Writer& w, const QuantizedEmbedding& e) {
+  w.i32(e.vocabulary);
+  w.i32(e.dim);
+  write_point(w, e.table_point);
+  write_multiplier(w, e.to_input);
+  w.raw(quant::pack_signed(e.table, e.table_point.bits));
+}
+
 void write_lut(Writer& w, const Lut& lut) {
   write_point(w, lut.input);
   write_point(w, lut.output);
@@ -146,6 +154,7 @@ std::vector<uint8_t> serialize_payload(const IntegerModel& m) {
   w.i32(m.features);
   w.i32(m.classes);
   write_point(w, m.input);
+  if (m.genome.layout().embedding) write_embedding(w, m.embedding);
   for (const GruLayer& layer : m.layers) write_layer(w, layer);
   write_linear(w, m.classifier);
   return std::move(w.bytes());
@@ -296,6 +305,17 @@ QuantizedLinear read_linear(Reader& r) {
   return l;
 }
 
+QuantizedEmbedding read_embedding(Reader& r) {
+  QuantizedEmbedding e;
+  e.vocabulary = read_positive(r, "vocabulary");
+  e.dim = read_positive(r, "dim");
+  e.table_point = read_point(r);
+  e.to_input = read_multiplier(r);
+  const uint64_t n = static_cast<uint64_t>(e.vocabulary) * static_cast<uint64_t>(e.dim);
+  e.table = read_packed(r, n, e.table_point.bits, quant::unpack_signed);
+  return e;
+}
+
 Lut read_lut(Reader& r) {
   Lut lut;
   lut.input = read_point(r);
@@ -394,6 +414,10 @@ IntegerModel read_payload(Reader& r) {
   m.classes = r.i32();
   r.section("input");
   m.input = read_point(r);
+  if (m.genome.layout().embedding) {
+    r.section("embedding");
+    m.embedding = read_embedding(r);
+  }
   for (int k = 0; k < m.genome.layout().layers; ++k) m.layers.push_back(read_layer(r, k));
   r.section("classifier");
   m.classifier = read_linear(r);

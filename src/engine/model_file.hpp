@@ -13,6 +13,10 @@
 //                     (Genome::to_compact, one digit per gene in table order)
 //            shape    i32 steps, i32 features, i32 classes
 //            input    point
+//            embedding  only if the genome has the emb gene (embedding flag 1):
+//                       i32 vocabulary, i32 dim, point table, multiplier to_input,
+//                       table: vocabulary*dim values packed at the table point's bits
+//                       (pack_signed, as linear weights)
 //            layers   genome.layers times, each:
 //                       i32 input_size, i32 hidden
 //                       linear lin_i.r, lin_i.z, lin_i.n, lin_h.r, lin_h.z, lin_h.n

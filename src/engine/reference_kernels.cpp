@@ -27,6 +27,14 @@ MPGRU_TARGET_CLONES void linear(const QuantizedLinear& l, const int16_t* x, int1
   }
 }
 
+void embedding_row(const QuantizedEmbedding& e, const QuantPoint& input, int32_t token,
+                   int16_t* x) {
+  const int8_t* row = e.table.data() + static_cast<size_t>(token) * static_cast<size_t>(e.dim);
+  for (int32_t f = 0; f < e.dim; ++f) {
+    x[f] = static_cast<int16_t>(clamp_to(input, quant::apply_multiplier(row[f], e.to_input)));
+  }
+}
+
 StepScratch::StepScratch(int32_t hidden) {
   for (std::vector<int16_t>* v : {&ai[0], &ai[1], &ai[2], &ah[0], &ah[1], &ah[2], &r, &z, &n, &t}) {
     v->resize(static_cast<size_t>(hidden));

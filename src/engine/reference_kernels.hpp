@@ -21,6 +21,10 @@ int32_t quantize(const QuantPoint& p, double x);
 // check_model proved the worst-case accumulator fits int32.
 void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y);
 
+// Row `token` (in [0, vocabulary)) of the embedding on the input grid:
+// x[f] = clamp_input(apply(table[token][f], to_input)), f < dim.
+void embedding_row(const QuantizedEmbedding& e, const QuantPoint& input, int32_t token, int16_t* x);
+
 // clamp(add_rescaled(qa, qb)).
 inline int32_t add(const QuantizedAdd& a, int32_t qa, int32_t qb) {
   return clamp_to(a.output, quant::add_rescaled(qa, qb, a.params));

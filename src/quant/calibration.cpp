@@ -148,9 +148,10 @@ Calibration calibrate(const FloatGruModel& model, const data::Sequences& train,
                       const CalibrationOptions& options) {
   validate(options);
   validate(model);
-  if (train.features != model.features) {
+  if (train.features != sequence_features(model)) {
     throw std::invalid_argument("calibration data has " + std::to_string(train.features) +
-                                " features, the model expects " + std::to_string(model.features));
+                                " features per step, the model expects " +
+                                std::to_string(sequence_features(model)));
   }
   if (train.count() == 0) throw std::invalid_argument("no calibration sequences");
   Calibration calibration(options);

@@ -80,9 +80,23 @@ void step(const FloatGruLayer& l, int k, const float* x, std::vector<float>& h, 
 
 }  // namespace
 
+int32_t token_index(float value, int32_t vocabulary) {
+  if (!(value > 0)) return 0;  // also NaN
+  if (value >= static_cast<float>(vocabulary - 1)) return vocabulary - 1;
+  return static_cast<int32_t>(value);
+}
+
 void validate(const FloatGruModel& m) {
   if (m.features <= 0 || m.classes < 2 || m.layers.empty()) {
     throw std::invalid_argument("float model needs features > 0, classes >= 2 and a layer");
+  }
+  const FloatEmbedding& e = m.embedding;
+  if (e.vocabulary < 0 ||
+      (e.vocabulary > 0 &&
+       (e.dim != m.features ||
+        e.weights.size() != static_cast<size_t>(e.vocabulary) * static_cast<size_t>(e.dim)))) {
+    throw std::invalid_argument("embedding: expected " + std::to_string(e.vocabulary) + "x" +
+                                std::to_string(m.features) + " weights");
   }
   int32_t input = m.features;
   for (size_t k = 0; k < m.layers.size(); ++k) {
@@ -107,8 +121,13 @@ void forward(const FloatGruModel& m, const float* sequence, int32_t steps, float
     buffers.emplace_back(static_cast<size_t>(l.hidden));
   }
   const auto features = static_cast<size_t>(m.features);
+  const auto stride = static_cast<size_t>(sequence_features(m));
+  const FloatEmbedding& e = m.embedding;
   for (int32_t t = 0; t < steps; ++t) {
-    const float* x = sequence + static_cast<size_t>(t) * features;
+    const float* x = sequence + static_cast<size_t>(t) * stride;
+    if (e.vocabulary > 0) {
+      x = e.weights.data() + static_cast<size_t>(token_index(*x, e.vocabulary)) * features;
+    }
     if (observer != nullptr) (*observer)(Op::x, 0, x, features);
     for (size_t k = 0; k < m.layers.size(); ++k) {
       step(m.layers[k], static_cast<int>(k), x, h[k], buffers[k], observer);

@@ -25,8 +25,16 @@ struct FloatGruLayer {
   FloatLinear lin_h[3];
 };
 
+// A token embedding: row t (dim floats) is the GRU input for token t.
+struct FloatEmbedding {
+  int32_t vocabulary = 0;  // 0: no embedding, sequences hold real features
+  int32_t dim = 0;
+  std::vector<float> weights;  // vocabulary * dim, row-major
+};
+
 struct FloatGruModel {
-  int32_t features = 0;
+  FloatEmbedding embedding;
+  int32_t features = 0;  // GRU input size (the embedding's dim when there is one)
   int32_t classes = 0;
   std::vector<FloatGruLayer> layers;
   FloatLinear classifier;
@@ -38,9 +46,23 @@ void validate(const FloatGruModel& model);
 // Receives the values at a quantization point (op of a layer; layer -1 for out) at one step.
 using PointObserver = std::function<void(core::Op op, int layer, const float* values, size_t n)>;
 
-// Runs one sequence [steps][features] and writes `classes` logits. Every intermediate of
-// DESIGN.md section 3 (x, lin_i.*, lin_h.*, sum.*, act.*, mul.*, h, out) is passed to `observer`
-// if given. Computed in float, PyTorch's GRU equations.
+// Values per step of the sequences the model reads: 1 token id with an embedding, else features.
+inline int32_t sequence_features(const FloatGruModel& model) {
+  return model.embedding.vocabulary > 0 ? 1 : model.features;
+}
+
+// The genome layout the model needs: its layer count, and the emb gene if it has an embedding.
+inline core::GenomeLayout genome_layout(const FloatGruModel& model) {
+  return {static_cast<int>(model.layers.size()), model.embedding.vocabulary > 0};
+}
+
+// Token id of a sequence value, clamped into [0, vocabulary): whatever the input, a lookup never
+// leaves the table (callers validate the data first to report bad ids).
+int32_t token_index(float value, int32_t vocabulary);
+
+// Runs one sequence [steps][sequence_features(model)] and writes `classes` logits. Every
+// intermediate of DESIGN.md section 3 (x, lin_i.*, lin_h.*, sum.*, act.*, mul.*, h, out) is passed
+// to `observer` if given. Computed in float, PyTorch's GRU equations.
 void forward(const FloatGruModel& model, const float* sequence, int32_t steps, float* logits,
              const PointObserver* observer = nullptr);
 

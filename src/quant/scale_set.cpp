@@ -80,6 +80,10 @@ ScaleSet ptq_scales(const FloatGruModel& model, const Calibration& c, const core
     set(Op::mul_zh, k, none);
   }
   s.weight[{Op::w_o, -1}] = weight_scales(model.classifier, g.bits(Op::w_o));
+  if (model.embedding.vocabulary > 0) {
+    const std::vector<float>& table = model.embedding.weights;
+    s.weight[{Op::emb, -1}] = {mse_channel_scale(table.data(), table.size(), g.bits(Op::emb))};
+  }
   set(Op::out, -1, none);
   return s;
 }

@@ -16,7 +16,8 @@ struct ScaleSet {
   // Step sizes of the calibrated points (x, lin_i.*, lin_h.*, sum.*, mul.*, out), keyed by
   // (op, layer); out has layer -1. Fixed-scale points (act.*, h) are not stored.
   std::map<PointKey, double> activation;
-  // Per-output-channel weight scales of w_i.*, w_h.* (per layer) and w_o (layer -1).
+  // Per-output-channel weight scales of w_i.*, w_h.* (per layer) and w_o (layer -1); emb (layer
+  // -1) has one scale for the whole table.
   std::map<PointKey, std::vector<double>> weight;
   bool x_unsigned = false;
 

@@ -69,7 +69,7 @@ GenomeFitness::GenomeFitness(FitnessContext context, FitnessSettings settings,
     : context_(std::move(context)),
       settings_(std::move(settings)),
       store_(store),
-      layout_{static_cast<int>(context_.model->layers.size()), false} {
+      layout_(quant::genome_layout(*context_.model)) {
   if (context_.model == nullptr || context_.calibration == nullptr || context_.dataset == nullptr) {
     throw std::invalid_argument("fitness context is incomplete");
   }

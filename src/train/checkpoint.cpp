@@ -16,11 +16,9 @@ void replace_file(const std::filesystem::path& tmp, const std::filesystem::path&
 }  // namespace
 
 nlohmann::json to_json(const GruClassifierOptions& options) {
-  return {{"architecture", "gru_classifier"},
-          {"features", options.features},
-          {"hidden", options.hidden},
-          {"layers", options.layers},
-          {"classes", options.classes}};
+  return {{"architecture", "gru_classifier"}, {"features", options.features},
+          {"vocabulary", options.vocabulary}, {"hidden", options.hidden},
+          {"layers", options.layers},         {"classes", options.classes}};
 }
 
 GruClassifierOptions model_options_from_json(const nlohmann::json& model) {
@@ -33,8 +31,12 @@ GruClassifierOptions model_options_from_json(const nlohmann::json& model) {
   if (model.value("architecture", "") != "gru_classifier") {
     throw std::runtime_error("model.architecture is not \"gru_classifier\"");
   }
-  GruClassifierOptions options{field("features"), field("hidden"), field("layers"),
-                               field("classes")};
+  GruClassifierOptions options;
+  options.features = field("features");
+  options.hidden = field("hidden");
+  options.layers = field("layers");
+  options.classes = field("classes");
+  options.vocabulary = model.contains("vocabulary") ? field("vocabulary") : 0;
   validate(options);
   return options;
 }

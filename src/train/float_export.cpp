@@ -34,6 +34,11 @@ quant::FloatGruModel load_float_model(const std::filesystem::path& dir) {
   const GruClassifierOptions& o = model->options();
   quant::FloatGruModel f;
   f.features = static_cast<int32_t>(o.features);
+  if (o.vocabulary > 0) {
+    f.embedding.vocabulary = static_cast<int32_t>(o.vocabulary);
+    f.embedding.dim = static_cast<int32_t>(o.features);
+    f.embedding.weights = to_vector(model->embedding->weight);
+  }
   f.classes = static_cast<int32_t>(o.classes);
   auto params = model->gru->named_parameters();
   for (int64_t k = 0; k < o.layers; ++k) {

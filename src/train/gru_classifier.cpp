@@ -17,10 +17,15 @@ void validate(const GruClassifierOptions& options) {
   check("hidden", options.hidden, 1, 1 << 14);
   check("layers", options.layers, 1, 16);
   check("classes", options.classes, 2, 1 << 16);
+  check("vocabulary", options.vocabulary, 0, 1 << 20);
 }
 
 GruClassifierImpl::GruClassifierImpl(const GruClassifierOptions& options) : options_(options) {
   validate(options);
+  if (options.vocabulary > 0) {
+    embedding = register_module("embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(
+                                                 options.vocabulary, options.features)));
+  }
   gru =
       register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(options.features, options.hidden)
                                                 .num_layers(options.layers)
@@ -28,8 +33,13 @@ GruClassifierImpl::GruClassifierImpl(const GruClassifierOptions& options) : opti
   classifier = register_module("classifier", torch::nn::Linear(options.hidden, options.classes));
 }
 
+torch::Tensor GruClassifierImpl::embed(const torch::Tensor& x) {
+  if (options_.vocabulary == 0) return x;
+  return embedding->forward(x.select(2, 0).to(torch::kLong));
+}
+
 torch::Tensor GruClassifierImpl::forward(const torch::Tensor& x) {
-  auto [sequence, last] = gru->forward(x);
+  auto [sequence, last] = gru->forward(embed(x));
   return classifier->forward(last[options_.layers - 1]);
 }
 

@@ -7,10 +7,13 @@
 namespace mpgru::train {
 
 struct GruClassifierOptions {
-  int64_t features = 0;
+  int64_t features = 0;  // GRU input size; the embedding's dim when vocabulary > 0
   int64_t hidden = 128;
   int64_t layers = 1;
   int64_t classes = 0;
+  // > 0: inputs are token ids ([batch, steps, 1] floats) looked up in a vocabulary x features
+  // embedding table before the GRU.
+  int64_t vocabulary = 0;
 };
 
 // Throws std::invalid_argument naming the bad field.
@@ -20,10 +23,13 @@ class GruClassifierImpl : public torch::nn::Module {
  public:
   explicit GruClassifierImpl(const GruClassifierOptions& options);
 
-  // x: [batch, steps, features] float -> logits [batch, classes].
+  // x: [batch, steps, features] float (or [batch, steps, 1] token ids) -> logits [batch, classes].
   torch::Tensor forward(const torch::Tensor& x);
+  // The GRU's input: x itself, or the embedding rows of its token ids.
+  torch::Tensor embed(const torch::Tensor& x);
 
   const GruClassifierOptions& options() const { return options_; }
+  torch::nn::Embedding embedding{nullptr};  // only when vocabulary > 0
   torch::nn::GRU gru{nullptr};
   torch::nn::Linear classifier{nullptr};
 

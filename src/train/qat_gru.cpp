@@ -62,6 +62,12 @@ QatGruImpl::QatGruImpl(const quant::FloatGruModel& model, const quant::ScaleSet&
     for (int g = 0; g < 3; ++g) layer.lin_i[g].weights.clear(), layer.lin_h[g].weights.clear();
   }
   s_x_ = step_size(scales.at(Op::x, 0), "s_x");
+  if (const quant::FloatEmbedding& e = model.embedding; e.vocabulary > 0) {
+    shape_.embedding.weights.clear();
+    emb_w_ = register_parameter("emb_w", to_tensor(e.weights, {e.vocabulary, e.dim}));
+    weights_.push_back(emb_w_);
+    s_emb_ = step_size(scales.weights_at(Op::emb, -1).at(0), "s_emb");
+  }
   for (size_t k = 0; k < model.layers.size(); ++k) {
     const int l = static_cast<int>(k);
     const std::string p = "l" + std::to_string(k) + "_";
@@ -251,9 +257,16 @@ torch::Tensor QatGruImpl::quantize_input(const torch::Tensor& x) const {
                                                   lsq_grad_scale(x.size(2), xmax));
 }
 
+torch::Tensor QatGruImpl::embed(const torch::Tensor& x) const {
+  if (!emb_w_.defined()) return x;
+  const torch::Tensor table = fq(emb_w_, s_emb_, genome_.bits(Op::emb));
+  return torch::embedding(table, x.select(2, 0).to(torch::kLong));
+}
+
 torch::Tensor QatGruImpl::forward(const torch::Tensor& x) {
   // The fused path runs time-major ([steps, batch, ...]): every step's rows are contiguous.
-  torch::Tensor input = quantize_input(fused_ ? x.transpose(0, 1) : x);
+  const torch::Tensor cell_input = embed(x);
+  torch::Tensor input = quantize_input(fused_ ? cell_input.transpose(0, 1) : cell_input);
   torch::Tensor s_input = s_x_;
   for (size_t k = 0; k < layers_.size(); ++k) {
     input = fused_ ? run_layer_fused(k, input, s_input) : run_layer(k, input, s_input);
@@ -277,6 +290,7 @@ quant::FloatGruModel QatGruImpl::float_model() const {
     }
   }
   fill(m.classifier, classifier_);
+  if (emb_w_.defined()) m.embedding.weights = to_vector(emb_w_);
   return m;
 }
 
@@ -309,6 +323,7 @@ quant::ScaleSet QatGruImpl::scales() const {
   }
   s.weight[{Op::w_o, -1}] = weights(classifier_, s_in);
   s.activation[{Op::out, -1}] = step_value(s_out_);
+  if (s_emb_.defined()) s.weight[{Op::emb, -1}] = {step_value(s_emb_)};
   return s;
 }
 

@@ -60,6 +60,9 @@ class QatGruImpl : public torch::nn::Module {
   // Per-channel weight steps [rows, 1], kept large enough that every int32 bias fits.
   torch::Tensor weight_steps(const Linear& l, const torch::Tensor& s_x) const;
   torch::Tensor fq(const torch::Tensor& v, const torch::Tensor& s, int bits) const;
+  // The cell input before its quantizer: x itself, or the fake-quantized embedding's rows for the
+  // token ids in x [batch, steps, 1] (the engine's table lookup).
+  torch::Tensor embed(const torch::Tensor& x) const;
   // FQ of the network input x [batch, steps, features] at s_x.
   torch::Tensor quantize_input(const torch::Tensor& x) const;
   // Unfused layer: input [batch, steps, in] -> hidden states [batch, steps, H].
@@ -78,6 +81,7 @@ class QatGruImpl : public torch::nn::Module {
   bool fused_ = true;
   int threads_ = 0;
   torch::Tensor s_x_, s_out_;
+  torch::Tensor emb_w_, s_emb_;  // defined only with an embedding
   std::vector<Layer> layers_;
   Linear classifier_;
   std::vector<torch::Tensor> weights_, step_sizes_;

@@ -48,7 +48,17 @@ std::vector<int64_t> permutation(int64_t n, std::mt19937_64& rng) {
 struct Evaluation {
   double loss = 0;
   double accuracy = 0;
+  double balanced_accuracy = 0;  // mean per-class recall over the classes present
 };
+
+double mean_recall(const torch::Tensor& hits, const torch::Tensor& totals) {
+  const torch::Tensor present = totals.gt(0);
+  const torch::Tensor recall = hits.to(torch::kFloat64) / totals.clamp_min(1).to(torch::kFloat64);
+  const int64_t classes = present.sum().item<int64_t>();
+  return classes > 0
+             ? recall.masked_select(present).sum().item<double>() / static_cast<double>(classes)
+             : 0.0;
+}
 
 Evaluation evaluate(GruClassifier& model, const Tensors& data) {
   torch::NoGradGuard no_grad;
@@ -57,15 +67,22 @@ Evaluation evaluate(GruClassifier& model, const Tensors& data) {
   const int64_t chunk = 1000;
   double loss = 0;
   int64_t correct = 0;
+  const int64_t classes = model->options().classes;
+  torch::Tensor hits = torch::zeros({classes}, torch::kInt64);
+  torch::Tensor totals = torch::zeros({classes}, torch::kInt64);
   for (int64_t i = 0; i < n; i += chunk) {
     const int64_t m = std::min(chunk, n - i);
     const torch::Tensor logits = model->forward(data.x.narrow(0, i, m));
     const torch::Tensor y = data.y.narrow(0, i, m);
     loss += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
-    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+    const torch::Tensor right = logits.argmax(1).eq(y);
+    correct += right.sum().item<int64_t>();
+    totals += torch::bincount(y, {}, classes);
+    hits += torch::bincount(y.masked_select(right), {}, classes);
   }
   model->train();
-  return {loss / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n)};
+  return {loss / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n),
+          mean_recall(hits, totals)};
 }
 
 double cosine_lr(const TrainConfig& c, int64_t step, int64_t total_steps) {
@@ -98,6 +115,7 @@ nlohmann::json config_json(const data::Dataset& dataset, const TrainConfig& c,
             {"torch_threads", threads.torch},
             {"blas_threads", threads.blas},
             {"train_limit", c.train_limit},
+            {"embedding", c.embedding},
             {"optimizer", "adam"},
             {"schedule", "cosine"}}},
           {"data",
@@ -120,10 +138,15 @@ nlohmann::json result_json(const data::Dataset& dataset, const TrainResult& r) {
                       {"lr", e.lr},
                       {"seconds", e.seconds}});
   }
-  return {{"task", dataset.name()},           {"epochs", epochs},
-          {"best_epoch", r.best_epoch},       {"best_val_accuracy", r.best_val_accuracy},
-          {"test_loss", r.test_loss},         {"test_accuracy", r.test_accuracy},
-          {"total_seconds", r.total_seconds}, {"stopped_early", r.stopped_early}};
+  return {{"task", dataset.name()},
+          {"epochs", epochs},
+          {"best_epoch", r.best_epoch},
+          {"best_val_accuracy", r.best_val_accuracy},
+          {"test_loss", r.test_loss},
+          {"test_accuracy", r.test_accuracy},
+          {"test_balanced_accuracy", r.test_balanced_accuracy},
+          {"total_seconds", r.total_seconds},
+          {"stopped_early", r.stopped_early}};
 }
 
 }  // namespace
@@ -140,6 +163,7 @@ void validate(const TrainConfig& c) {
   require(c.patience >= 1, "patience must be >= 1, got " + std::to_string(c.patience));
   require(c.threads >= 1, "threads must be >= 1, got " + std::to_string(c.threads));
   require(c.train_limit >= 0, "train-limit must be >= 0");
+  require(c.embedding >= 1 && c.embedding <= 4096, "embedding must be in 1..4096");
 }
 
 std::string metrics_json(const data::Dataset& dataset, const TrainResult& result) {
@@ -149,8 +173,10 @@ std::string metrics_json(const data::Dataset& dataset, const TrainResult& result
 TrainResult train_float(const data::Dataset& dataset, const TrainConfig& config,
                         const std::filesystem::path& out_dir, const TrainCallbacks& callbacks) {
   validate(config);
-  const GruClassifierOptions model_options{dataset.features(), config.hidden, config.layers,
-                                           dataset.num_classes()};
+  const bool tokens = dataset.vocabulary() > 0;
+  const GruClassifierOptions model_options{tokens ? config.embedding : dataset.features(),
+                                           config.hidden, config.layers, dataset.num_classes(),
+                                           dataset.vocabulary()};
   const ComputeThreads threads = threads_for_cores(config.threads);
   set_compute_threads(threads);
   std::filesystem::create_directories(out_dir);
@@ -232,6 +258,7 @@ TrainResult train_float(const data::Dataset& dataset, const TrainConfig& config,
   const Evaluation test = evaluate(best, to_tensors(dataset.split(data::Split::test), 0));
   result.test_loss = test.loss;
   result.test_accuracy = test.accuracy;
+  result.test_balanced_accuracy = test.balanced_accuracy;
   result.total_seconds = seconds_since(start);
   write_json_file(result_json(dataset, result), out_dir / "metrics.json");
   return result;

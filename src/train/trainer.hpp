@@ -25,6 +25,7 @@ struct TrainConfig {
   uint64_t seed = 1;
   int threads = 2;          // cores this job may use
   int64_t train_limit = 0;  // use only the first N training sequences (0 = all)
+  int64_t embedding = 32;   // embedding dim, for tasks whose inputs are token ids
 };
 
 // Throws std::invalid_argument naming the bad field.
@@ -45,7 +46,8 @@ struct TrainResult {
   int best_epoch = 0;
   double best_val_accuracy = 0;
   double test_loss = 0;
-  double test_accuracy = 0;  // of the best checkpoint
+  double test_accuracy = 0;           // of the best checkpoint
+  double test_balanced_accuracy = 0;  // mean per-class recall on the test split
   double total_seconds = 0;
   bool stopped_early = false;
 };

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "engine/convert.hpp"
 #include "engine/float_simulation.hpp"
+#include "engine/reference_kernels.hpp"
 #include "fixtures/random_float_model.hpp"
 
 namespace mpgru::engine {
@@ -90,6 +92,110 @@ TEST(Engine, TwoLayerModelRunsAndAgrees) {
   const IntegerModel m = convert(f, c, core::Genome::homogeneous({2, false}, 8), 28);
   EXPECT_EQ(m.layers.size(), 2u);
   EXPECT_GE(agreement(m, setup().data), 0.99);
+}
+
+// A text-like model: 16-dim embedding of 50 tokens -> GRU-32 -> 3 classes.
+struct EmbeddingSetup {
+  quant::FloatGruModel model = [] {
+    quant::FloatGruModel m = testing::random_float_model(16, 32, 3);
+    testing::add_random_embedding(m, 50);
+    return m;
+  }();
+  data::Sequences data = testing::random_tokens(300, 40, 50, 3);
+  quant::Calibration calibration = [this] {
+    quant::CalibrationOptions o;
+    o.sequences = 150;
+    return quant::calibrate(model, data, o);
+  }();
+};
+
+const EmbeddingSetup& embedding_setup() {
+  static const EmbeddingSetup s;
+  return s;
+}
+
+const core::GenomeLayout kEmbeddingLayout{1, true};
+
+TEST(EngineEmbedding, AgreesWithFloatSimulation) {
+  const EmbeddingSetup& s = embedding_setup();
+  for (int bits : {8, 4}) {
+    const IntegerModel m =
+        convert(s.model, s.calibration, core::Genome::homogeneous(kEmbeddingLayout, bits), 40);
+    EXPECT_GE(agreement(m, s.data), bits == 8 ? 0.99 : 0.98) << bits << "-bit";
+  }
+  std::mt19937_64 rng(9);
+  for (int trial = 0; trial < 6; ++trial) {
+    core::Genome g = core::Genome::homogeneous(kEmbeddingLayout, 8);
+    for (size_t i = 0; i < g.size(); ++i) g.set_bits(i, 2 + static_cast<int>(rng() % 7));
+    EXPECT_GE(agreement(convert(s.model, s.calibration, g, 40), s.data), 0.98) << g.to_pairs();
+  }
+}
+
+TEST(EngineEmbedding, LookupIsTheTableRowOnTheInputGrid) {
+  const EmbeddingSetup& s = embedding_setup();
+  core::Genome g = core::Genome::homogeneous(kEmbeddingLayout, 8);
+  g.set_bits(0, 3);  // emb is the first gene
+  const IntegerModel m = convert(s.model, s.calibration, g, 40);
+  const QuantizedEmbedding& e = m.embedding;
+  ASSERT_EQ(e.vocabulary, 50);
+  ASSERT_EQ(e.dim, 16);
+  std::vector<int16_t> x(16);
+  for (int32_t token : {0, 17, 49}) {
+    ref::embedding_row(e, m.input, token, x.data());
+    for (int32_t f = 0; f < 16; ++f) {
+      const int8_t q = e.table[static_cast<size_t>(token * 16 + f)];
+      EXPECT_LE(std::abs(q), 3);  // 3-bit signed narrow
+      const double real = e.table_point.scale * q;
+      EXPECT_EQ(x[static_cast<size_t>(f)], ref::quantize(m.input, real)) << token << "," << f;
+    }
+  }
+}
+
+TEST(EngineEmbedding, SizeCountsTheTableAtItsBits) {
+  const EmbeddingSetup& s = embedding_setup();
+  core::Genome g = core::Genome::homogeneous(kEmbeddingLayout, 8);
+  const ModelSize at8 = model_size(convert(s.model, s.calibration, g, 40));
+  g.set_bits(0, 2);  // emb is the first gene
+  const ModelSize at2 = model_size(convert(s.model, s.calibration, g, 40));
+  EXPECT_EQ(at8.size_bits - at2.size_bits, 50 * 16 * (8 - 2));
+  EXPECT_EQ(at8.bops, at2.bops);  // a lookup is no arithmetic
+}
+
+TEST(EngineEmbedding, RejectsTokensOutsideTheVocabulary) {
+  const EmbeddingSetup& s = embedding_setup();
+  const IntegerModel m =
+      convert(s.model, s.calibration, core::Genome::homogeneous(kEmbeddingLayout, 8), 40);
+  data::Sequences bad = testing::random_tokens(3, 40, 50, 3);
+  bad.values[45] = 50;
+  try {
+    evaluate(m, bad);
+    FAIL() << "token 50 accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("sequence 1 is not a token id in 0..49"),
+              std::string::npos)
+        << e.what();
+  }
+  bad.values[45] = 1.5f;
+  EXPECT_THROW(evaluate(m, bad), std::invalid_argument);
+  // The engine itself clamps: whatever the input, it never reads outside its table.
+  GruEngine engine(m);
+  std::vector<float> wild(40, 1e9f);
+  wild[3] = -7;
+  wild[4] = std::nanf("");
+  const int32_t p = engine.predict(wild.data(), 40);
+  EXPECT_TRUE(p >= 0 && p < 3);
+}
+
+TEST(EngineEmbedding, GenomeWithoutEmbeddingIsRefused) {
+  const EmbeddingSetup& s = embedding_setup();
+  try {
+    convert(s.model, s.calibration, core::Genome::homogeneous({1, false}, 8), 40);
+    FAIL() << "converted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("the model has 1 layer(s) with embedding"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Argmax, TiesGoToTheLowestIndex) {

@@ -105,6 +105,12 @@ void expect_model_eq(const IntegerModel& a, const IntegerModel& b) {
   EXPECT_EQ(a.features, b.features);
   EXPECT_EQ(a.classes, b.classes);
   expect_point_eq(a.input, b.input, "input");
+  EXPECT_EQ(a.embedding.vocabulary, b.embedding.vocabulary);
+  EXPECT_EQ(a.embedding.dim, b.embedding.dim);
+  expect_point_eq(a.embedding.table_point, b.embedding.table_point, "embedding");
+  EXPECT_EQ(a.embedding.table, b.embedding.table);
+  EXPECT_EQ(a.embedding.to_input.m0, b.embedding.to_input.m0);
+  EXPECT_EQ(a.embedding.to_input.shift, b.embedding.to_input.shift);
   ASSERT_EQ(a.layers.size(), b.layers.size());
   for (size_t k = 0; k < a.layers.size(); ++k) {
     expect_layer_eq(a.layers[k], b.layers[k], "layer " + std::to_string(k));
@@ -120,6 +126,7 @@ struct ModelCase {
   int layers;
   int bits;  // homogeneous bits, or 0 for a random mixed genome from `seed`
   uint64_t seed;
+  bool embedding = false;
 };
 
 const ModelCase kCases[] = {
@@ -136,11 +143,16 @@ const ModelCase kCases[] = {
     {"mixed_b", 1, 0, 11},
     {"mixed_2layers_a", 2, 0, 12},
     {"mixed_2layers_b", 2, 0, 13},
+    {"h2_embedding", 1, 2, 14, true},
+    {"h8_embedding", 1, 8, 15, true},
+    {"mixed_embedding", 1, 0, 16, true},
+    {"mixed_2layers_embedding", 2, 0, 17, true},
 };
 
 core::Genome case_genome(const ModelCase& c) {
   core::GenomeLayout layout;
   layout.layers = c.layers;
+  layout.embedding = c.embedding;
   return c.bits == 0 ? random_genome(layout, c.seed) : core::Genome::homogeneous(layout, c.bits);
 }
 
@@ -188,6 +200,9 @@ size_t linear_bytes(const QuantizedLinear& l) {
 }
 size_t expected_file_size(const IntegerModel& m) {
   size_t size = kModelHeaderBytes + 4 + m.genome.size() + 12 + 10;
+  if (m.genome.layout().embedding) {
+    size += 8 + 10 + 5 + quant::packed_size(m.embedding.table.size(), m.embedding.table_point.bits);
+  }
   for (const GruLayer& l : m.layers) {
     size += 8;
     for (int g = 0; g < 3; ++g) {

@@ -76,6 +76,54 @@ TEST(Qat, ExportedScalesAreTheModuleStepSizes) {
   EXPECT_NEAR(w[3], scales.weights_at(core::Op::w_h_z, 0)[3], 1e-6);
 }
 
+// A token model: 12-dim embedding of 40 tokens -> GRU-24 -> 3 classes.
+struct Tokens {
+  quant::FloatGruModel model = [] {
+    quant::FloatGruModel m = testing::random_float_model(12, 24, 3);
+    testing::add_random_embedding(m, 40);
+    return m;
+  }();
+  data::Sequences data = testing::random_tokens(300, 30, 40, 3);
+  quant::Calibration calibration = [this] {
+    quant::CalibrationOptions o;
+    o.sequences = 150;
+    return quant::calibrate(model, data, o);
+  }();
+};
+
+TEST(Qat, EmbeddingFakeQuantMatchesTheEngine) {
+  static const Tokens t;
+  std::mt19937_64 rng(8);
+  for (int i = 0; i < 6; ++i) {
+    core::Genome g = core::Genome::homogeneous({1, true}, 8);
+    if (i > 0) {
+      for (size_t k = 0; k < g.size(); ++k) g.set_bits(k, 2 + static_cast<int>(rng() % 7));
+    }
+    const quant::ScaleSet scales = quant::ptq_scales(t.model, t.calibration, g);
+    const std::vector<int32_t> fq = fake_quant_predictions(t.model, scales, g, t.data);
+    const engine::EngineEvaluation e =
+        engine::evaluate(engine::convert(t.model, scales, g, 30), t.data, 2);
+    EXPECT_GE(agreement(fq, e.predictions), 0.99) << g.to_compact();
+  }
+}
+
+TEST(Qat, EmbeddingIsTrainedAndExported) {
+  static const Tokens t;
+  const core::Genome g = core::Genome::homogeneous({1, true}, 4);
+  const quant::ScaleSet scales = quant::ptq_scales(t.model, t.calibration, g);
+  QatGru qat(t.model, scales, g);
+  EXPECT_NEAR(qat->scales().weights_at(core::Op::emb, -1).at(0),
+              scales.weights_at(core::Op::emb, -1).at(0), 1e-6);
+  QatConfig c;
+  c.steps = 5;
+  c.batch = 32;
+  const QatResult r = fine_tune(t.model, t.calibration, g, t.data, c);
+  const engine::IntegerModel& m = r.model;
+  EXPECT_EQ(m.embedding.vocabulary, 40);
+  EXPECT_EQ(m.embedding.table_point.bits, 4);
+  EXPECT_EQ(engine::check_model(m), "");
+}
+
 TEST(Qat, RejectsBadConfig) {
   QatConfig c;
   c.batch = 0;
