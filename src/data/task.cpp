@@ -8,6 +8,7 @@
 #include "data/kws_task.hpp"
 #include "data/sfmnist.hpp"
 #include "data/smnist.hpp"
+#include "data/spam.hpp"
 
 #ifndef MPGRU_DEFAULT_DATA_DIR
 #define MPGRU_DEFAULT_DATA_DIR "data"
@@ -36,6 +37,26 @@ std::unique_ptr<Dataset> load_kws_task(const std::filesystem::path& dir,
   return dataset;
 }
 
+std::unique_ptr<Dataset> load_spam_with(const std::filesystem::path& dir,
+                                        const LoadOptions& options, const SpamOptions& spam) {
+  const SpamCorpus corpus = read_spam_corpus(dir, options.skip_bad);
+  if (corpus.skipped > 0) {
+    std::cerr << "warning: skipped " << corpus.skipped << " unreadable emails in " << dir.string()
+              << "\n";
+  }
+  return std::make_unique<InMemoryDataset>(spam_dataset(corpus, spam));
+}
+
+std::unique_ptr<Dataset> load_spam_bytes_task(const std::filesystem::path& dir,
+                                              const LoadOptions& options) {
+  return load_spam_with(dir, options, {SpamTokens::bytes, 512, 4096});
+}
+
+std::unique_ptr<Dataset> load_spam_words_task(const std::filesystem::path& dir,
+                                              const LoadOptions& options) {
+  return load_spam_with(dir, options, {SpamTokens::words, 256, 4096});
+}
+
 }  // namespace
 
 const std::vector<TaskInfo>& tasks() {
@@ -53,6 +74,13 @@ const std::vector<TaskInfo>& tasks() {
        std::string("scripts/setup.sh links it to ") + kDebianFashionMnistDir +
            " (Debian package dataset-fashion-mnist), which --data may also name",
        load_sfmnist_task},
+      {"spam",
+       "SpamAssassin emails, subject + body as 256 hashed-word tokens (vocabulary 4096): ham or "
+       "spam",
+       "spam", kSpamGroups.back().folder, kSpamHowToGet, load_spam_words_task},
+      {"spam-bytes",
+       "SpamAssassin emails, subject + body as 512 byte tokens (vocabulary 257): ham or spam",
+       "spam", kSpamGroups.back().folder, kSpamHowToGet, load_spam_bytes_task},
   };
   return all;
 }
