@@ -31,6 +31,7 @@ Command add_eval_command(CLI::App& parent);
 Command add_qat_command(CLI::App& parent);
 Command add_search_command(CLI::App& parent);
 Command add_report_command(CLI::App& parent);
+Command add_results_command(CLI::App& parent);
 Command add_data_command(CLI::App& parent);
 Command add_tasks_command(CLI::App& parent);
 

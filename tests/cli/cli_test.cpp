@@ -50,7 +50,7 @@ TEST(Cli, HelpWorksForTheCommandAndEverySubcommand) {
 
 TEST(Cli, EverySubcommandHasHelp) {
   for (const char* sub : {"train", "quantize", "qat", "eval", "sweep", "search", "report",
-                          "data kws-synth", "tasks"}) {
+                          "results", "data kws-synth", "tasks"}) {
     const CommandResult r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;

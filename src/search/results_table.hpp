@@ -1,0 +1,50 @@
+// The results table over several tasks: each task's float model (mpgru train) and finished search
+// run (mpgru search) summed up in RESULTS.md, one markdown row per task (float, homogeneous 8-bit
+// and iso-accuracy mixed-precision figures on the test split, hypervolumes, search budget), and
+// one figure, fronts.svg: every task's mixed front against its homogeneous baseline.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mpgru::search {
+
+// One row of the table and where its runs are.
+struct ResultsTask {
+  std::string name;                  // the row's label
+  std::filesystem::path float_dir;   // mpgru train's folder: metrics.json, checkpoint
+  std::filesystem::path search_dir;  // mpgru search's folder: front.json, config.json
+  std::string commands;              // how the runs were made, quoted in RESULTS.md (may be empty)
+};
+
+// A task left out of the table, listed under it with the reason.
+struct SkippedTask {
+  std::string name;
+  std::string reason;
+};
+
+struct ResultsOptions {
+  std::vector<SkippedTask> skipped;
+  std::string command;  // the command that reproduces the table, quoted in RESULTS.md
+  std::string date;     // of the table, YYYY-MM-DD; empty: today (UTC)
+};
+
+// Whether mpgru train finished in `float_dir`: the checkpoint exists and metrics.json has its test
+// figures (train writes metrics.json after every epoch with them at zero and fills them in once
+// the best epoch is tested).
+bool float_run_finished(const std::filesystem::path& float_dir);
+// Whether mpgru search finished in `search_dir`: front.json is written at the very end.
+bool search_run_finished(const std::filesystem::path& search_dir);
+
+// Reads every task's FLOAT_DIR/metrics.json and SEARCH_DIR/front.json (and, for the evaluation
+// count over all sessions, SEARCH_DIR/config.json and evaluations.sqlite if present), then writes
+// OUT/RESULTS.md and OUT/fronts.svg (gnuplot). Returns RESULTS.md's path. Throws
+// std::invalid_argument if `tasks` is empty or names a task twice; std::runtime_error naming the
+// file if one is missing or malformed, or if the search ran on another checkpoint than
+// FLOAT_DIR/checkpoint (front.json's checkpoint_hash), or if gnuplot fails.
+std::filesystem::path write_results_table(const std::vector<ResultsTask>& tasks,
+                                          const std::filesystem::path& out_dir,
+                                          const ResultsOptions& options = {});
+
+}  // namespace mpgru::search

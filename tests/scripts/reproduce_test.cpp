@@ -1,0 +1,164 @@
+// scripts/reproduce.sh end to end on a tiny budget (sMNIST only, tests/scripts/tiny-*.toml, about
+// 20 s): a fresh run trains, searches and writes a well-formed RESULTS.md; a re-run reuses the
+// finished task, a stopped search is continued; a task whose configs or data are missing stops the
+// script before any work unless --skip-missing leaves it out.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fixtures/temp_dir.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kSource = MPGRU_SOURCE_DIR;
+const fs::path kData = MPGRU_TEST_DATA_DIR;
+const std::string kTinyPaper = (kSource / "tests/scripts/tiny-paper.toml").string();
+
+struct ScriptResult {
+  int code;
+  std::string output;  // stdout and stderr together
+};
+
+ScriptResult reproduce(const std::string& args, const fs::path& data = kData) {
+  const std::string command = "BUILD='" + fs::path(MPGRU_BINARY).parent_path().string() +
+                              "' MPGRU_DATA_DIR='" + data.string() + "' sh '" +
+                              (kSource / "scripts/reproduce.sh").string() + "' " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool contains(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
+
+// The markdown table's lines; each must have as many '|' as the header.
+std::vector<std::string> table_lines(const std::string& markdown) {
+  std::vector<std::string> lines;
+  std::stringstream s(markdown);
+  std::string line;
+  while (std::getline(s, line)) {
+    if (!line.empty() && line[0] == '|') lines.push_back(line);
+  }
+  return lines;
+}
+
+void expect_table_of(const fs::path& results, const std::vector<std::string>& tasks) {
+  const std::string md = read(results / "RESULTS.md");
+  const std::vector<std::string> lines = table_lines(md);
+  ASSERT_EQ(lines.size(), tasks.size() + 2) << md;
+  const auto bars = [](const std::string& l) { return std::count(l.begin(), l.end(), '|'); };
+  for (const std::string& line : lines) EXPECT_EQ(bars(line), bars(lines[0])) << line;
+  EXPECT_EQ(bars(lines[0]), 14);  // 13 columns
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    EXPECT_EQ(lines[i + 2].rfind("| " + tasks[i] + " | ", 0), 0u) << lines[i + 2];
+  }
+  EXPECT_TRUE(contains(md, "## How these numbers were produced")) << md;
+  EXPECT_TRUE(contains(read(results / "fronts.svg"), "<svg"));
+}
+
+// The tiny sMNIST task and "ghost", whose configs do not exist.
+void write_paper_with_a_ghost(const fs::path& path) {
+  std::ofstream(path) << "task = [\"smnist:tests/scripts/tiny-smnist.toml:"
+                         "tests/scripts/tiny-smnist-search.toml:1\",\n"
+                         "        \"ghost:tests/scripts/ghost.toml:tests/scripts/ghost-search.toml:"
+                         "5\"]\n";
+}
+
+class Reproduce : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kData / "mnist")) GTEST_SKIP() << "sMNIST absent: run scripts/setup.sh";
+  }
+};
+
+TEST_F(Reproduce, TinyRunWritesTheTableReusesAndContinues) {
+  mpgru::testing::TempDir dir;
+  const std::string where =
+      " --runs " + (dir / "runs").string() + " --out " + (dir / "results").string();
+  const ScriptResult first = reproduce("--config " + kTinyPaper + where);
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_TRUE(contains(first.output, "expected time 1 min")) << first.output;
+  EXPECT_TRUE(contains(first.output, "[1/1] smnist: training the float model")) << first.output;
+  EXPECT_TRUE(contains(first.output, "[1/1] smnist: searching")) << first.output;
+  EXPECT_TRUE(fs::exists(dir / "runs/smnist-float/metrics.json"));
+  EXPECT_TRUE(fs::exists(dir / "runs/smnist-search/front.json"));
+  expect_table_of(dir / "results", {"smnist"});
+
+  const ScriptResult again = reproduce("--config " + kTinyPaper + where);
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_TRUE(contains(again.output, "smnist: finished earlier, reused")) << again.output;
+  EXPECT_FALSE(contains(again.output, "training the float model")) << again.output;
+
+  // As if the search had been stopped before its end: it is continued, the float model kept.
+  fs::remove(dir / "runs/smnist-search/front.json");
+  fs::remove(dir / "results/RESULTS.md");
+  const ScriptResult resumed = reproduce("--tasks smnist --config " + kTinyPaper + where);
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_TRUE(contains(resumed.output, "continuing the search")) << resumed.output;
+  EXPECT_FALSE(contains(resumed.output, "training the float model")) << resumed.output;
+  expect_table_of(dir / "results", {"smnist"});
+
+  // A task without configs is left out with --skip-missing and said so in RESULTS.md.
+  const fs::path paper = dir / "paper.toml";
+  write_paper_with_a_ghost(paper);
+  const ScriptResult skipped = reproduce("--skip-missing --config " + paper.string() + where);
+  ASSERT_EQ(skipped.code, 0) << skipped.output;
+  expect_table_of(dir / "results", {"smnist"});
+  EXPECT_TRUE(contains(read(dir / "results/RESULTS.md"),
+                       "**ghost**: skipped: tests/scripts/ghost.toml not found"));
+  EXPECT_FALSE(fs::exists(dir / "runs/ghost-float"));
+}
+
+TEST_F(Reproduce, MissingConfigsOrDataStopItBeforeAnyWork) {
+  mpgru::testing::TempDir dir;
+  const std::string where =
+      " --runs " + (dir / "runs").string() + " --out " + (dir / "results").string();
+  const fs::path paper = dir / "paper.toml";
+  write_paper_with_a_ghost(paper);
+  const ScriptResult ghost = reproduce("--config " + paper.string() + where);
+  EXPECT_EQ(ghost.code, 1) << ghost.output;
+  EXPECT_TRUE(contains(ghost.output, "tests/scripts/ghost.toml not found")) << ghost.output;
+  EXPECT_TRUE(contains(ghost.output, "--skip-missing")) << ghost.output;
+
+  const ScriptResult no_data = reproduce("--config " + kTinyPaper + where, dir / "no-data");
+  EXPECT_EQ(no_data.code, 1) << no_data.output;
+  EXPECT_TRUE(contains(no_data.output, "no smnist data at " + (dir / "no-data/mnist").string()))
+      << no_data.output;
+  EXPECT_TRUE(contains(no_data.output, "scripts/setup.sh")) << no_data.output;
+  EXPECT_FALSE(fs::exists(dir / "runs"));
+  EXPECT_FALSE(fs::exists(dir / "results"));
+}
+
+TEST(ReproduceUsage, BadOptionsAreUsageErrors) {
+  for (const char* args : {"--bogus", "--tasks nosuch", "--tasks"}) {
+    const ScriptResult r = reproduce(
+        "--config " + kTinyPaper + " --runs /nonexistent/runs --out /nonexistent/results " + args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, "error")) << args << "\n" << r.output;
+  }
+}
+
+}  // namespace
