@@ -36,6 +36,7 @@ int run_eval(const EvalArgs& args) {
     j["task"] = dataset->name();
     j["split"] = data::to_string(split);
     j["accuracy"] = e.accuracy;
+    j["balanced_accuracy"] = e.balanced_accuracy;
     j["correct"] = e.correct;
     j["count"] = e.count;
     j["seconds"] = seconds;
@@ -44,7 +45,8 @@ int run_eval(const EvalArgs& args) {
   } else {
     std::cout << args.model << " on " << dataset->name() << " " << data::to_string(split)
               << ": accuracy " << percent(e.accuracy) << " (" << e.correct << "/" << e.count
-              << ", integer engine, " << seconds << " s)\n"
+              << "), balanced " << percent(e.balanced_accuracy) << " (integer engine, " << seconds
+              << " s)\n"
               << model_summary(model) << '\n';
   }
   return kExitOk;

@@ -60,6 +60,25 @@ int32_t GruEngine::predict(const float* sequence, int32_t steps) {
   return argmax(logits.data(), model_.classes);
 }
 
+double balanced_accuracy(const std::vector<int32_t>& predictions,
+                         const std::vector<int32_t>& labels, int32_t classes) {
+  std::vector<int64_t> hits(static_cast<size_t>(classes), 0), totals(hits);
+  for (size_t i = 0; i < labels.size() && i < predictions.size(); ++i) {
+    const auto c = static_cast<size_t>(labels[i]);
+    if (c >= totals.size()) continue;
+    ++totals[c];
+    hits[c] += predictions[i] == labels[i];
+  }
+  double recall_sum = 0;
+  int present = 0;
+  for (size_t c = 0; c < totals.size(); ++c) {
+    if (totals[c] == 0) continue;
+    recall_sum += static_cast<double>(hits[c]) / static_cast<double>(totals[c]);
+    ++present;
+  }
+  return present > 0 ? recall_sum / present : 0;
+}
+
 std::string check_tokens(const IntegerModel& model, const data::Sequences& sequences) {
   const int32_t vocabulary = model.embedding.vocabulary;
   if (vocabulary == 0) return {};
@@ -118,6 +137,7 @@ EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequ
   }
   out.accuracy =
       out.count > 0 ? static_cast<double>(out.correct) / static_cast<double>(out.count) : 0;
+  out.balanced_accuracy = balanced_accuracy(out.predictions, sequences.labels, model.classes);
   return out;
 }
 

@@ -43,6 +43,7 @@ struct EngineEvaluation {
   int64_t count = 0;
   int64_t correct = 0;
   double accuracy = 0;
+  double balanced_accuracy = 0;  // mean per-class recall over the classes present
   std::vector<int32_t> predictions;
 };
 
@@ -52,6 +53,11 @@ EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequ
                           int threads = 1, Kernels kernels = Kernels::optimized);
 
 int32_t argmax(const int32_t* values, int32_t n);
+
+// Mean over the classes present in `labels` of the fraction of that class predicted right
+// (labels outside 0..classes-1 are ignored); 0 if there are none.
+double balanced_accuracy(const std::vector<int32_t>& predictions,
+                         const std::vector<int32_t>& labels, int32_t classes);
 
 // "" if the model has no embedding or every value of `sequences` is a token id the model knows;
 // else a message naming the first bad value and its sequence.

@@ -198,6 +198,15 @@ TEST(EngineEmbedding, GenomeWithoutEmbeddingIsRefused) {
   }
 }
 
+TEST(BalancedAccuracy, IsTheMeanRecallOfThePresentClasses) {
+  // Class 0: 3 of 4 right; class 1: 1 of 2; class 2 absent.
+  const std::vector<int32_t> labels = {0, 0, 0, 0, 1, 1};
+  const std::vector<int32_t> predictions = {0, 0, 0, 1, 1, 0};
+  EXPECT_DOUBLE_EQ(balanced_accuracy(predictions, labels, 3), (0.75 + 0.5) / 2);
+  EXPECT_DOUBLE_EQ(balanced_accuracy({0, 0, 0, 0, 0, 0}, labels, 3), 0.5);  // always class 0
+  EXPECT_EQ(balanced_accuracy({}, {}, 3), 0);
+}
+
 TEST(Argmax, TiesGoToTheLowestIndex) {
   const int32_t v[] = {3, 7, 7, -1};
   EXPECT_EQ(argmax(v, 4), 1);
