@@ -39,6 +39,7 @@ struct Point {
 struct TaskResult {
   const ResultsTask* task = nullptr;
   double float_accuracy = 0, float_seconds = 0;
+  double float_balanced = -1;          // -1: not recorded (runs from before balanced accuracy)
   std::vector<Point> front, baseline;  // by size, smallest first
   Point eight;                         // homogeneous 8-bit: the baseline's largest
   std::optional<Point> iso;            // smallest front genome within 0.5 pp of 8-bit
@@ -91,6 +92,7 @@ void read_float(const ResultsTask& task, TaskResult& r) {
   try {
     r.float_accuracy = metrics.at("test_accuracy").get<double>();
     r.float_seconds = metrics.value("total_seconds", 0.0);
+    r.float_balanced = metrics.value("test_balanced_accuracy", -1.0);
   } catch (const json::exception& e) {
     throw std::runtime_error(path.string() + ": not mpgru train metrics: " + e.what());
   }
@@ -364,8 +366,10 @@ std::string how_section(const std::vector<TaskResult>& results, const ResultsOpt
       "time (h:mm:ss) summed over its sessions, float training not included.\n\n";
   for (const TaskResult& r : results) {
     s += "- **" + r.task->name + "**: float model `" + r.task->float_dir.string() + "` (" +
-         pct(r.float_accuracy) + " test, trained in " + hms(r.float_seconds) + "), search `" +
-         r.task->search_dir.string() + "` (" + search_settings(r.config) + ")" +
+         pct(r.float_accuracy) + " test" +
+         (r.float_balanced >= 0 ? ", balanced " + pct(r.float_balanced) : std::string()) +
+         ", trained in " + hms(r.float_seconds) + "), search `" + r.task->search_dir.string() +
+         "` (" + search_settings(r.config) + ")" +
          (r.task->commands.empty() ? std::string() : "; " + r.task->commands) + ".\n";
   }
   return s;

@@ -73,6 +73,7 @@ json search_config() {
 // The figures of a made-up task, written as mpgru train and mpgru search would.
 struct Made {
   double float_accuracy = 0.9869;
+  double float_balanced = -1;  // written to metrics.json only if >= 0
   double eight_accuracy = 0.9891;
   bool iso = true;  // the front has a genome within 0.5 pp of 8-bit
   int64_t evaluations = 559;
@@ -84,11 +85,12 @@ ResultsTask make_task(const fs::path& root, const std::string& name, const Made&
   fs::create_directories(t.float_dir);
   fs::create_directories(t.search_dir);
   std::ofstream(t.float_dir / "checkpoint") << "weights of " << name;
-  core::write_json_file({{"task", "smnist"},
-                         {"test_accuracy", m.float_accuracy},
-                         {"test_loss", 0.05},
-                         {"total_seconds", 123.0}},
-                        t.float_dir / "metrics.json");
+  json metrics = {{"task", "smnist"},
+                  {"test_accuracy", m.float_accuracy},
+                  {"test_loss", 0.05},
+                  {"total_seconds", 123.0}};
+  if (m.float_balanced >= 0) metrics["test_balanced_accuracy"] = m.float_balanced;
+  core::write_json_file(metrics, t.float_dir / "metrics.json");
   core::write_json_file({{"search", search_config()}}, t.search_dir / "config.json");
   const double iso_accuracy = m.iso ? m.eight_accuracy - 0.0014 : m.eight_accuracy - 0.02;
   json doc = {{"task", "smnist"},
@@ -164,6 +166,7 @@ TEST(ResultsTable, OneWellFormedRowPerTaskWithTheRunsFigures) {
   Made poor;
   poor.iso = false;
   poor.float_accuracy = 0.9060;
+  poor.float_balanced = 0.8875;
   poor.eight_accuracy = 0.9039;
   poor.seconds = 3725;
   const std::vector<ResultsTask> tasks = {make_task(dir.path(), "smnist"),
@@ -191,6 +194,8 @@ TEST(ResultsTable, OneWellFormedRowPerTaskWithTheRunsFigures) {
             std::string::npos)
       << md;
   EXPECT_EQ(md.find("**smnist**: no front genome"), std::string::npos);
+  EXPECT_NE(md.find("(90.60 % test, balanced 88.75 %, trained in"), std::string::npos) << md;
+  EXPECT_EQ(md.find("(98.69 % test, balanced"), std::string::npos);
   EXPECT_NE(md.find("![Mixed-precision fronts"), std::string::npos);
   EXPECT_NE(md.find("made by hand"), std::string::npos);
   EXPECT_NE(md.find("test split"), std::string::npos);
