@@ -37,6 +37,30 @@ TEST(FloatExport, PlainForwardMatchesLibTorch) {
   }
 }
 
+TEST(FloatExport, EmbeddingForwardMatchesLibTorch) {
+  testing::TempDir dir;
+  torch::manual_seed(6);
+  GruClassifierOptions options{5, 10, 1, 3};
+  options.vocabulary = 20;
+  GruClassifier model(options);
+  write_json_file({{"task", "tokens"}, {"model", to_json(model->options())}}, dir / "config.json");
+  save_checkpoint(model, dir.path());
+  const quant::FloatGruModel f = load_float_model(dir.path());
+  ASSERT_EQ(f.embedding.vocabulary, 20);
+  ASSERT_EQ(f.embedding.dim, 5);
+  EXPECT_EQ(quant::sequence_features(f), 1);
+  const torch::Tensor x = torch::randint(0, 20, {3, 9, 1}).to(torch::kFloat32);
+  const torch::Tensor want = model->forward(x).detach();
+  std::vector<float> logits(3);
+  for (int64_t b = 0; b < 3; ++b) {
+    const torch::Tensor seq = x[b].contiguous();
+    quant::forward(f, seq.data_ptr<float>(), 9, logits.data());
+    for (int64_t c = 0; c < 3; ++c) {
+      EXPECT_NEAR(logits[static_cast<size_t>(c)], want[b][c].item<float>(), 1e-5);
+    }
+  }
+}
+
 double agreement(const engine::IntegerModel& m, const data::Sequences& s) {
   const std::vector<int32_t> sim = engine::simulate_predictions(m, s);
   const engine::EngineEvaluation e = engine::evaluate(m, s, 2);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "fixtures/synthetic_dataset.hpp"
 #include "fixtures/temp_dir.hpp"
 #include "train/checkpoint.hpp"
@@ -66,6 +68,40 @@ TEST(Trainer, WritesConfigMetricsAndALoadableCheckpoint) {
   EXPECT_EQ(config["task"], "pulse");
   GruClassifier model = load_checkpoint(dir.path());
   EXPECT_EQ(model->options().features, dataset.features());
+}
+
+TEST(Trainer, TokenTasksGetAnEmbeddingAndBalancedAccuracy) {
+  // Class = whether token 1 occurs: learnable only through the embedding.
+  auto split = [](int64_t n, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    data::Sequences s;
+    s.steps = 12;
+    s.features = 1;
+    for (int64_t i = 0; i < n; ++i) {
+      bool has_one = false;
+      for (int t = 0; t < 12; ++t) {
+        const auto token = static_cast<int32_t>(rng() % 6);
+        has_one |= token == 1;
+        s.values.push_back(static_cast<float>(token));
+      }
+      s.labels.push_back(has_one ? 1 : 0);
+    }
+    return s;
+  };
+  const data::InMemoryDataset dataset("tokens", 2, split(600, 1), split(200, 2), split(200, 3), 6);
+  testing::TempDir dir;
+  TrainConfig c = small_config();
+  c.embedding = 8;
+  c.epochs = 6;
+  const TrainResult r = train_float(dataset, c, dir.path());
+  EXPECT_GT(r.test_accuracy, 0.85);
+  EXPECT_GT(r.test_balanced_accuracy, 0.8);
+  EXPECT_LE(r.test_balanced_accuracy, 1.0);
+  GruClassifier model = load_checkpoint(dir.path());
+  EXPECT_EQ(model->options().vocabulary, 6);
+  EXPECT_EQ(model->options().features, 8);
+  EXPECT_DOUBLE_EQ(read_json_file(dir / "metrics.json")["test_balanced_accuracy"].get<double>(),
+                   r.test_balanced_accuracy);
 }
 
 TEST(Trainer, StopsEarlyWhenValidationStalls) {
