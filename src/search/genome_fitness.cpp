@@ -37,6 +37,9 @@ int64_t size_bits(const quant::FloatGruModel& model, const core::Genome& genome)
     }
   }
   bits += static_cast<int64_t>(model.classifier.weights.size()) * genome.bits(Op::w_o);
+  if (model.embedding.vocabulary > 0) {
+    bits += static_cast<int64_t>(model.embedding.weights.size()) * genome.bits(Op::emb);
+  }
   return bits + 32 * static_cast<int64_t>(model.classifier.bias.size());
 }
 

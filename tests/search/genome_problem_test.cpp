@@ -9,6 +9,9 @@
 #include <pagmo/problem.hpp>
 #include <pagmo/utils/multi_objective.hpp>
 
+#include "engine/convert.hpp"
+#include "fixtures/random_float_model.hpp"
+#include "fixtures/random_model.hpp"
 #include "fixtures/synthetic_dataset.hpp"
 #include "fixtures/temp_dir.hpp"
 #include "train/float_export.hpp"
@@ -86,6 +89,18 @@ TEST(GenomeProblem, BoundsAreTheBitWidthsAndEveryDimensionIsInteger) {
   const GenomeFitness& fit = *tiny_fitness();
   EXPECT_EQ(static_cast<int64_t>(f2[1]),
             size_bits(tiny().model, core::Genome::homogeneous(fit.layout(), 2)));
+}
+
+TEST(GenomeFitness, SizeFormulaIsTheConvertedModelsSizeWithAnEmbedding) {
+  quant::FloatGruModel m = testing::random_float_model(6, 10, 3);
+  testing::add_random_embedding(m, 30);
+  const quant::Calibration c =
+      quant::calibrate(m, testing::random_tokens(40, 8, 30, 3), quant::CalibrationOptions{});
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    const core::Genome g = testing::random_genome({1, true}, seed);
+    EXPECT_EQ(size_bits(m, g), engine::model_size(engine::convert(m, c, g, 8)).size_bits)
+        << g.to_compact();
+  }
 }
 
 pagmo::population tiny_search(unsigned seed) {
