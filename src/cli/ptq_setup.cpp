@@ -40,18 +40,17 @@ std::unique_ptr<data::Dataset> load_task_data(const std::string& task, const std
       data::LoadOptions{skip_bad});
 }
 
+std::string describe_inputs(int64_t vocabulary) {
+  return vocabulary > 0 ? "token ids of a " + std::to_string(vocabulary) + "-token vocabulary"
+                        : std::string("real features");
+}
+
 void check_task_fits(const quant::FloatGruModel& model, const data::Dataset& dataset,
                      const std::string& checkpoint) {
-  const int32_t vocabulary = model.embedding.vocabulary;
-  if (dataset.vocabulary() != vocabulary) {
-    throw std::invalid_argument(
-        "checkpoint " + checkpoint + " reads " +
-        (vocabulary > 0 ? "token ids of a " + std::to_string(vocabulary) + "-token vocabulary"
-                        : std::string("real features")) +
-        ", task " + dataset.name() + " has " +
-        (dataset.vocabulary() > 0
-             ? "token ids of a " + std::to_string(dataset.vocabulary()) + "-token vocabulary"
-             : std::string("real features")));
+  if (dataset.vocabulary() != model.embedding.vocabulary) {
+    throw std::invalid_argument("checkpoint " + checkpoint + " reads " +
+                                describe_inputs(model.embedding.vocabulary) + ", task " +
+                                dataset.name() + " has " + describe_inputs(dataset.vocabulary()));
   }
   if (dataset.features() != quant::sequence_features(model)) {
     throw std::invalid_argument("checkpoint " + checkpoint + " expects " +
