@@ -28,9 +28,9 @@ int run_eval(const EvalArgs& args) {
       load_task_data(args.task, args.data_dir, args.skip_bad);
   // Token ids of another vocabulary can be in range and still mean other tokens.
   if (dataset->vocabulary() != model.embedding.vocabulary) {
-    throw std::invalid_argument(args.model + " reads " +
-                                describe_inputs(model.embedding.vocabulary) + ", task " +
-                                dataset->name() + " has " + describe_inputs(dataset->vocabulary()));
+    throw std::invalid_argument(
+        args.model + " reads " + quant::describe_inputs(model.embedding.vocabulary) + ", task " +
+        dataset->name() + " has " + quant::describe_inputs(dataset->vocabulary()));
   }
   const auto start = std::chrono::steady_clock::now();
   const engine::EngineEvaluation e = engine::evaluate(model, dataset->split(split), args.threads);

@@ -40,23 +40,10 @@ std::unique_ptr<data::Dataset> load_task_data(const std::string& task, const std
       data::LoadOptions{skip_bad});
 }
 
-std::string describe_inputs(int64_t vocabulary) {
-  return vocabulary > 0 ? "token ids of a " + std::to_string(vocabulary) + "-token vocabulary"
-                        : std::string("real features");
-}
-
 void check_task_fits(const quant::FloatGruModel& model, const data::Dataset& dataset,
                      const std::string& checkpoint) {
-  if (dataset.vocabulary() != model.embedding.vocabulary) {
-    throw std::invalid_argument("checkpoint " + checkpoint + " reads " +
-                                describe_inputs(model.embedding.vocabulary) + ", task " +
-                                dataset.name() + " has " + describe_inputs(dataset.vocabulary()));
-  }
-  if (dataset.features() != quant::sequence_features(model)) {
-    throw std::invalid_argument("checkpoint " + checkpoint + " expects " +
-                                std::to_string(quant::sequence_features(model)) +
-                                " features per step, task " + dataset.name() + " has " +
-                                std::to_string(dataset.features()));
+  if (const std::string why = quant::input_mismatch(model, dataset); !why.empty()) {
+    throw std::invalid_argument("checkpoint " + checkpoint + " " + why);
   }
 }
 

@@ -30,9 +30,6 @@ struct PtqSetup {
   quant::Calibration calibration;
 };
 
-// "real features" (vocabulary 0) or "token ids of a V-token vocabulary", for error messages.
-std::string describe_inputs(int64_t vocabulary);
-
 // Throws std::invalid_argument naming the checkpoint and task if the model cannot read the
 // task's sequences (tokens vs real features, vocabulary, features per step).
 void check_task_fits(const quant::FloatGruModel& model, const data::Dataset& dataset,

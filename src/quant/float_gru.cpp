@@ -80,6 +80,23 @@ void step(const FloatGruLayer& l, int k, const float* x, std::vector<float>& h, 
 
 }  // namespace
 
+std::string describe_inputs(int64_t vocabulary) {
+  return vocabulary > 0 ? "token ids of a " + std::to_string(vocabulary) + "-token vocabulary"
+                        : std::string("real features");
+}
+
+std::string input_mismatch(const FloatGruModel& model, const data::Dataset& dataset) {
+  if (dataset.vocabulary() != model.embedding.vocabulary) {
+    return "reads " + describe_inputs(model.embedding.vocabulary) + ", task " + dataset.name() +
+           " has " + describe_inputs(dataset.vocabulary());
+  }
+  if (dataset.features() != sequence_features(model)) {
+    return "expects " + std::to_string(sequence_features(model)) + " features per step, task " +
+           dataset.name() + " has " + std::to_string(dataset.features());
+  }
+  return {};
+}
+
 int32_t token_index(float value, int32_t vocabulary) {
   if (!(value > 0)) return 0;  // also NaN
   if (value >= static_cast<float>(vocabulary - 1)) return vocabulary - 1;

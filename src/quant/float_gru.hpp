@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "core/genome.hpp"
@@ -55,6 +56,14 @@ inline int32_t sequence_features(const FloatGruModel& model) {
 inline core::GenomeLayout genome_layout(const FloatGruModel& model) {
   return {static_cast<int>(model.layers.size()), model.embedding.vocabulary > 0};
 }
+
+// "real features" (vocabulary 0) or "token ids of a V-token vocabulary", for messages.
+std::string describe_inputs(int64_t vocabulary);
+
+// "" if `model` can read `dataset`'s sequences, else why not ("reads token ids of a 4096-token
+// vocabulary, task spam-bytes has ..."): real features vs token ids, another vocabulary (ids of
+// another vocabulary may be in range and still mean other tokens), features per step.
+std::string input_mismatch(const FloatGruModel& model, const data::Dataset& dataset);
 
 // Token id of a sequence value, clamped into [0, vocabulary): whatever the input, a lookup never
 // leaves the table (callers validate the data first to report bad ids).

@@ -103,6 +103,9 @@ Loaded load(const SearchConfig& c) {
   l.dataset = data::load_task(
       l.task, c.data_dir.empty() ? data::default_data_dir() : std::filesystem::path(c.data_dir),
       data::LoadOptions{c.skip_bad});
+  if (const std::string why = quant::input_mismatch(l.model, *l.dataset); !why.empty()) {
+    throw std::invalid_argument("checkpoint " + c.checkpoint + " " + why);
+  }
   l.calibration = quant::calibrate(l.model, l.dataset->split(data::Split::train), c.calibration);
   return l;
 }
