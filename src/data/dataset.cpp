@@ -25,26 +25,21 @@ Split parse_split(const std::string& name) {
   throw std::invalid_argument("unknown split '" + name + "' (expected train, validation or test)");
 }
 
-namespace {
-
-// Token sequences: one feature per step, each an integer id in [0, vocabulary).
-void check_tokens(const Sequences& s, int64_t vocabulary, const std::string& name) {
-  if (s.features != 1) {
-    throw std::logic_error(name + ": token sequences need 1 feature per step, got " +
-                           std::to_string(s.features));
+std::string Sequences::token_error(int64_t vocabulary) const {
+  if (features != 1) {
+    return "token sequences need 1 feature per step, got " + std::to_string(features);
   }
-  for (size_t i = 0; i < s.values.size(); ++i) {
-    const float v = s.values[i];
+  for (size_t i = 0; i < values.size(); ++i) {
+    const float v = values[i];
     if (!(v >= 0 && v < static_cast<float>(vocabulary)) ||
         v != static_cast<float>(static_cast<int64_t>(v))) {
-      throw std::logic_error(name + ": value " + std::to_string(v) + " at index " +
-                             std::to_string(i) + " is not a token id in 0.." +
-                             std::to_string(vocabulary - 1));
+      return "value " + std::to_string(v) + " of sequence " +
+             std::to_string(static_cast<int64_t>(i) / steps) + " is not a token id in 0.." +
+             std::to_string(vocabulary - 1);
     }
   }
+  return {};
 }
-
-}  // namespace
 
 Sequences Sequences::slice(int64_t first, int64_t n) const {
   if (first < 0 || n < 0 || first + n > count()) {
@@ -90,7 +85,10 @@ InMemoryDataset::InMemoryDataset(std::string name, int num_classes, Sequences tr
       throw std::logic_error(name_ + ": splits disagree on steps/features");
     }
     s.check_shape(num_classes_);
-    if (vocabulary_ > 0) check_tokens(s, vocabulary_, name_);
+    if (vocabulary_ == 0) continue;
+    if (const std::string error = s.token_error(vocabulary_); !error.empty()) {
+      throw std::logic_error(name_ + ": " + error);
+    }
   }
 }
 

@@ -27,6 +27,9 @@ struct Sequences {
   Sequences slice(int64_t first, int64_t n) const;
   // Throws std::logic_error if values and labels disagree with steps/features/count.
   void check_shape(int num_classes) const;
+  // "" if every step holds one token id, an integer in [0, vocabulary); else the first problem
+  // ("value 5.5 of sequence 3 is not a token id in 0..256").
+  std::string token_error(int64_t vocabulary) const;
 };
 
 class Dataset {

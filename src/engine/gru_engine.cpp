@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cmath>
 #include <stdexcept>
 #include <thread>
 
@@ -80,18 +79,9 @@ double balanced_accuracy(const std::vector<int32_t>& predictions,
 }
 
 std::string check_tokens(const IntegerModel& model, const data::Sequences& sequences) {
-  const int32_t vocabulary = model.embedding.vocabulary;
-  if (vocabulary == 0) return {};
-  for (size_t i = 0; i < sequences.values.size(); ++i) {
-    const float v = sequences.values[i];
-    if (!(v >= 0 && v < static_cast<float>(vocabulary)) || v != std::floor(v)) {
-      return "value " + std::to_string(v) + " of sequence " +
-             std::to_string(static_cast<int64_t>(i) / sequences.steps) +
-             " is not a token id in 0.." + std::to_string(vocabulary - 1) +
-             " (the model's vocabulary)";
-    }
-  }
-  return {};
+  if (model.embedding.vocabulary == 0) return {};
+  const std::string error = sequences.token_error(model.embedding.vocabulary);
+  return error.empty() ? error : error + " (the model's vocabulary)";
 }
 
 int32_t argmax(const int32_t* values, int32_t n) {

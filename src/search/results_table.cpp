@@ -27,8 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The same tolerance search_run.cpp applies on the test split.
-constexpr double kIsoAccuracyPp = 0.5;
+// search_run's tolerance on the test split, in percentage points.
+constexpr double kIsoAccuracyPp = 100 * kIsoAccuracyTolerance;
 
 struct Point {
   std::string compact;

@@ -212,7 +212,7 @@ void headline(SearchResult& r, bool bops) {
   r.hypervolume_front = hypervolume(r.front, eight, bops);
   r.hypervolume_baseline = hypervolume(r.baseline, eight, bops);
   for (const FrontPoint& p : r.front) {
-    if (p.test_accuracy < eight.test_accuracy - 0.005) continue;
+    if (p.test_accuracy < eight.test_accuracy - kIsoAccuracyTolerance) continue;
     // Sorted by size: the first that qualifies is the smallest.
     if (r.iso_accuracy == nullptr) r.iso_accuracy = &p;
     if (r.iso_accuracy_bops == nullptr ||

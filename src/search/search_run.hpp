@@ -45,6 +45,10 @@ struct FrontPoint {
   double test_accuracy = 0;
 };
 
+// Iso-accuracy: a mixed genome counts if its test accuracy is at most this far below homogeneous
+// 8-bit's (0.5 pp).
+constexpr double kIsoAccuracyTolerance = 0.005;
+
 struct SearchResult {
   std::vector<FrontPoint> front;     // the mixed front (final population), by size
   std::vector<FrontPoint> baseline;  // homogeneous 8..2
