@@ -18,6 +18,7 @@ struct EvalArgs {
   bool skip_bad = false;
   std::string split = "test";
   int threads = 2;
+  std::string kernels = "optimized";
   bool json = false;
 };
 
@@ -33,7 +34,10 @@ int run_eval(const EvalArgs& args) {
         dataset->name() + " has " + quant::describe_inputs(dataset->vocabulary()));
   }
   const auto start = std::chrono::steady_clock::now();
-  const engine::EngineEvaluation e = engine::evaluate(model, dataset->split(split), args.threads);
+  const engine::Kernels kernels =
+      args.kernels == "reference" ? engine::Kernels::reference : engine::Kernels::optimized;
+  const engine::EngineEvaluation e =
+      engine::evaluate(model, dataset->split(split), args.threads, kernels);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (args.json) {
@@ -47,12 +51,14 @@ int run_eval(const EvalArgs& args) {
     j["count"] = e.count;
     j["seconds"] = seconds;
     j["threads"] = args.threads;
+    j["kernels"] = args.kernels;
     std::cout << j.dump(2) << '\n';
   } else {
     std::cout << args.model << " on " << dataset->name() << " " << data::to_string(split)
               << ": accuracy " << percent(e.accuracy) << " (" << e.correct << "/" << e.count
-              << "), balanced " << percent(e.balanced_accuracy) << " (integer engine, " << seconds
-              << " s)\n"
+              << "), balanced " << percent(e.balanced_accuracy) << " (integer engine, "
+              << args.kernels << " kernels, " << args.threads
+              << (args.threads == 1 ? " thread, " : " threads, ") << seconds << " s)\n"
               << model_summary(model) << '\n';
   }
   return kExitOk;
@@ -72,6 +78,10 @@ Command add_eval_command(CLI::App& parent) {
   app->add_option("--threads", args->threads, "Engine threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  app->add_option("--kernels", args->kernels,
+                  "reference (plain loops) or optimized; bit-exact, same results")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"reference", "optimized"}));
   app->add_flag("--json", args->json, "Print the result as JSON");
   return {app, [args] { return run_eval(*args); }};
 }

@@ -14,6 +14,7 @@ GruEngine::GruEngine(const IntegerModel& model, Kernels kernels)
     : model_(model),
       input_(static_cast<size_t>(model.features)),
       logits16_(static_cast<size_t>(model.classes)),
+      logits_acc_(static_cast<size_t>(model.classes)),
       kernels_(kernels),
       prepared_(opt::prepare(model)) {
   assert(check_model(model).empty());
@@ -49,7 +50,8 @@ void GruEngine::run(const float* sequence, int32_t steps, int32_t* logits) {
       layer_input = hidden_[k].data();
     }
   }
-  ref::linear(model_.classifier, hidden_.back().data(), logits16_.data());  // once per sequence
+  ref::linear(model_.classifier, hidden_.back().data(), logits16_.data(),
+              logits_acc_.data());  // once per sequence
   std::copy(logits16_.begin(), logits16_.end(), logits);
 }
 

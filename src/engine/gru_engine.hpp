@@ -34,6 +34,7 @@ class GruEngine {
   std::vector<std::vector<int16_t>> hidden_;  // per layer
   std::vector<int16_t> input_;
   std::vector<int16_t> logits16_;
+  std::vector<int32_t> logits_acc_;
   Kernels kernels_;
   opt::PreparedModel prepared_;
   std::vector<opt::StepScratch> scratch_;

@@ -14,16 +14,21 @@ int32_t quantize(const QuantPoint& p, double x) {
   return static_cast<int32_t>(q);
 }
 
-// The plain loop compiled per instruction set: only the compiler's vectorization of the
-// int8 x int16 dot product differs; integer results are identical.
-MPGRU_TARGET_CLONES void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y) {
-  for (int32_t c = 0; c < l.rows; ++c) {
-    const int8_t* w = l.weights.data() + static_cast<size_t>(c) * static_cast<size_t>(l.cols);
-    int32_t acc = 0;
-    for (int32_t j = 0; j < l.cols; ++j) acc += int32_t{w[j]} * int32_t{x[j]};
-    acc += l.bias[static_cast<size_t>(c)];
-    y[c] = static_cast<int16_t>(
-        clamp_to(l.output, quant::apply_multiplier(acc, l.multipliers[static_cast<size_t>(c)])));
+// The plain loops compiled per instruction set: only the compiler's vectorization differs;
+// integer results are identical.
+MPGRU_TARGET_CLONES void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y,
+                                int32_t* acc) {
+  const auto rows = static_cast<size_t>(l.rows), cols = static_cast<size_t>(l.cols);
+  for (size_t c = 0; c < rows; ++c) {
+    const int8_t* w = l.weights.data() + c * cols;
+    int32_t sum = l.bias[c];
+    for (size_t j = 0; j < cols; ++j) sum += int32_t{w[j]} * int32_t{x[j]};
+    acc[c] = sum;
+  }
+  const int32_t lo = l.output.qmin(), hi = l.output.qmax();  // clamp_to, hoisted
+  const quant::Multiplier* m = l.multipliers.data();
+  for (size_t c = 0; c < rows; ++c) {
+    y[c] = static_cast<int16_t>(std::min(std::max(quant::apply_multiplier(acc[c], m[c]), lo), hi));
   }
 }
 
@@ -35,37 +40,55 @@ void embedding_row(const QuantizedEmbedding& e, const QuantPoint& input, int32_t
   }
 }
 
-StepScratch::StepScratch(int32_t hidden) {
-  for (std::vector<int16_t>* v : {&ai[0], &ai[1], &ai[2], &ah[0], &ah[1], &ah[2], &r, &z, &n, &t}) {
-    v->resize(static_cast<size_t>(hidden));
-  }
+MPGRU_TARGET_CLONES void add(const QuantizedAdd& op, const int16_t* __restrict a,
+                             const int16_t* __restrict b, int16_t* __restrict out, size_t n) {
+  const QuantizedAdd p = op;  // a local copy: loop-invariant to the vectorizer
+  for (size_t c = 0; c < n; ++c) out[c] = static_cast<int16_t>(add(p, a[c], b[c]));
 }
 
-// Each operator is one loop over the hidden vector, in the order of the equations.
-MPGRU_TARGET_CLONES void gru_step(const GruLayer& layer, const int16_t* x, int16_t* h,
-                                  StepScratch& s) {
+MPGRU_TARGET_CLONES void mul(const QuantizedMul& op, const int16_t* __restrict a,
+                             const int16_t* __restrict b, int16_t* __restrict out, size_t n) {
+  const QuantizedMul p = op;  // a local copy: loop-invariant to the vectorizer
+  for (size_t c = 0; c < n; ++c) out[c] = static_cast<int16_t>(mul(p, a[c], b[c]));
+}
+
+MPGRU_TARGET_CLONES void lut(const Lut& op, const int16_t* __restrict in, int16_t* __restrict out,
+                             size_t n) {
+  const int16_t* table = op.table.data() - op.input.qmin();  // table[q] = lut(op, q)
+  for (size_t c = 0; c < n; ++c) out[c] = table[in[c]];
+}
+
+void one_minus(int32_t one, const int16_t* __restrict in, int16_t* __restrict out, size_t n) {
+  for (size_t c = 0; c < n; ++c) out[c] = static_cast<int16_t>(one - in[c]);
+}
+
+StepScratch::StepScratch(int32_t hidden) {
+  for (std::vector<int16_t>* v :
+       {&ai[0], &ai[1], &ai[2], &ah[0], &ah[1], &ah[2], &r, &z, &n, &t, &u}) {
+    v->resize(static_cast<size_t>(hidden));
+  }
+  acc.resize(static_cast<size_t>(hidden));
+}
+
+// One operator after another over the hidden vector, in the order of the equations
+// (docs/quantization.md): r, z, r * (W_hn h), n, (1 - z) * n, z * h, h.
+void gru_step(const GruLayer& layer, const int16_t* x, int16_t* h, StepScratch& s) {
   for (int g = 0; g < 3; ++g) {
-    linear(layer.lin_i[g], x, s.ai[g].data());
-    linear(layer.lin_h[g], h, s.ah[g].data());
+    linear(layer.lin_i[g], x, s.ai[g].data(), s.acc.data());
+    linear(layer.lin_h[g], h, s.ah[g].data(), s.acc.data());
   }
   const size_t n = static_cast<size_t>(layer.hidden);
-  for (size_t c = 0; c < n; ++c)
-    s.t[c] = static_cast<int16_t>(add(layer.sum[kGateR], s.ai[kGateR][c], s.ah[kGateR][c]));
-  for (size_t c = 0; c < n; ++c) s.r[c] = static_cast<int16_t>(lut(layer.act[kGateR], s.t[c]));
-  for (size_t c = 0; c < n; ++c)
-    s.t[c] = static_cast<int16_t>(add(layer.sum[kGateZ], s.ai[kGateZ][c], s.ah[kGateZ][c]));
-  for (size_t c = 0; c < n; ++c) s.z[c] = static_cast<int16_t>(lut(layer.act[kGateZ], s.t[c]));
-  for (size_t c = 0; c < n; ++c)
-    s.t[c] = static_cast<int16_t>(mul(layer.mul_rn, s.r[c], s.ah[kGateN][c]));
-  for (size_t c = 0; c < n; ++c)
-    s.t[c] = static_cast<int16_t>(add(layer.sum[kGateN], s.ai[kGateN][c], s.t[c]));
-  for (size_t c = 0; c < n; ++c) s.n[c] = static_cast<int16_t>(lut(layer.act[kGateN], s.t[c]));
-  const int32_t z_one = layer.act[kGateZ].output.qmax();  // 1 - z is exact: qmax - q_z
-  for (size_t c = 0; c < n; ++c)
-    s.t[c] = static_cast<int16_t>(mul(layer.mul_un, z_one - s.z[c], s.n[c]));
-  for (size_t c = 0; c < n; ++c)
-    s.r[c] = static_cast<int16_t>(mul(layer.mul_zh, s.z[c], h[c]));  // r is free now
-  for (size_t c = 0; c < n; ++c) h[c] = static_cast<int16_t>(add(layer.h_add, s.t[c], s.r[c]));
+  add(layer.sum[kGateR], s.ai[kGateR].data(), s.ah[kGateR].data(), s.t.data(), n);
+  lut(layer.act[kGateR], s.t.data(), s.r.data(), n);
+  add(layer.sum[kGateZ], s.ai[kGateZ].data(), s.ah[kGateZ].data(), s.t.data(), n);
+  lut(layer.act[kGateZ], s.t.data(), s.z.data(), n);
+  mul(layer.mul_rn, s.r.data(), s.ah[kGateN].data(), s.t.data(), n);
+  add(layer.sum[kGateN], s.ai[kGateN].data(), s.t.data(), s.u.data(), n);
+  lut(layer.act[kGateN], s.u.data(), s.n.data(), n);
+  one_minus(layer.act[kGateZ].output.qmax(), s.z.data(), s.u.data(), n);
+  mul(layer.mul_un, s.u.data(), s.n.data(), s.t.data(), n);
+  mul(layer.mul_zh, s.z.data(), h, s.r.data(), n);  // r is free now
+  add(layer.h_add, s.t.data(), s.r.data(), h, n);
 }
 
 }  // namespace mpgru::engine::ref

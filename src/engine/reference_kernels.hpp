@@ -3,6 +3,7 @@
 // passed check_model); outputs are clamped to the op's output range.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -18,8 +19,9 @@ inline int32_t clamp_to(const QuantPoint& p, int32_t v) {
 int32_t quantize(const QuantPoint& p, double x);
 
 // y[c] = clamp(apply(bias[c] + sum_j w[c][j] * x[j], multipliers[c])), c < rows. No overflow:
-// check_model proved the worst-case accumulator fits int32.
-void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y);
+// check_model proved the worst-case accumulator fits int32. `acc` is scratch of rows entries:
+// one loop forms the accumulators, a second requantizes them.
+void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y, int32_t* acc);
 
 // Row `token` (in [0, vocabulary)) of the embedding on the input grid:
 // x[f] = clamp_input(apply(table[token][f], to_input)), f < dim.
@@ -40,13 +42,22 @@ inline int32_t lut(const Lut& l, int32_t q) {
   return l.table[static_cast<size_t>(q - l.input.qmin())];
 }
 
-// Scratch buffers of one GRU step, hidden entries each: the six linear outputs, the gates and
-// a temporary.
+// The element-wise operators over n entries: out[c] = op(a[c], b[c]) with the scalar kernels
+// above. Output buffers must not overlap the inputs.
+void add(const QuantizedAdd& op, const int16_t* a, const int16_t* b, int16_t* out, size_t n);
+void mul(const QuantizedMul& op, const int16_t* a, const int16_t* b, int16_t* out, size_t n);
+void lut(const Lut& op, const int16_t* in, int16_t* out, size_t n);
+// out[c] = one - in[c]: 1 - z on z's grid, exact (one = qmax of z's unsigned range).
+void one_minus(int32_t one, const int16_t* in, int16_t* out, size_t n);
+
+// Scratch buffers of one GRU step, hidden entries each: the six linear outputs, the gates,
+// two temporaries and the int32 accumulators.
 struct StepScratch {
   explicit StepScratch(int32_t hidden);
   std::vector<int16_t> ai[3];
   std::vector<int16_t> ah[3];
-  std::vector<int16_t> r, z, n, t;
+  std::vector<int16_t> r, z, n, t, u;
+  std::vector<int32_t> acc;
 };
 
 // One time step: h (hidden entries, in/out) <- GRU(x, h); scratch sized for layer.hidden.

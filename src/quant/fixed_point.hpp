@@ -54,7 +54,8 @@ int32_t apply_multiplier_double_rounding(int32_t x, const Multiplier& m);
 // The engine's requantization (TFLite's TFLITE_SINGLE_ROUNDING variant): one rounding of the
 // exact 64-bit product, round(x * m0 / 2^(31 - shift)) with ties away from zero, saturated to
 // int32. Equals round(x * M) exactly for the stored M = m0 * 2^(shift - 31) unless it
-// saturates. Unlike the double-rounding form, small x (products of low-bit values) keep their
+// saturates. `m` must be a Multiplier as decompose_multiplier makes them (shift in [-31, 30]).
+// Unlike the double-rounding form, small x (products of low-bit values) keep their
 // precision, so the engine matches the float simulation.
 int32_t apply_multiplier(int32_t x, const Multiplier& m);
 
@@ -114,8 +115,8 @@ inline int32_t saturating_left_shift(int32_t x, int exponent) {
   assert(exponent >= 0 && exponent <= 31);
   // |x| * 2^31 <= 2^62: exact in int64; multiplying avoids shifting a negative value.
   const int64_t shifted = int64_t{x} * (int64_t{1} << exponent);
-  return static_cast<int32_t>(std::clamp<int64_t>(shifted, std::numeric_limits<int32_t>::min(),
-                                                  std::numeric_limits<int32_t>::max()));
+  const int64_t lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+  return static_cast<int32_t>(std::min(std::max(shifted, lo), hi));
 }
 
 inline int32_t apply_multiplier_double_rounding(int32_t x, const Multiplier& m) {
@@ -125,18 +126,16 @@ inline int32_t apply_multiplier_double_rounding(int32_t x, const Multiplier& m) 
 }
 
 inline int32_t apply_multiplier(int32_t x, const Multiplier& m) {
-  const int total_shift = 31 - m.shift;       // in [1, 62]: shift <= 30
+  // Branch-free (selects only), so loops over it vectorize.
+  assert(m.shift >= -31 && m.shift <= 30);
   const int64_t product = int64_t{x} * m.m0;  // |product| < 2^62
   const int64_t magnitude = product < 0 ? -product : product;
-  int64_t rounded;
-  if (total_shift >= 63) {
-    rounded = 0;
-  } else {
-    rounded = (magnitude + (int64_t{1} << (total_shift - 1))) >> total_shift;
-  }
+  // round(magnitude / 2^k), k = 31 - shift in [1, 62], half up: ((magnitude >> (k - 1)) + 1) >> 1
+  // equals (magnitude + 2^(k - 1)) >> k, in a form GCC vectorizes (per-lane shift counts).
+  const int64_t rounded = ((magnitude >> (30 - int64_t{m.shift})) + 1) >> 1;
   const int64_t y = product < 0 ? -rounded : rounded;
-  return static_cast<int32_t>(std::clamp<int64_t>(y, std::numeric_limits<int32_t>::min(),
-                                                  std::numeric_limits<int32_t>::max()));
+  const int64_t lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+  return static_cast<int32_t>(std::min(std::max(y, lo), hi));
 }
 
 inline int32_t add_rescaled(int32_t qa, int32_t qb, const AddParams& p) {

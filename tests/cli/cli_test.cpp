@@ -132,6 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadArgs{"quantize --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq", "/nonexistent/ck", 1},
         BadArgs{"eval /nonexistent/m.mpq --task smnist", "/nonexistent/m.mpq", 1},
         BadArgs{"eval", "model", 2},
+        BadArgs{"eval m.mpq --task smnist --kernels fast", "--kernels", 2},
         BadArgs{"qat --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq --steps -1", "--steps", 2},
         BadArgs{"sweep --ckpt /nonexistent/ck --split nope", "nope", 2},
         BadArgs{"report", "run_dir", 2}, BadArgs{"report /nonexistent/run", "/nonexistent/run", 2},

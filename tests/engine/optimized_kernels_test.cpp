@@ -40,7 +40,7 @@ TEST(OptimizedKernels, LinearIsBitExactWithReference) {
             static_cast<int32_t>(rng() %
                                  static_cast<uint64_t>(l.input.qmax() - l.input.qmin() + 1)));
       }
-      ref::linear(l, x.data(), y_ref.data());
+      ref::linear(l, x.data(), y_ref.data(), acc.data());
       opt::linear(p.layers[0].lin_i[kGateZ], x.data(), y_opt.data(), acc.data());
       ASSERT_EQ(y_ref, y_opt) << bits << "-bit, trial " << trial;
     }

@@ -78,9 +78,10 @@ TEST_P(Kernels, LinearWithinOneOfExact) {
         quant::decompose_multiplier(l.weight_scales.back() * l.input.scale / l.output.scale));
   }
   std::vector<int16_t> x(static_cast<size_t>(l.cols)), y(static_cast<size_t>(l.rows));
+  std::vector<int32_t> scratch(y.size());
   for (int trial = 0; trial < 500; ++trial) {
     for (auto& v : x) v = static_cast<int16_t>(rng() % static_cast<uint64_t>(l.input.qmax() + 1));
-    ref::linear(l, x.data(), y.data());
+    ref::linear(l, x.data(), y.data(), scratch.data());
     for (int c = 0; c < l.rows; ++c) {
       double acc = l.bias[static_cast<size_t>(c)];
       for (int j = 0; j < l.cols; ++j)
