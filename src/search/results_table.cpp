@@ -19,6 +19,7 @@
 #include "core/json_file.hpp"
 #include "search/evaluation_store.hpp"
 #include "search/gnuplot.hpp"
+#include "search/report_format.hpp"
 #include "search/search_run.hpp"
 
 namespace mpgru::search {
@@ -202,16 +203,6 @@ TaskResult read_task(const ResultsTask& task) {
 
 // ---- formatting ---------------------------------------------------------------------------
 
-std::string fmt(const char* format, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, format, value);
-  return buffer;
-}
-
-std::string pct(double accuracy) {
-  return fmt("%.2f %%", 100 * accuracy);
-}
-
 // 64296 -> "64,296".
 std::string thousands(int64_t n) {
   std::string digits = std::to_string(n < 0 ? -n : n), out;
@@ -389,11 +380,6 @@ std::string markdown(const std::vector<TaskResult>& results, const ResultsOption
 }
 
 // ---- the figure ---------------------------------------------------------------------------
-
-// Error in percent, floored so the log axis can show a perfect score.
-double error_pct(double accuracy) {
-  return std::max(100.0 * (1.0 - accuracy), 0.01);
-}
 
 // size in % of 8-bit's, error %, first gene's bits (a homogeneous genome's label).
 void write_points(const std::vector<Point>& points, const Point& eight, const fs::path& path) {

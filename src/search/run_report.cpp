@@ -18,6 +18,7 @@
 #include "search/evaluation_store.hpp"
 #include "search/genome_clusters.hpp"
 #include "search/gnuplot.hpp"
+#include "search/report_format.hpp"
 #include "search/search_run.hpp"
 
 namespace mpgru::search {
@@ -142,10 +143,6 @@ double kib(int64_t bits) {
 double mbops(int64_t bops) {
   return static_cast<double>(bops) / 1e6;
 }
-// Error in percent, floored so a log axis can show a perfect score.
-double error_pct(double accuracy) {
-  return std::max(100.0 * (1.0 - accuracy), 0.01);
-}
 
 // x (KiB or MBOPs), error %, first gene's bits (a homogeneous genome's label).
 void write_points(const std::vector<Point>& points, bool test, bool bops, const fs::path& path) {
@@ -258,16 +255,6 @@ std::string escape(const std::string& text) {
     }
   }
   return out;
-}
-
-std::string fmt(const char* format, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, format, value);
-  return buffer;
-}
-
-std::string pct(double accuracy) {
-  return accuracy < 0 ? "–" : fmt("%.2f %%", 100 * accuracy);
 }
 
 std::string duration(double seconds) {
