@@ -7,7 +7,9 @@
 #include <cmath>
 #include <random>
 #include <stdexcept>
+#include <vector>
 
+#include "engine/gru_engine.hpp"
 #include "train/checkpoint.hpp"
 #include "train/gru_classifier.hpp"
 #include "train/threads.hpp"
@@ -51,13 +53,10 @@ struct Evaluation {
   double balanced_accuracy = 0;  // mean per-class recall over the classes present
 };
 
-double mean_recall(const torch::Tensor& hits, const torch::Tensor& totals) {
-  const torch::Tensor present = totals.gt(0);
-  const torch::Tensor recall = hits.to(torch::kFloat64) / totals.clamp_min(1).to(torch::kFloat64);
-  const int64_t classes = present.sum().item<int64_t>();
-  return classes > 0
-             ? recall.masked_select(present).sum().item<double>() / static_cast<double>(classes)
-             : 0.0;
+// Appends a 1-D integer tensor's values.
+void append(const torch::Tensor& values, std::vector<int32_t>& out) {
+  const torch::Tensor v = values.to(torch::kInt32).contiguous();
+  out.insert(out.end(), v.data_ptr<int32_t>(), v.data_ptr<int32_t>() + v.numel());
 }
 
 Evaluation evaluate(GruClassifier& model, const Tensors& data) {
@@ -67,22 +66,21 @@ Evaluation evaluate(GruClassifier& model, const Tensors& data) {
   const int64_t chunk = 1000;
   double loss = 0;
   int64_t correct = 0;
-  const int64_t classes = model->options().classes;
-  torch::Tensor hits = torch::zeros({classes}, torch::kInt64);
-  torch::Tensor totals = torch::zeros({classes}, torch::kInt64);
+  std::vector<int32_t> predictions, labels;
   for (int64_t i = 0; i < n; i += chunk) {
     const int64_t m = std::min(chunk, n - i);
     const torch::Tensor logits = model->forward(data.x.narrow(0, i, m));
     const torch::Tensor y = data.y.narrow(0, i, m);
     loss += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
-    const torch::Tensor right = logits.argmax(1).eq(y);
-    correct += right.sum().item<int64_t>();
-    totals += torch::bincount(y, {}, classes);
-    hits += torch::bincount(y.masked_select(right), {}, classes);
+    const torch::Tensor predicted = logits.argmax(1);
+    correct += predicted.eq(y).sum().item<int64_t>();
+    append(predicted, predictions);
+    append(y, labels);
   }
   model->train();
+  const auto classes = static_cast<int32_t>(model->options().classes);
   return {loss / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n),
-          mean_recall(hits, totals)};
+          engine::balanced_accuracy(predictions, labels, classes)};
 }
 
 double cosine_lr(const TrainConfig& c, int64_t step, int64_t total_steps) {
