@@ -27,11 +27,10 @@ int run_eval(const EvalArgs& args) {
   const engine::IntegerModel model = engine::load_model(args.model);
   const std::unique_ptr<data::Dataset> dataset =
       load_task_data(args.task, args.data_dir, args.skip_bad);
-  // Token ids of another vocabulary can be in range and still mean other tokens.
-  if (dataset->vocabulary() != model.embedding.vocabulary) {
-    throw std::invalid_argument(
-        args.model + " reads " + quant::describe_inputs(model.embedding.vocabulary) + ", task " +
-        dataset->name() + " has " + quant::describe_inputs(dataset->vocabulary()));
+  if (const std::string why =
+          quant::input_mismatch(model.embedding.vocabulary, model.sequence_features(), *dataset);
+      !why.empty()) {
+    throw std::invalid_argument(args.model + " " + why);
   }
   const auto start = std::chrono::steady_clock::now();
   const engine::Kernels kernels =

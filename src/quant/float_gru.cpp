@@ -85,16 +85,21 @@ std::string describe_inputs(int64_t vocabulary) {
                         : std::string("real features");
 }
 
-std::string input_mismatch(const FloatGruModel& model, const data::Dataset& dataset) {
-  if (dataset.vocabulary() != model.embedding.vocabulary) {
-    return "reads " + describe_inputs(model.embedding.vocabulary) + ", task " + dataset.name() +
-           " has " + describe_inputs(dataset.vocabulary());
+std::string input_mismatch(int64_t vocabulary, int32_t sequence_features,
+                           const data::Dataset& dataset) {
+  if (dataset.vocabulary() != vocabulary) {
+    return "reads " + describe_inputs(vocabulary) + ", task " + dataset.name() + " has " +
+           describe_inputs(dataset.vocabulary());
   }
-  if (dataset.features() != sequence_features(model)) {
-    return "expects " + std::to_string(sequence_features(model)) + " features per step, task " +
+  if (dataset.features() != sequence_features) {
+    return "expects " + std::to_string(sequence_features) + " features per step, task " +
            dataset.name() + " has " + std::to_string(dataset.features());
   }
   return {};
+}
+
+std::string input_mismatch(const FloatGruModel& model, const data::Dataset& dataset) {
+  return input_mismatch(model.embedding.vocabulary, sequence_features(model), dataset);
 }
 
 int32_t token_index(float value, int32_t vocabulary) {

@@ -64,6 +64,10 @@ std::string describe_inputs(int64_t vocabulary);
 // vocabulary, task spam-bytes has ..."): real features vs token ids, another vocabulary (ids of
 // another vocabulary may be in range and still mean other tokens), features per step.
 std::string input_mismatch(const FloatGruModel& model, const data::Dataset& dataset);
+// The same for any model that reads `vocabulary` token ids (0: real features) and
+// `sequence_features` values per step (an integer model, say).
+std::string input_mismatch(int64_t vocabulary, int32_t sequence_features,
+                           const data::Dataset& dataset);
 
 // Token id of a sequence value, clamped into [0, vocabulary): whatever the input, a lookup never
 // leaves the table (callers validate the data first to report bad ids).
