@@ -1,13 +1,12 @@
 // The fake-quant GRU, unrolled over time.
 #include "train/qat_gru.hpp"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 
 #include "quant/fixed_point.hpp"
 #include "train/fake_quant.hpp"
 #include "train/qat_sequence.hpp"
+#include "train/threads.hpp"
 
 namespace mpgru::train {
 namespace {
@@ -47,10 +46,7 @@ torch::Tensor hidden_step(const core::Genome& genome, size_t k) {
 
 // The job's cores, as set_compute_threads gave them to OpenBLAS (1 when OpenBLAS is absent).
 int job_cores() {
-  using GetThreads = int (*)();
-  static const auto get =
-      reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-  return get != nullptr ? get() : 1;
+  return std::max(blas_threads(), 1);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // Fused forward and backward of the fake-quant GRU recurrence.
 #include "train/qat_sequence.hpp"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "core/vectorize.hpp"
+#include "train/threads.hpp"
 
 namespace mpgru::train {
 namespace {
@@ -406,24 +406,17 @@ class BlockHelper {
 // (a multi-threaded OpenBLAS would serialize two concurrent calls). Restores the previous count.
 class SerialBlas {
  public:
-  SerialBlas() {
-    if (get_ != nullptr && set_ != nullptr) {
-      previous_ = get_();
-      set_(1);
-    }
+  SerialBlas() : previous_(blas_threads()) {
+    if (previous_ > 0) set_blas_threads(1);
   }
   ~SerialBlas() {
-    if (previous_ > 0) set_(previous_);
+    if (previous_ > 0) set_blas_threads(previous_);
   }
   SerialBlas(const SerialBlas&) = delete;
   SerialBlas& operator=(const SerialBlas&) = delete;
 
  private:
-  using GetThreads = int (*)();
-  using SetThreads = void (*)(int);
-  GetThreads get_ = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-  SetThreads set_ = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  int previous_ = 0;
+  int previous_;  // 0: not OpenBLAS
 };
 
 // rows(block, first, last) runs the row range `block` through the whole sequence, with the

@@ -18,4 +18,9 @@ ComputeThreads threads_for_cores(int cores);
 // BLAS in use is not OpenBLAS (then its thread count is whatever it chose).
 bool set_compute_threads(const ComputeThreads& threads);
 
+// OpenBLAS's thread count now, or 0 if the BLAS in use is not OpenBLAS.
+int blas_threads();
+// Sets OpenBLAS's thread count (at least 1); false, and nothing done, if the BLAS is not OpenBLAS.
+bool set_blas_threads(int threads);
+
 }  // namespace mpgru::train

@@ -19,5 +19,16 @@ TEST(Threads, SettingsReachLibTorchAndOpenBlas) {
   EXPECT_EQ(torch::get_num_threads(), 1);
 }
 
+TEST(Threads, BlasThreadCountReadsBackWhatWasSet) {
+  const int before = blas_threads();
+  ASSERT_GT(before, 0) << "the BLAS in use is not OpenBLAS: install libopenblas0-pthread";
+  EXPECT_TRUE(set_blas_threads(1));
+  EXPECT_EQ(blas_threads(), 1);
+  EXPECT_TRUE(set_blas_threads(0));  // at least 1
+  EXPECT_EQ(blas_threads(), 1);
+  EXPECT_TRUE(set_blas_threads(before));
+  EXPECT_EQ(blas_threads(), before);
+}
+
 }  // namespace
 }  // namespace mpgru::train
