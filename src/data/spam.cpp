@@ -221,8 +221,10 @@ Split spam_split(const std::vector<int32_t>& tokens) {
       hash *= kFnvPrime;
     }
   }
+  // 60/20/20: at 10 % each, validation and test held ~605 emails, so the 0.5 pp tolerance
+  // against the 8-bit model was 3 emails; at 20 % it is 6.
   const uint64_t bucket = hash % 10;
-  return bucket < 8 ? Split::train : bucket == 8 ? Split::validation : Split::test;
+  return bucket < 6 ? Split::train : bucket < 8 ? Split::validation : Split::test;
 }
 
 SpamCorpus read_spam_corpus(const fs::path& dir, bool skip_bad) {

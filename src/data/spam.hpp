@@ -84,9 +84,10 @@ std::vector<int32_t> spam_tokens(std::string_view text, const SpamOptions& optio
 // Token ids per encoding: 257 for bytes, word_buckets for words.
 int64_t spam_vocabulary(const SpamOptions& options);
 
-// The split of a token sequence: FNV-1a 64 of its ids (each as 4 little-endian bytes), modulo 10:
-// 0..7 train, 8 validation, 9 test. Equal model inputs share a split, so a duplicate email
-// (the corpus holds some, across groups too) never sits on both sides of train/test.
+// The split of a token sequence, 60/20/20: FNV-1a 64 of its ids (each as 4 little-endian bytes),
+// modulo 10: 0..5 train, 6..7 validation, 8..9 test. Equal model inputs share a split, so a
+// duplicate email (the corpus holds some, across groups too) never sits on both sides of
+// train/test.
 Split spam_split(const std::vector<int32_t>& tokens);
 
 // One email as read from the corpus.
