@@ -1,6 +1,13 @@
-// `mpgru eval`: accuracy of a .mpq model measured by the integer engine, with its size.
+// `mpgru eval`: accuracy of a .mpq model measured by the integer engine, with its size, and
+// optionally every sequence's prediction and logits as CSV.
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <memory>
+#include <stdexcept>
 
 #include "cli/command.hpp"
 #include "cli/model_report.hpp"
@@ -20,11 +27,72 @@ struct EvalArgs {
   int threads = 2;
   std::string kernels = "optimized";
   bool json = false;
+  std::string predictions;  // CSV path; "" writes none
 };
+
+// FILE.tmp while the evaluation runs, renamed onto FILE by commit(). Opened before the
+// evaluation so a bad path fails at once; removed unless committed, so a failure leaves no
+// partial file. Errors are std::runtime_error (exit code 1) naming FILE.
+class PredictionsFile {
+ public:
+  explicit PredictionsFile(const std::string& path) : path_(path), tmp_(path + ".tmp") {
+    if (std::filesystem::is_directory(path_)) fail("it is a directory");
+    out_.open(tmp_, std::ios::trunc);
+    if (!out_) fail(std::strerror(errno));
+  }
+  ~PredictionsFile() {
+    if (committed_) return;
+    out_.close();
+    std::error_code ignored;
+    std::filesystem::remove(tmp_, ignored);
+  }
+  PredictionsFile(const PredictionsFile&) = delete;
+  PredictionsFile& operator=(const PredictionsFile&) = delete;
+
+  std::ostream& out() { return out_; }
+
+  void commit() {
+    out_.close();
+    if (!out_) fail("write failed");
+    std::error_code ec;
+    std::filesystem::rename(tmp_, path_, ec);
+    if (ec) fail(ec.message());
+    committed_ = true;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& why) const {
+    throw std::runtime_error("cannot write predictions file '" + path_.string() + "': " + why);
+  }
+
+  std::filesystem::path path_;
+  std::filesystem::path tmp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+// index,label,prediction,correct,logit_0..logit_{C-1}: one row per sequence, in data order.
+void write_predictions(std::ostream& out, const data::Sequences& sequences,
+                       const engine::EngineEvaluation& e, int32_t classes) {
+  out << "index,label,prediction,correct";
+  for (int32_t c = 0; c < classes; ++c) out << ",logit_" << c;
+  out << '\n';
+  for (int64_t i = 0; i < e.count; ++i) {
+    const auto row = static_cast<size_t>(i);
+    const int32_t label = sequences.labels[row];
+    const int32_t prediction = e.predictions[row];
+    out << i << ',' << label << ',' << prediction << ',' << (prediction == label ? 1 : 0);
+    const int32_t* logits = e.logits.data() + row * static_cast<size_t>(classes);
+    for (int32_t c = 0; c < classes; ++c) out << ',' << logits[c];
+    out << '\n';
+  }
+}
 
 int run_eval(const EvalArgs& args) {
   const data::Split split = data::parse_split(args.split);
   const engine::IntegerModel model = engine::load_model(args.model);
+  std::unique_ptr<PredictionsFile> predictions;  // before the data: a bad path fails at once
+  if (!args.predictions.empty()) predictions = std::make_unique<PredictionsFile>(args.predictions);
   const std::unique_ptr<data::Dataset> dataset =
       load_task_data(args.task, args.data_dir, args.skip_bad);
   if (const std::string why =
@@ -32,13 +100,20 @@ int run_eval(const EvalArgs& args) {
       !why.empty()) {
     throw std::invalid_argument(args.model + " " + why);
   }
+  const data::Sequences& sequences = dataset->split(split);
   const auto start = std::chrono::steady_clock::now();
-  const engine::Kernels kernels =
+  engine::EvaluateOptions options;
+  options.threads = args.threads;
+  options.kernels =
       args.kernels == "reference" ? engine::Kernels::reference : engine::Kernels::optimized;
-  const engine::EngineEvaluation e =
-      engine::evaluate(model, dataset->split(split), args.threads, kernels);
+  options.keep_logits = predictions != nullptr;
+  const engine::EngineEvaluation e = engine::evaluate(model, sequences, options);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (predictions != nullptr) {
+    write_predictions(predictions->out(), sequences, e, model.classes);
+    predictions->commit();
+  }
   if (args.json) {
     nlohmann::json j = model_json(model);
     j["model"] = args.model;
@@ -51,6 +126,7 @@ int run_eval(const EvalArgs& args) {
     j["seconds"] = seconds;
     j["threads"] = args.threads;
     j["kernels"] = args.kernels;
+    if (predictions != nullptr) j["predictions"] = args.predictions;
     std::cout << j.dump(2) << '\n';
   } else {
     std::cout << args.model << " on " << dataset->name() << " " << data::to_string(split)
@@ -59,6 +135,9 @@ int run_eval(const EvalArgs& args) {
               << args.kernels << " kernels, " << args.threads
               << (args.threads == 1 ? " thread, " : " threads, ") << seconds << " s)\n"
               << model_summary(model) << '\n';
+    if (predictions != nullptr) {
+      std::cout << "wrote " << args.predictions << " (" << e.count << " rows)\n";
+    }
   }
   return kExitOk;
 }
@@ -81,7 +160,12 @@ Command add_eval_command(CLI::App& parent) {
                   "reference (plain loops) or optimized; bit-exact, same results")
       ->capture_default_str()
       ->check(CLI::IsMember({"reference", "optimized"}));
-  app->add_flag("--json", args->json, "Print the result as JSON");
+  app->add_option("--predictions", args->predictions,
+                  "Also write FILE, a CSV row per sequence of the split: "
+                  "index,label,prediction,correct (0/1),logit_0..logit_{C-1} (the engine's int32 "
+                  "logits at the output scale); written atomically (FILE.tmp, then renamed)")
+      ->type_name("FILE");
+  app->add_flag("--json", args->json, "Print the result as JSON (with the predictions path)");
   return {app, [args] { return run_eval(*args); }};
 }
 

@@ -94,8 +94,8 @@ int32_t argmax(const int32_t* values, int32_t n) {
   return best;
 }
 
-EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequences, int threads,
-                          Kernels kernels) {
+EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequences,
+                          const EvaluateOptions& options) {
   if (const std::string error = check_model(model); !error.empty()) {
     throw std::invalid_argument("invalid integer model: " + error);
   }
@@ -110,13 +110,20 @@ EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequ
   EngineEvaluation out;
   out.count = sequences.count();
   out.predictions.resize(static_cast<size_t>(out.count));
+  const auto classes = static_cast<size_t>(model.classes);
+  if (options.keep_logits) out.logits.resize(static_cast<size_t>(out.count) * classes);
   const int workers =
-      static_cast<int>(std::clamp<int64_t>(threads, 1, std::max<int64_t>(1, out.count)));
+      static_cast<int>(std::clamp<int64_t>(options.threads, 1, std::max<int64_t>(1, out.count)));
+  // Each worker writes only its own rows (i = w, w + workers, ...): no sharing, and each row's
+  // result is the same whichever worker computed it.
   auto work = [&](int w) {
-    GruEngine engine(model, kernels);
+    GruEngine engine(model, options.kernels);
+    std::vector<int32_t> scratch(options.keep_logits ? 0 : classes);
     for (int64_t i = w; i < out.count; i += workers) {
-      out.predictions[static_cast<size_t>(i)] =
-          engine.predict(sequences.sequence(i), static_cast<int32_t>(sequences.steps));
+      int32_t* logits = options.keep_logits ? out.logits.data() + static_cast<size_t>(i) * classes
+                                            : scratch.data();
+      engine.run(sequences.sequence(i), static_cast<int32_t>(sequences.steps), logits);
+      out.predictions[static_cast<size_t>(i)] = argmax(logits, model.classes);
     }
   };
   std::vector<std::thread> pool;

@@ -46,12 +46,25 @@ struct EngineEvaluation {
   double accuracy = 0;
   double balanced_accuracy = 0;  // mean per-class recall over the classes present
   std::vector<int32_t> predictions;
+  // Only if EvaluateOptions::keep_logits: count x classes, row-major, each the engine's logit at
+  // the classifier's output scale; predictions[i] is the argmax of row i.
+  std::vector<int32_t> logits;
 };
 
-// Predicts every sequence of `sequences` with `threads` threads (each its own engine).
+struct EvaluateOptions {
+  int threads = 1;  // each its own engine; results do not depend on it
+  Kernels kernels = Kernels::optimized;
+  bool keep_logits = false;  // fill EngineEvaluation::logits (count x classes int32)
+};
+
+// Predicts every sequence of `sequences`.
 // Throws std::invalid_argument if the model is invalid or its features disagree with the data.
 EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequences,
-                          int threads = 1, Kernels kernels = Kernels::optimized);
+                          const EvaluateOptions& options);
+inline EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequences,
+                                 int threads = 1, Kernels kernels = Kernels::optimized) {
+  return evaluate(model, sequences, EvaluateOptions{threads, kernels, false});
+}
 
 int32_t argmax(const int32_t* values, int32_t n);
 

@@ -1,11 +1,16 @@
 // The `mpgru` command as a user meets it: help everywhere, one-line errors, meaningful exit codes.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -57,6 +62,7 @@ TEST(Cli, EverySubcommandHasHelp) {
   }
   EXPECT_NE(run("qat --help").output.find("--scale-lr"), std::string::npos);
   EXPECT_NE(run("quantize --help").output.find("--genome"), std::string::npos);
+  EXPECT_NE(run("eval --help").output.find("--predictions"), std::string::npos);
 }
 
 TEST(Cli, TasksListsEveryTaskWithItsDataStatus) {
@@ -154,6 +160,165 @@ TEST(Cli, ConfigFileSuppliesOptionsAndFlagsOverrideIt) {
   EXPECT_NE(
       run("train --config=" + (dir / "c.json").string()).output.find("unknown task 'fromjson'"),
       std::string::npos);
+}
+
+// `eval --predictions` on a GRU-4 trained for one epoch on 256 sMNIST sequences (seconds),
+// quantized at 6 bits: trained once for the suite, skipped if the MNIST files are absent.
+class EvalPredictions : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!std::filesystem::exists(kData / "mnist")) return;
+    dir_ = new mpgru::testing::TempDir;
+    const std::string data = " --data " + kData.string();
+    const std::string ckpt = (*dir_ / "float").string();
+    model_ = (*dir_ / "m.mpq").string();
+    train_ =
+        run("train --task smnist --hidden 4 --epochs 1 --train-limit 256 --batch 64 --threads 1 "
+            "--seed 1 --out " +
+            ckpt + data);
+    if (train_.code == 0) {
+      train_ = run("quantize --ckpt " + ckpt + " --genome " + std::string(25, '6') +
+                   " --calib-sequences 64 -o " + model_ + data);
+    }
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    if (dir_ == nullptr) GTEST_SKIP() << "no MNIST files in " << kData;
+    ASSERT_EQ(train_.code, 0) << train_.output;
+  }
+
+  // `eval` of the suite's model on the sMNIST test split.
+  static CommandResult eval(const std::string& args) {
+    return run("eval " + model_ + " --task smnist --data " + kData.string() + " " + args);
+  }
+
+  static inline const std::filesystem::path kData = MPGRU_TEST_DATA_DIR;
+  static inline mpgru::testing::TempDir* dir_ = nullptr;
+  static inline std::string model_;
+  static inline CommandResult train_;
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::stringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::stringstream cells(line);
+    rows.emplace_back();
+    for (std::string cell; std::getline(cells, cell, ',');) rows.back().push_back(cell);
+  }
+  return rows;
+}
+
+TEST_F(EvalPredictions, FileHasARowPerSequenceAndMatchesThePrintedAccuracy) {
+  mpgru::testing::TempDir dir;
+  const std::string file = (dir / "p.csv").string();
+  const CommandResult plain = eval("--json");
+  const CommandResult with = eval("--json --predictions " + file);
+  ASSERT_EQ(plain.code, 0) << plain.output;
+  ASSERT_EQ(with.code, 0) << with.output;
+  const nlohmann::json a = nlohmann::json::parse(plain.output);
+  const nlohmann::json b = nlohmann::json::parse(with.output);
+  EXPECT_EQ(b.at("accuracy"), a.at("accuracy"));  // asking for the file changes no figure
+  EXPECT_EQ(b.at("correct"), a.at("correct"));
+  EXPECT_EQ(b.at("predictions"), file);
+  EXPECT_FALSE(a.contains("predictions"));
+
+  const auto rows = csv_rows(read_file(file));
+  const size_t classes = 10;
+  std::vector<std::string> header = {"index", "label", "prediction", "correct"};
+  for (size_t c = 0; c < classes; ++c) header.push_back("logit_" + std::to_string(c));
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0], header);
+  ASSERT_EQ(rows.size(), b.at("count").get<size_t>() + 1);
+  int64_t correct = 0;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const std::vector<std::string>& row = rows[r];
+    ASSERT_EQ(row.size(), header.size()) << "row " << r;
+    EXPECT_EQ(std::stoll(row[0]), static_cast<long long>(r - 1));
+    const bool right = row[1] == row[2];
+    EXPECT_EQ(row[3], right ? "1" : "0") << "row " << r;
+    correct += right;
+    std::vector<int64_t> logits;
+    for (size_t c = 0; c < classes; ++c) logits.push_back(std::stoll(row[4 + c]));
+    const auto best = std::max_element(logits.begin(), logits.end()) - logits.begin();  // first max
+    EXPECT_EQ(std::to_string(best), row[2]) << "row " << r;
+  }
+  EXPECT_EQ(correct, b.at("correct").get<int64_t>());
+  EXPECT_GT(correct, 0);  // both kinds of row, so the check above is not vacuous
+  EXPECT_LT(correct, static_cast<int64_t>(rows.size() - 1));
+  EXPECT_EQ(static_cast<double>(correct) / static_cast<double>(rows.size() - 1),
+            b.at("accuracy").get<double>());
+
+  const CommandResult text = eval("--predictions " + file);
+  ASSERT_EQ(text.code, 0) << text.output;
+  const std::string fraction =
+      "(" + std::to_string(correct) + "/" + std::to_string(rows.size() - 1) + ")";
+  EXPECT_NE(text.output.find(fraction), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("wrote " + file), std::string::npos) << text.output;
+  EXPECT_FALSE(std::filesystem::exists(file + ".tmp"));
+}
+
+TEST_F(EvalPredictions, FileDoesNotDependOnThreadsOrKernels) {
+  mpgru::testing::TempDir dir;
+  const auto one = dir / "one.csv", two = dir / "two.csv", ref = dir / "ref.csv";
+  ASSERT_EQ(eval("--threads 1 --predictions " + one.string()).code, 0);
+  ASSERT_EQ(eval("--threads 2 --predictions " + two.string()).code, 0);
+  ASSERT_EQ(eval("--threads 2 --kernels reference --predictions " + ref.string()).code, 0);
+  const std::string first = read_file(one);
+  EXPECT_GT(lines(first), 1u);
+  EXPECT_EQ(read_file(two), first);
+  EXPECT_EQ(read_file(ref), first);
+}
+
+// A folder the test cannot write to: a chmod 0555 one, or, for root (whom modes do not stop),
+// /sys, which refuses new files to root too.
+std::filesystem::path read_only_folder(const mpgru::testing::TempDir& dir) {
+  const std::filesystem::path folder = dir / "read-only";
+  std::filesystem::create_directory(folder);
+  std::filesystem::permissions(
+      folder, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+  return access(folder.c_str(), W_OK) == 0 ? std::filesystem::path("/sys") : folder;
+}
+
+TEST_F(EvalPredictions, UnwritablePathFailsWithOneLineAndLeavesNoFile) {
+  mpgru::testing::TempDir dir;
+  std::filesystem::create_directory(dir / "a-folder");
+  const std::vector<std::filesystem::path> paths = {dir / "missing" / "p.csv", dir / "a-folder",
+                                                    read_only_folder(dir) / "mpgru-p.csv"};
+  for (const std::filesystem::path& path : paths) {
+    const CommandResult r = eval("--predictions " + path.string());
+    EXPECT_EQ(r.code, 1) << r.output;
+    EXPECT_EQ(lines(r.output), 1u) << r.output;
+    EXPECT_NE(r.output.find("cannot write predictions file '" + path.string() + "'"),
+              std::string::npos)
+        << r.output;
+    EXPECT_FALSE(std::filesystem::is_regular_file(path)) << path;
+    EXPECT_FALSE(std::filesystem::exists(path.string() + ".tmp")) << path;
+  }
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "a-folder"));
+}
+
+TEST_F(EvalPredictions, FailedEvaluationLeavesNoFileAndKeepsAnOldOne) {
+  mpgru::testing::TempDir dir;
+  const std::filesystem::path file = dir / "p.csv";
+  const std::string no_data = "eval " + model_ + " --task smnist --data /nonexistent/mpgru-data";
+  CommandResult r = run(no_data + " --predictions " + file.string());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(file));
+  EXPECT_FALSE(std::filesystem::exists(file.string() + ".tmp"));
+  std::ofstream(file) << "old\n";
+  r = run(no_data + " --predictions " + file.string());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_EQ(read_file(file), "old\n");
+  EXPECT_FALSE(std::filesystem::exists(file.string() + ".tmp"));
 }
 
 }  // namespace

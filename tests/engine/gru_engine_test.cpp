@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -65,6 +66,33 @@ TEST(Engine, IsDeterministicAndThreadCountDoesNotMatter) {
   const EngineEvaluation two = evaluate(m, setup().data, 2);
   EXPECT_EQ(one.predictions, two.predictions);
   EXPECT_EQ(one.correct, two.correct);
+  for (Kernels kernels : {Kernels::reference, Kernels::optimized}) {
+    const EngineEvaluation kept_one = evaluate(m, setup().data, {1, kernels, true});
+    const EngineEvaluation kept_three = evaluate(m, setup().data, {3, kernels, true});
+    EXPECT_EQ(kept_one.logits, kept_three.logits);
+    EXPECT_EQ(kept_one.predictions, one.predictions);
+    EXPECT_EQ(kept_three.predictions, one.predictions);
+  }
+}
+
+TEST(Engine, KeptLogitsAreEachSequencesRunAndTheArgmaxIsThePrediction) {
+  const IntegerModel m = convert_genome(core::Genome::homogeneous({1, false}, 4));
+  const data::Sequences& data = setup().data;
+  const EngineEvaluation plain = evaluate(m, data, 2);
+  EXPECT_TRUE(plain.logits.empty());  // not asked for: not kept
+  const EngineEvaluation kept = evaluate(m, data, {2, Kernels::optimized, true});
+  EXPECT_EQ(kept.predictions, plain.predictions);
+  EXPECT_EQ(kept.correct, plain.correct);
+  EXPECT_EQ(kept.accuracy, plain.accuracy);
+  ASSERT_EQ(kept.logits.size(), static_cast<size_t>(data.count() * m.classes));
+  GruEngine reference(m, Kernels::reference);  // bit-exact with the optimized kernels
+  std::vector<int32_t> row(static_cast<size_t>(m.classes));
+  for (int64_t i = 0; i < data.count(); ++i) {
+    reference.run(data.sequence(i), 28, row.data());
+    const auto first = kept.logits.begin() + i * m.classes;
+    EXPECT_TRUE(std::equal(row.begin(), row.end(), first)) << "sequence " << i;
+    EXPECT_EQ(kept.predictions[static_cast<size_t>(i)], argmax(row.data(), m.classes)) << i;
+  }
 }
 
 TEST(Engine, HiddenStateStaysInRangeAndLogitsAreQuantized) {
