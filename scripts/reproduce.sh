@@ -5,11 +5,14 @@
 # continues where it stopped: finished trainings and searches are reused, a stopped search resumes
 # from its evaluation store, a stopped training starts again.
 #
-#   scripts/reproduce.sh [--config FILE] [--tasks a,b] [--runs DIR] [--out DIR] [--skip-missing]
+#   scripts/reproduce.sh [--config FILE] [--tasks a,b] [--seeds 1,2,3] [--runs DIR] [--out DIR]
+#                        [--skip-missing]
 #
 #   --config FILE   the task list (default configs/paper.toml; the paths inside it are relative
 #                   to the repository's root)
 #   --tasks a,b     only these tasks; the table then has only their rows
+#   --seeds 1,2,3   the search and QAT seeds of every task (default: each task's own in the
+#                   list, else 1); one search per seed, one float model per task
 #   --runs DIR      the run folders are DIR/<task>-float and DIR/<task>-search (default: the
 #                   list's `runs`)
 #   --out DIR       where RESULTS.md and fronts.svg go (default: the list's `out`)
@@ -35,16 +38,18 @@ absolute() {
 command_text="scripts/reproduce.sh${*:+ $*}"
 config=configs/paper.toml
 tasks=
+seeds=
 runs=
 out=
 skip=
 while [ $# -gt 0 ]; do
   case $1 in
-    --config | --tasks | --runs | --out)
+    --config | --tasks | --seeds | --runs | --out)
       [ $# -ge 2 ] || usage_error "$1 needs a value"
       case $1 in
         --config) config=$(absolute "$2") ;;
         --tasks) tasks=$2 ;;
+        --seeds) seeds=$2 ;;
         --runs) runs=$(absolute "$2") ;;
         --out) out=$(absolute "$2") ;;
       esac
@@ -55,7 +60,7 @@ while [ $# -gt 0 ]; do
       shift
       ;;
     -h | --help)
-      sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *) usage_error "unknown option '$1'" ;;
@@ -73,6 +78,7 @@ fi
 # The options every `mpgru results` call gets.
 set -- --config "$config"
 [ -z "$tasks" ] || set -- "$@" --only "$tasks"
+[ -z "$seeds" ] || set -- "$@" --seeds "$seeds"
 [ -z "$runs" ] || set -- "$@" --runs "$runs"
 [ -z "$out" ] || set -- "$@" --out "$out"
 [ -z "$skip" ] || set -- "$@" --skip-missing
@@ -92,8 +98,8 @@ failed() {
 plan=$(mktemp "${TMPDIR:-/tmp}/mpgru-reproduce.XXXXXX")
 trap 'rm -f "$plan"' EXIT
 trap 'rm -f "$plan"; exit 130' INT TERM
-# One tab-separated line per task: name, state (done/train/search/missing), minutes, train config,
-# search config, float folder, search folder, note.
+# One tab-separated line per task and seed: name, state (done/train/search/missing), minutes,
+# train config, search config, float folder, search folder, seed, note.
 "$BIN" results "$@" --plan >"$plan"
 tab=$(printf '\t')
 
@@ -110,7 +116,7 @@ count=0
 remaining=0
 from_scratch=0
 missing=0
-while IFS=$tab read -r name state minutes train search float run note; do
+while IFS=$tab read -r name state minutes train search float run seed note; do
   count=$((count + 1))
   case $state in
     done) from_scratch=$((from_scratch + minutes)) ;;
@@ -124,14 +130,14 @@ while IFS=$tab read -r name state minutes train search float run note; do
       ;;
   esac
 done <"$plan"
-echo "reproduce: $count task(s) from $config; expected time $(about $remaining) on 2 cores" \
+echo "reproduce: $count run(s) (task x seed) from $config; expected time $(about $remaining) on 2 cores" \
   "($(about $from_scratch) from scratch: finished tasks are reused, an interrupted run" \
   "continues when re-run)"
-while IFS=$tab read -r name state minutes train search float run note; do
+while IFS=$tab read -r name state minutes train search float run seed note; do
   case $state in
-    done) printf '  %-10s %-8s %s\n' "$name" "done" "$note" ;;
-    missing) printf '  %-10s %-8s %s\n' "$name" "MISSING" "$note" ;;
-    *) printf '  %-10s %-8s %s\n' "$name" "$minutes min" "$note" ;;
+    done) printf '  %-10s seed %-3s %-8s %s\n' "$name" "$seed" "done" "$note" ;;
+    missing) printf '  %-10s seed %-3s %-8s %s\n' "$name" "$seed" "MISSING" "$note" ;;
+    *) printf '  %-10s seed %-3s %-8s %s\n' "$name" "$seed" "$minutes min" "$note" ;;
   esac
 done <"$plan"
 if [ "$missing" -gt 0 ] && [ -z "$skip" ]; then
@@ -142,9 +148,10 @@ fi
 
 started=$(date +%s)
 i=0
-while IFS=$tab read -r name state minutes train search float run note <&3; do
+trained=" "
+while IFS=$tab read -r name state minutes train search float run seed note <&3; do
   i=$((i + 1))
-  label="[$i/$count] $name"
+  label="[$i/$count] $name seed $seed"
   case $state in
     done)
       echo "$label: finished earlier, reused"
@@ -156,16 +163,19 @@ while IFS=$tab read -r name state minutes train search float run note <&3; do
       ;;
   esac
   task_start=$(date +%s)
-  if [ "$state" = train ]; then
+  # A task's later seeds find its float model trained by the first.
+  if [ "$state" = train ] && [ "${trained#* "$name" }" = "$trained" ]; then
     echo "$label: training the float model ($train -> $float)"
     "$BIN" train --config "$train" --out "$float" || failed "$name: mpgru train"
+    trained="$trained$name "
   fi
   if [ -f "$run/config.json" ]; then
-    echo "$label: continuing the search in $run (about $minutes min for the whole task)"
+    echo "$label: continuing the search in $run (about $minutes min with training)"
     "$BIN" search --resume "$run" || failed "$name: mpgru search --resume"
   else
-    echo "$label: searching ($search -> $run, about $minutes min for the whole task)"
-    "$BIN" search --config "$search" --ckpt "$float" --out "$run" || failed "$name: mpgru search"
+    echo "$label: searching ($search -> $run, about $minutes min with training)"
+    "$BIN" search --config "$search" --ckpt "$float" --seed "$seed" --out "$run" ||
+      failed "$name: mpgru search --seed $seed"
   fi
   remaining=$((remaining - minutes))
   echo "$label: done in $(hms $(($(date +%s) - task_start))); expected time left $(about $remaining)"

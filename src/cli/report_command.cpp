@@ -4,7 +4,7 @@
 #include <string>
 
 #include "cli/command.hpp"
-#include "search/run_report.hpp"
+#include "report/run_report.hpp"
 
 namespace mpgru::cli {
 
@@ -16,7 +16,7 @@ Command add_report_command(CLI::App& parent) {
       ->required()
       ->check(CLI::ExistingDirectory);
   return {app, [run_dir] {
-            std::printf("report: %s\n", search::write_run_report(*run_dir).string().c_str());
+            std::printf("report: %s\n", report::write_run_report(*run_dir).string().c_str());
             return kExitOk;
           }};
 }

@@ -13,7 +13,7 @@
 #include "cli/config_file.hpp"
 #include "core/json_file.hpp"
 #include "data/task.hpp"
-#include "search/results_table.hpp"
+#include "report/results_table.hpp"
 
 namespace mpgru::cli {
 namespace {
@@ -21,7 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ResultsArgs {
-  std::vector<std::string> tasks;  // NAME:TRAIN_CONFIG:SEARCH_CONFIG[:MINUTES]
+  std::vector<std::string> tasks;  // NAME:TRAIN_CONFIG:SEARCH_CONFIG[:MINUTES[:SEEDS]]
+  std::string seeds;               // e.g. "1,2,3": every task's seeds (overrides the list's)
   std::string runs = "runs";
   std::string out = "results";
   std::string only;
@@ -30,12 +31,40 @@ struct ResultsArgs {
   bool plan = false;
 };
 
-// One task of the table, its recipe and where its runs are (RUNS/NAME-float, RUNS/NAME-search).
+// One task of the table, its recipe and where its runs are: RUNS/NAME-float and one search per
+// seed, RUNS/NAME-search-sSEED.
 struct TaskSpec {
   std::string name, train_config, search_config;
-  int minutes = 0;  // expected on 2 cores for training and search from scratch
-  fs::path float_dir, search_dir;
+  int minutes = 0;  // expected on 2 cores for training and one search from scratch
+  std::vector<unsigned> seeds = {1};
+  fs::path runs, float_dir;
+  fs::path search_dir(unsigned seed) const {
+    return runs / (name + "-search-s" + std::to_string(seed));
+  }
 };
+
+// "1,2,3" (or "1+2+3") into seeds: distinct whole numbers >= 1.
+std::vector<unsigned> parse_seeds(const std::string& text, const std::string& where) {
+  std::vector<unsigned> seeds;
+  std::string normal = text;
+  for (char& c : normal) c = c == '+' ? ',' : c;
+  std::stringstream s(normal);
+  std::string part;
+  while (std::getline(s, part, ',')) {
+    const bool digits = !part.empty() && part.size() <= 9 &&
+                        part.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoul(part) == 0) {
+      throw std::invalid_argument(where + ": seed '" + part + "' is not a whole number >= 1");
+    }
+    const auto seed = static_cast<unsigned>(std::stoul(part));
+    for (unsigned known : seeds) {
+      if (known == seed) throw std::invalid_argument(where + ": seed " + part + " is listed twice");
+    }
+    seeds.push_back(seed);
+  }
+  if (seeds.empty()) throw std::invalid_argument(where + ": no seeds in '" + text + "'");
+  return seeds;
+}
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
@@ -60,21 +89,25 @@ TaskSpec parse_spec(const std::string& spec, const fs::path& runs) {
   const std::vector<std::string> parts = split(spec, ':');
   const auto bad = [&](const std::string& why) {
     return std::invalid_argument("--task '" + spec + "': " + why +
-                                 " (expected NAME:TRAIN_CONFIG:SEARCH_CONFIG[:MINUTES])");
+                                 " (expected NAME:TRAIN_CONFIG:SEARCH_CONFIG[:MINUTES[:SEEDS]])");
   };
-  if (parts.size() < 3 || parts.size() > 4) throw bad("wrong number of fields");
-  TaskSpec t{parts[0], parts[1], parts[2], 0, {}, {}};
+  if (parts.size() < 3 || parts.size() > 5) throw bad("wrong number of fields");
+  TaskSpec t;
+  t.name = parts[0];
+  t.train_config = parts[1];
+  t.search_config = parts[2];
   if (!valid_name(t.name)) throw bad("the name may hold letters, digits, '-', '_' and '.'");
   if (t.train_config.empty() || t.search_config.empty()) throw bad("empty config path");
-  if (parts.size() == 4) {
+  if (parts.size() >= 4) {
     const std::string& m = parts[3];
     const bool digits =
         !m.empty() && m.size() <= 6 && m.find_first_not_of("0123456789") == std::string::npos;
     if (!digits) throw bad("MINUTES must be a whole number");
     t.minutes = std::stoi(m);
   }
+  if (parts.size() == 5) t.seeds = parse_seeds(parts[4], "--task '" + spec + "'");
+  t.runs = runs;
   t.float_dir = runs / (t.name + "-float");
-  t.search_dir = runs / (t.name + "-search");
   return t;
 }
 
@@ -88,6 +121,7 @@ std::vector<TaskSpec> selected_specs(const ResultsArgs& args) {
   std::string known;
   for (const std::string& spec : args.tasks) {
     all.push_back(parse_spec(spec, args.runs));
+    if (!args.seeds.empty()) all.back().seeds = parse_seeds(args.seeds, "--seeds");
     for (size_t i = 0; i + 1 < all.size(); ++i) {
       if (all[i].name == all.back().name) {
         throw std::invalid_argument("task '" + all.back().name + "' is listed twice");
@@ -123,8 +157,8 @@ std::string option_value(const std::vector<std::string>& args, const std::string
 }
 
 // Why the task's remaining work cannot run (a config or the data is missing), or "".
-std::string missing_reason(const TaskSpec& t, bool float_done) {
-  const bool resume = fs::exists(t.search_dir / "config.json");
+std::string missing_reason(const TaskSpec& t, unsigned seed, bool float_done) {
+  const bool resume = fs::exists(t.search_dir(seed) / "config.json");
   const bool has_train = fs::is_regular_file(t.train_config);
   if (!float_done && !has_train) return t.train_config + " not found";
   if (!resume && !fs::is_regular_file(t.search_config)) return t.search_config + " not found";
@@ -159,19 +193,20 @@ struct Planned {
   std::string note;
 };
 
-Planned plan_task(const TaskSpec& t) {
-  const bool float_done = search::float_run_finished(t.float_dir);
-  const bool search_done = search::search_run_finished(t.search_dir);
+Planned plan_task(const TaskSpec& t, unsigned seed) {
+  const fs::path search_dir = t.search_dir(seed);
+  const bool float_done = report::float_run_finished(t.float_dir);
+  const bool search_done = report::search_run_finished(search_dir);
   if (float_done && search_done) return {t, State::done, "finished, reused"};
   if (search_done) {
     return {t, State::missing,
-            t.search_dir.string() + " is finished but " + t.float_dir.string() +
+            search_dir.string() + " is finished but " + t.float_dir.string() +
                 " holds no finished float training"};
   }
-  const std::string why = missing_reason(t, float_done);
+  const std::string why = missing_reason(t, seed, float_done);
   if (!why.empty()) return {t, State::missing, why};
   const std::string search_note =
-      fs::exists(t.search_dir / "config.json") ? "continue the search" : "search";
+      fs::exists(search_dir / "config.json") ? "continue the search" : "search";
   if (float_done) return {t, State::search, search_note};
   return {t, State::train, "train the float model, " + search_note};
 }
@@ -190,20 +225,24 @@ const char* state_name(State s) {
   return "missing";
 }
 
-// One tab-separated line per task for scripts/reproduce.sh.
+// One tab-separated line per task and seed for scripts/reproduce.sh.
 void print_plan(const std::vector<TaskSpec>& specs) {
   for (const TaskSpec& t : specs) {
-    const Planned p = plan_task(t);
-    std::printf("%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", t.name.c_str(), state_name(p.state), t.minutes,
-                t.train_config.c_str(), t.search_config.c_str(), t.float_dir.string().c_str(),
-                t.search_dir.string().c_str(), p.note.c_str());
+    for (unsigned seed : t.seeds) {
+      const Planned p = plan_task(t, seed);
+      std::printf("%s\t%s\t%d\t%s\t%s\t%s\t%s\t%u\t%s\n", t.name.c_str(), state_name(p.state),
+                  t.minutes, t.train_config.c_str(), t.search_config.c_str(),
+                  t.float_dir.string().c_str(), t.search_dir(seed).string().c_str(), seed,
+                  p.note.c_str());
+    }
   }
 }
 
 std::string commands(const TaskSpec& t) {
   return "made with `mpgru train --config " + t.train_config + " --out " + t.float_dir.string() +
-         "` and `mpgru search --config " + t.search_config + " --ckpt " + t.float_dir.string() +
-         " --out " + t.search_dir.string() + "`";
+         "` and, per seed S, `mpgru search --config " + t.search_config + " --ckpt " +
+         t.float_dir.string() + " --seed S --out " + (t.runs / (t.name + "-search-sS")).string() +
+         "`";
 }
 
 int run_results(const ResultsArgs& args) {
@@ -212,26 +251,32 @@ int run_results(const ResultsArgs& args) {
     print_plan(specs);
     return kExitOk;
   }
-  std::vector<search::ResultsTask> tasks;
-  search::ResultsOptions options;
+  std::vector<report::ResultsTask> tasks;
+  report::ResultsOptions options;
   options.command = args.command;
   for (const TaskSpec& t : specs) {
-    const bool finished =
-        search::float_run_finished(t.float_dir) && search::search_run_finished(t.search_dir);
+    bool finished = report::float_run_finished(t.float_dir);
+    std::string why = "its runs have not finished";
+    for (unsigned seed : t.seeds) {
+      if (report::search_run_finished(t.search_dir(seed))) continue;
+      finished = false;
+      const Planned p = plan_task(t, seed);
+      if (p.state == State::missing) why = p.note;
+    }
     if (!finished && args.skip_missing) {
-      const Planned p = plan_task(t);
-      options.skipped.push_back(
-          {t.name, p.state == State::missing ? p.note : "its runs have not finished"});
+      options.skipped.push_back({t.name, why});
       continue;
     }
-    tasks.push_back({t.name, t.float_dir, t.search_dir, commands(t)});
+    report::ResultsTask task{t.name, t.float_dir, {}, t.seeds, commands(t)};
+    for (unsigned seed : t.seeds) task.search_dirs.push_back(t.search_dir(seed));
+    tasks.push_back(task);
   }
   if (tasks.empty()) throw std::runtime_error("no task has finished runs to tabulate");
-  const fs::path path = search::write_results_table(tasks, args.out, options);
+  const fs::path path = report::write_results_table(tasks, args.out, options);
   std::printf("wrote %s and %s (%zu task%s)\n", path.string().c_str(),
               (fs::path(args.out) / "fronts.svg").string().c_str(), tasks.size(),
               tasks.size() == 1 ? "" : "s");
-  for (const search::SkippedTask& s : options.skipped) {
+  for (const report::SkippedTask& s : options.skipped) {
     std::printf("skipped %s: %s\n", s.name.c_str(), s.reason.c_str());
   }
   return kExitOk;
@@ -245,9 +290,13 @@ Command add_results_command(CLI::App& parent) {
       "results", "The results table over several tasks: RESULTS.md and fronts.svg");
   add_config_option(app);
   app->add_option("--task", args->tasks,
-                  "NAME:TRAIN_CONFIG:SEARCH_CONFIG[:MINUTES], one per task (repeatable); the runs "
-                  "are RUNS/NAME-float and RUNS/NAME-search, MINUTES the expected time")
+                  "NAME:TRAIN_CONFIG:SEARCH_CONFIG[:MINUTES[:SEEDS]], one per task (repeatable); "
+                  "the runs are RUNS/NAME-float and RUNS/NAME-search-sSEED, MINUTES the "
+                  "expected time of training and one search, SEEDS like 1+2+3 (default 1)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app->add_option("--seeds", args->seeds,
+                  "Search and QAT seeds of every task, comma-separated (e.g. 1,2,3); overrides "
+                  "the tasks' SEEDS");
   app->add_option("--runs", args->runs, "Folder of the run folders")->capture_default_str();
   app->add_option("--out,-o", args->out, "Output folder for RESULTS.md and fronts.svg")
       ->capture_default_str();
@@ -256,8 +305,8 @@ Command add_results_command(CLI::App& parent) {
                 "List unfinished tasks as skipped instead of failing");
   app->add_flag(
       "--plan", args->plan,
-      "Print each task's state, tab-separated (name, done/train/search/missing, "
-      "minutes, train config, search config, float dir, search dir, note); write nothing");
+      "Print each task and seed's state, tab-separated (name, done/train/search/missing, "
+      "minutes, train config, search config, float dir, search dir, seed, note); write nothing");
   app->add_option("--command", args->command, "The reproduction command quoted in RESULTS.md")
       ->capture_default_str();
   return {app, [args] { return run_results(*args); }};

@@ -6,6 +6,7 @@
 #include "cli/command.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/ptq_setup.hpp"
+#include "report/headline.hpp"
 #include "search/search_run.hpp"
 
 namespace mpgru::cli {
@@ -18,23 +19,49 @@ struct SearchArgs {
   std::string method = "mse";
   std::string out = "runs/search";
   std::string resume;
+  int64_t qat_seed = -1;  // -1: the search seed
 };
 
+std::string interval(const report::Interval& i) {
+  char text[64];
+  std::snprintf(text, sizeof text, "[%.2f, %.2f]", 100 * i.low, 100 * i.high);
+  return text;
+}
+
+void print_pick(const report::Pick& p, const char* what) {
+  const report::ScoredGenome& g = *p.genome;
+  std::printf(
+      "%s (chosen on validation): %s, %lld bytes, %.1f MBOPs: size -%.1f %%, BOPs -%.1f %%\n", what,
+      g.genome.to_compact().c_str(), static_cast<long long>(g.size_bits / 8),
+      static_cast<double>(g.bops) / 1e6, 100 * p.size_reduction, 100 * p.bops_reduction);
+  std::printf("  validation %s %s; test (reported) %s %s, %+.2f pp vs 8-bit",
+              percent(g.val_accuracy).c_str(), interval(p.val_interval).c_str(),
+              percent(g.test_accuracy).c_str(), interval(p.test_interval).c_str(),
+              100 * p.test_difference);
+  if (p.paired) {
+    std::printf(" [%+.2f, %+.2f] paired 95 %%, McNemar p %.3g",
+                100 * p.test_difference_interval.low, 100 * p.test_difference_interval.high,
+                p.mcnemar_p);
+  }
+  std::printf("\n");
+}
+
 void print_result(const search::SearchResult& r, const std::string& run_dir) {
-  std::printf("front: %zu genomes, baseline: %zu; hypervolume mixed %.4f vs homogeneous %.4f\n",
-              r.front.size(), r.baseline.size(), r.hypervolume_front, r.hypervolume_baseline);
-  if (r.iso_accuracy != nullptr) {
-    std::printf(
-        "smallest front genome within 0.5 pp of 8-bit: %s, test %s, %lld bytes: size -%.1f %%\n",
-        r.iso_accuracy->genome.to_compact().c_str(), percent(r.iso_accuracy->test_accuracy).c_str(),
-        static_cast<long long>(r.iso_accuracy->validation.size_bits / 8), 100 * r.size_reduction);
-    std::printf("fewest BOPs within 0.5 pp of 8-bit: %s, test %s, %.1f MBOPs: BOPs -%.1f %%\n",
-                r.iso_accuracy_bops->genome.to_compact().c_str(),
-                percent(r.iso_accuracy_bops->test_accuracy).c_str(),
-                static_cast<double>(r.iso_accuracy_bops->validation.bops) / 1e6,
-                100 * r.bops_reduction);
+  const report::Headline h = report::headline(r.front, r.baseline, r.bops_objective);
+  std::printf("front: %zu genomes, baseline: %zu; homogeneous 8-bit: validation %s, test %s\n",
+              r.front.size(), r.baseline.size(), percent(h.eight->val_accuracy).c_str(),
+              percent(h.eight->test_accuracy).c_str());
+  std::printf(
+      "hypervolume on validation: mixed %.4f vs homogeneous %.4f; on test (reported): "
+      "%.4f vs %.4f\n",
+      h.validation.front, h.validation.baseline, h.test.front, h.test.baseline);
+  if (h.size) {
+    print_pick(*h.size, "smallest front genome within 0.5 pp of 8-bit");
+    if (h.bops->genome != h.size->genome) {
+      print_pick(*h.bops, "fewest-BOPs front genome within 0.5 pp of 8-bit");
+    }
   } else {
-    std::printf("no front genome is within 0.5 pp of homogeneous 8-bit on test\n");
+    std::printf("no front genome is within 0.5 pp of homogeneous 8-bit on validation\n");
   }
   std::printf(
       "%lld evaluations, %lld cache hits, %s; wrote %s/{front.csv,front.json,baseline.csv}\n"
@@ -52,13 +79,16 @@ int run_search_command(SearchArgs args) {
     args.config.fitness.mode = search::parse_fitness_mode(args.fitness);
     args.config.objectives = search::parse_objectives(args.objectives);
     args.config.calibration.method = quant::parse_range_method(args.method);
+    if (args.qat_seed < 0) args.qat_seed = args.config.seed;
+    args.config.fitness.qat.seed = static_cast<uint64_t>(args.qat_seed);
     if (std::filesystem::exists(std::filesystem::path(run_dir) / "evaluations.sqlite")) {
       throw std::invalid_argument(run_dir + " already holds a search; use --resume " + run_dir +
                                   " or another --out");
     }
   }
-  const search::SearchResult r =
-      search::run_search(args.config, run_dir, [](const search::GenerationProgress& p) {
+  const search::SearchResult r = search::run_search(
+      args.config, run_dir,
+      [](const search::GenerationProgress& p) {
         const double eta = p.elapsed_seconds / p.generation * (p.generations - p.generation);
         std::printf(
             "generation %u/%u  evaluations %lld  cache hits %lld  hypervolume %.4f  best val %s  "
@@ -67,6 +97,15 @@ int run_search_command(SearchArgs args) {
             static_cast<long long>(p.cache_hits), p.hypervolume, percent(p.best_accuracy).c_str(),
             static_cast<long long>(p.smallest_size_bits / 8),
             format_duration(p.elapsed_seconds).c_str(), format_duration(eta).c_str());
+        std::fflush(stdout);
+      },
+      [](const search::ScoringProgress& p) {
+        const double eta = p.done > 0 ? p.elapsed_seconds / static_cast<double>(p.done) *
+                                            static_cast<double>(p.total - p.done)
+                                      : 0.0;
+        std::printf("final scores %zu/%zu genomes (fine-tune, validation and test)  %s  ETA %s\n",
+                    p.done, p.total, format_duration(p.elapsed_seconds).c_str(),
+                    format_duration(eta).c_str());
         std::fflush(stdout);
       });
   print_result(r, run_dir);
@@ -94,12 +133,19 @@ Command add_search_command(CLI::App& parent) {
       ->capture_default_str();
   app->add_option("--generations", c.generations, "Generations")->capture_default_str();
   app->add_option("--workers", c.workers, "Parallel evaluations")->capture_default_str();
-  app->add_option("--seed", c.seed, "Seed")->capture_default_str();
+  app->add_option("--seed", c.seed, "Seed of NSGA-II (and of QAT, unless --qat-seed)")
+      ->capture_default_str();
+  app->add_option("--qat-seed", args->qat_seed, "Seed of every QAT fine-tune (default: --seed)")
+      ->check(CLI::NonNegativeNumber);
   app->add_option("--qat-steps", c.fitness.qat.steps, "QAT steps per evaluation (qat fitness)")
       ->capture_default_str();
   app->add_option("--qat-lr", c.fitness.qat.lr, "QAT learning rate")->capture_default_str();
   app->add_option("--final-steps", c.final_steps,
                   "QAT steps for the final re-evaluation of the front and baseline (0: same)")
+      ->capture_default_str();
+  app->add_option("--final-fronts", c.final_fronts,
+                  "Non-dominated ranks of the final population that get the final scores "
+                  "(qat: the --final-steps fine-tune)")
       ->capture_default_str();
   app->add_option("--calibration", args->method, "mse, percentile or maxabs")
       ->capture_default_str();

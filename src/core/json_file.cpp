@@ -4,19 +4,12 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "core/text_file.hpp"
+
 namespace mpgru::core {
 
 void write_json_file(const nlohmann::json& json, const std::filesystem::path& path) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << json.dump(2) << '\n';
-    if (!out) throw std::runtime_error(tmp.string() + ": cannot write");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error(path.string() + ": cannot write (" + ec.message() + ")");
+  write_text_file(json.dump(2) + "\n", path);
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {

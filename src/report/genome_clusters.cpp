@@ -1,5 +1,5 @@
 // k-means (Lloyd) with farthest-point seeding and silhouette selection of k.
-#include "search/genome_clusters.hpp"
+#include "report/genome_clusters.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace mpgru::search {
+namespace mpgru::report {
 namespace {
 
 using Points = std::vector<std::vector<double>>;
@@ -143,4 +143,4 @@ GenomeClusters cluster_genomes(const std::vector<std::vector<int>>& genomes, int
   return finish(points, best, best_score);
 }
 
-}  // namespace mpgru::search
+}  // namespace mpgru::report

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-namespace mpgru::search {
+namespace mpgru::report {
 
 struct GenomeClusters {
   std::vector<int> assignment;                 // cluster of each genome, 0..k-1
@@ -21,4 +21,4 @@ struct GenomeClusters {
 // Throws std::invalid_argument if the genomes differ in length or max_k < 1.
 GenomeClusters cluster_genomes(const std::vector<std::vector<int>>& genomes, int max_k = 4);
 
-}  // namespace mpgru::search
+}  // namespace mpgru::report

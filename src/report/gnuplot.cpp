@@ -1,5 +1,5 @@
 // gnuplot as a child process: script and error output go through files in the script's folder.
-#include "search/gnuplot.hpp"
+#include "report/gnuplot.hpp"
 
 #include <sys/wait.h>
 
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace mpgru::search {
+namespace mpgru::report {
 namespace {
 
 // Single-quotes a path for /bin/sh.
@@ -60,4 +60,4 @@ void run_gnuplot(const std::string& script, const std::filesystem::path& script_
   }
 }
 
-}  // namespace mpgru::search
+}  // namespace mpgru::report

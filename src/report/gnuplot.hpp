@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-namespace mpgru::search {
+namespace mpgru::report {
 
 // Writes `script` to `script_path` and runs gnuplot on it with `script_path`'s folder as the
 // working directory (so the script names its data and output files relatively). Throws
@@ -15,4 +15,4 @@ void run_gnuplot(const std::string& script, const std::filesystem::path& script_
 // Escapes a string for a double-quoted gnuplot string literal.
 std::string gnuplot_quote(const std::string& text);
 
-}  // namespace mpgru::search
+}  // namespace mpgru::report

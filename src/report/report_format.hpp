@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-namespace mpgru::search {
+namespace mpgru::report {
 
 // printf of one double, e.g. fmt("%.1f %%", 12.34) -> "12.3 %".
 inline std::string fmt(const char* format, double value) {
@@ -24,4 +24,4 @@ inline double error_pct(double accuracy) {
   return std::max(100.0 * (1.0 - accuracy), 0.01);
 }
 
-}  // namespace mpgru::search
+}  // namespace mpgru::report

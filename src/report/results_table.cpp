@@ -1,80 +1,52 @@
-// The results table: each task's run folders read into one row, then RESULTS.md and one gnuplot
-// multiplot of the fronts.
-#include "search/results_table.hpp"
+// The results table: each task's run folders read into rows (the headline rule applied to every
+// seed's run), then RESULTS.md and one gnuplot multiplot of the fronts.
+#include "report/results_table.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
-#include <optional>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "core/file_hash.hpp"
 #include "core/json_file.hpp"
-#include "search/evaluation_store.hpp"
-#include "search/gnuplot.hpp"
-#include "search/report_format.hpp"
-#include "search/search_run.hpp"
+#include "core/text_file.hpp"
+#include "report/front_file.hpp"
+#include "report/gnuplot.hpp"
+#include "report/headline.hpp"
+#include "report/report_format.hpp"
 
-namespace mpgru::search {
+namespace mpgru::report {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// search_run's tolerance on the test split, in percentage points.
 constexpr double kIsoAccuracyPp = 100 * kIsoAccuracyTolerance;
 
-struct Point {
-  std::string compact;
-  double test_accuracy = 0;
-  int64_t size_bits = 0, bops = 0;
+// One seed's search: its file and the headline rule applied to it. Held by pointer: the
+// Headline points into the file.
+struct RunResult {
+  unsigned seed = 0;
+  fs::path dir;
+  FrontFile file;
+  Headline headline;
 };
 
 struct TaskResult {
   const ResultsTask* task = nullptr;
   double float_accuracy = 0, float_seconds = 0;
-  double float_balanced = -1;          // -1: not recorded (runs from before balanced accuracy)
-  std::vector<Point> front, baseline;  // by size, smallest first
-  Point eight;                         // homogeneous 8-bit: the baseline's largest
-  std::optional<Point> iso;            // smallest front genome within 0.5 pp of 8-bit
-  std::optional<Point> iso_bops;       // the one with the fewest BOPs
-  double size_reduction = 0, bops_reduction = 0;
-  double hypervolume_front = 0, hypervolume_baseline = 0;
-  int64_t evaluations = 0;
-  bool evaluations_last_session = false;  // front.json's count of a resumed run's last session
-  double seconds = 0;                     // the search's wall time over all its sessions
-  json config;                            // the search's settings (front.json)
+  double float_balanced = -1;  // -1: not recorded (runs from before balanced accuracy)
+  std::vector<std::unique_ptr<RunResult>> runs;
 };
 
 // ---- reading ------------------------------------------------------------------------------
-
-Point parse_point(const json& j) {
-  Point p;
-  p.compact = j.at("compact").get<std::string>();
-  p.test_accuracy = j.at("test_accuracy").get<double>();
-  p.size_bits = j.at("size_bits").get<int64_t>();
-  p.bops = j.at("bops").get<int64_t>();
-  if (p.compact.empty() || p.size_bits <= 0 || p.bops < 0 ||
-      !(p.test_accuracy >= 0 && p.test_accuracy <= 1)) {
-    throw std::runtime_error("implausible genome entry " + j.dump());
-  }
-  return p;
-}
-
-std::vector<Point> parse_points(const json& list) {
-  std::vector<Point> out;
-  for (const json& j : list) out.push_back(parse_point(j));
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Point& a, const Point& b) { return a.size_bits < b.size_bits; });
-  return out;
-}
 
 // mpgru train writes metrics.json after every epoch with the test figures at zero.
 bool training_finished(const json& metrics) {
@@ -103,102 +75,90 @@ void read_float(const ResultsTask& task, TaskResult& r) {
   }
 }
 
-// Distinct genome evaluations over every session of the run: its store's rows under the search's
-// fitness and, if the final scores used a longer QAT, under theirs. front.json's count is the last
-// session's only (a resumed run's earlier evaluations are cache hits there). A store written by an
-// older mpgru keys its rows by other fitness settings (the numerics version) and counts 0 here.
-std::optional<int64_t> stored_evaluations(const fs::path& dir, const std::string& task,
-                                          const std::string& checkpoint_hash) {
-  if (checkpoint_hash.empty() || !fs::exists(dir / "evaluations.sqlite") ||
-      !fs::exists(dir / "config.json")) {
-    return std::nullopt;
-  }
-  const SearchConfig config = load_search_config(dir);
-  const FitnessSettings search = search_fitness_settings(config);
-  const EvaluationStore store(dir / "evaluations.sqlite");
-  auto n = static_cast<int64_t>(store.all(task, checkpoint_hash, search.canonical()).size());
-  if (config.fitness.mode == FitnessMode::qat && config.final_steps > 0) {
-    FitnessSettings final_scores = search;
-    final_scores.qat.steps = config.final_steps;
-    if (final_scores.canonical() != search.canonical()) {
-      n += static_cast<int64_t>(store.all(task, checkpoint_hash, final_scores.canonical()).size());
-    }
-  }
-  return n;
+void check_checkpoint(const ResultsTask& task, const fs::path& front_json, const std::string& hash,
+                      const std::string& actual) {
+  if (hash.empty() || actual.empty() || actual == hash) return;
+  throw std::runtime_error(front_json.string() + ": the search ran on a float checkpoint with " +
+                           "hash " + hash + ", but " + (task.float_dir / "checkpoint").string() +
+                           " hashes to " + actual +
+                           " (retrained after the search, or runs of different models)");
 }
 
-// Sessions of a run in its search.log: one per "session" line, plus one for generation lines
-// before the first (logs older than the session lines).
-int sessions(const fs::path& log_path) {
-  std::ifstream in(log_path);
-  int n = 0;
-  bool before_first = false;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("session", 0) == 0) {
-      ++n;
-    } else if (n == 0 && line.rfind("generation", 0) == 0) {
-      before_first = true;
-    }
-  }
-  return n + (before_first ? 1 : 0);
-}
-
-void check_checkpoint(const ResultsTask& task, const fs::path& front_json,
-                      const std::string& hash) {
-  const fs::path checkpoint = task.float_dir / "checkpoint";
-  if (hash.empty() || !fs::exists(checkpoint)) return;
-  const std::string actual = file_hash(checkpoint);
-  if (actual != hash) {
-    throw std::runtime_error(front_json.string() + ": the search ran on a float checkpoint with " +
-                             "hash " + hash + ", but " + checkpoint.string() + " hashes to " +
-                             actual + " (retrained after the search, or runs of different models)");
-  }
-}
-
-void read_search(const ResultsTask& task, TaskResult& r) {
-  const fs::path path = task.search_dir / "front.json";
-  const std::string resume = "mpgru search --resume " + task.search_dir.string();
-  const json doc =
-      read_required(path, "the search has not finished (continue it with `" + resume + "`)");
-  std::string searched_task, hash;
+// The checkpoint's hash as the search keys it, or "" if it cannot be read.
+std::string checkpoint_hash(const fs::path& checkpoint) {
   try {
-    searched_task = doc.at("task").get<std::string>();
-    hash = doc.value("checkpoint_hash", std::string());
-    r.front = parse_points(doc.at("front"));
-    r.baseline = parse_points(doc.at("baseline"));
-    if (r.baseline.empty()) throw std::runtime_error("no homogeneous baseline");
-    r.eight = r.baseline.back();
-    if (doc.contains("iso_accuracy_genome")) {
-      r.iso = parse_point(doc["iso_accuracy_genome"]);
-      r.iso_bops = parse_point(doc.at("iso_accuracy_bops_genome"));
-    }
-    r.size_reduction = doc.at("size_reduction").get<double>();
-    r.bops_reduction = doc.at("bops_reduction").get<double>();
-    r.hypervolume_front = doc.at("hypervolume_front").get<double>();
-    r.hypervolume_baseline = doc.at("hypervolume_baseline").get<double>();
-    r.evaluations = doc.at("evaluations").get<int64_t>();
-    r.seconds = doc.at("seconds").get<double>();
-    r.config = doc.at("config");
-    if (!r.config.is_object()) throw std::runtime_error("'config' is not an object");
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path.string() + ": not a search result: " + e.what());
+    return fs::exists(checkpoint) ? core::file_hash(checkpoint) : std::string();
+  } catch (const std::runtime_error&) {
+    return "";
   }
-  check_checkpoint(task, path, hash);
-  const std::optional<int64_t> stored = stored_evaluations(task.search_dir, searched_task, hash);
-  if (stored && *stored > 0) {
-    r.evaluations = *stored;
-  } else {
-    r.evaluations_last_session = sessions(task.search_dir / "search.log") > 1;
+}
+
+std::unique_ptr<RunResult> read_run(const ResultsTask& task, const fs::path& dir, unsigned seed,
+                                    const std::string& actual_hash) {
+  const fs::path path = dir / "front.json";
+  read_required(path, "the search has not finished (continue it with `mpgru search --resume " +
+                          dir.string() + "`)");
+  auto run = std::make_unique<RunResult>();
+  run->seed = seed;
+  run->dir = dir;
+  run->file = read_front_file(path);
+  check_checkpoint(task, path, run->file.checkpoint_hash, actual_hash);
+  try {
+    run->headline = headline(run->file.front, run->file.baseline,
+                             run->file.config.value("objectives", "") == "error,size,bops");
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(path.string() + ": " + e.what());
   }
+  return run;
 }
 
 TaskResult read_task(const ResultsTask& task) {
   TaskResult r;
   r.task = &task;
   read_float(task, r);
-  read_search(task, r);
+  const std::string actual = checkpoint_hash(task.float_dir / "checkpoint");
+  for (size_t i = 0; i < task.search_dirs.size(); ++i) {
+    r.runs.push_back(read_run(task, task.search_dirs[i], task.seeds[i], actual));
+  }
   return r;
+}
+
+// ---- figures over seeds -------------------------------------------------------------------
+
+struct Spread {
+  double mean = 0, sd = 0, worst = 0;
+  size_t n = 0;
+};
+
+// Mean, sample standard deviation and the smallest value.
+Spread spread(const std::vector<double>& values) {
+  Spread s;
+  s.n = values.size();
+  if (values.empty()) return s;
+  s.worst = *std::min_element(values.begin(), values.end());
+  for (double v : values) s.mean += v;
+  s.mean /= static_cast<double>(s.n);
+  if (s.n > 1) {
+    double ss = 0;
+    for (double v : values) ss += (v - s.mean) * (v - s.mean);
+    s.sd = std::sqrt(ss / static_cast<double>(s.n - 1));
+  }
+  return s;
+}
+
+// A seed without a genome within tolerance reduces nothing: it counts as 0.
+double size_reduction(const RunResult& run) {
+  return run.headline.size ? run.headline.size->size_reduction : 0.0;
+}
+double bops_reduction(const RunResult& run) {
+  return run.headline.bops ? run.headline.bops->bops_reduction : 0.0;
+}
+
+template <typename Figure>
+Spread over_runs(const TaskResult& r, Figure figure) {
+  std::vector<double> values;
+  for (const auto& run : r.runs) values.push_back(figure(*run));
+  return spread(values);
 }
 
 // ---- formatting ---------------------------------------------------------------------------
@@ -224,87 +184,158 @@ std::string hms(double seconds) {
   return buffer;
 }
 
-double relative_size(const Point& p, const Point& eight) {
-  return static_cast<double>(p.size_bits) / static_cast<double>(eight.size_bits);
-}
-
 std::string cell_text(const std::string& text) {
   std::string out;
   for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
   return out;
 }
 
-constexpr size_t kColumns = 13;
-using Row = std::array<std::string, kColumns>;
-
-const Row kHeader = {"task",           "float",    "8-bit",          "8-bit size B",
-                     "mixed genome",   "mixed",    "mixed size B",   "size reduction",
-                     "BOPs reduction", "HV mixed", "HV homogeneous", "evaluations",
-                     "search time"};
-
-Row table_row(const TaskResult& r) {
-  const std::string none = "–";
-  return {cell_text(r.task->name),
-          pct(r.float_accuracy),
-          pct(r.eight.test_accuracy),
-          size_bytes(r.eight.size_bits),
-          r.iso ? "`" + r.iso->compact + "`" : none,
-          r.iso ? pct(r.iso->test_accuracy) : none,
-          r.iso ? size_bytes(r.iso->size_bits) : none,
-          r.iso ? fmt("%.1f %%", 100 * r.size_reduction) : none,
-          r.iso ? fmt("%.1f %%", 100 * r.bops_reduction) : none,
-          fmt("%.4f", r.hypervolume_front),
-          fmt("%.4f", r.hypervolume_baseline),
-          thousands(r.evaluations) + (r.evaluations_last_session ? " †" : ""),
-          hms(r.seconds)};
+// "63.2 %" for one run; "63.2 ± 1.4 % (worst 61.9 %)" over several.
+std::string percent_spread(const Spread& s) {
+  if (s.n <= 1) return fmt("%.1f %%", 100 * s.mean);
+  return fmt("%.1f", 100 * s.mean) + " ± " + fmt("%.1f %%", 100 * s.sd) + " (worst " +
+         fmt("%.1f %%", 100 * s.worst) + ")";
 }
 
-std::string markdown_row(const Row& cells) {
+std::string number_spread(const Spread& s) {
+  if (s.n <= 1) return fmt("%.4f", s.mean);
+  return fmt("%.4f", s.mean) + " ± " + fmt("%.4f", s.sd) + " (worst " + fmt("%.4f", s.worst) + ")";
+}
+
+std::string seeds_text(const ResultsTask& t) {
+  std::string s;
+  for (unsigned seed : t.seeds) s += (s.empty() ? "" : ", ") + std::to_string(seed);
+  return s;
+}
+
+std::string interval_pct(const Interval& i) {
+  return "[" + fmt("%.2f", 100 * i.low) + ", " + fmt("%.2f", 100 * i.high) + "]";
+}
+
+std::string markdown_row(const std::vector<std::string>& cells) {
   std::string s = "|";
   for (const std::string& c : cells) s += " " + c + " |";
   return s + "\n";
 }
 
-std::string table(const std::vector<TaskResult>& results) {
-  std::string s = markdown_row(kHeader) + "|---|";
-  for (size_t c = 1; c < kColumns; ++c) s += c == 4 ? "---|" : "---:|";
-  s += "\n";
-  for (const TaskResult& r : results) s += markdown_row(table_row(r));
+std::string markdown_header(const std::vector<std::string>& cells) {
+  std::string s = markdown_row(cells) + "|---|";
+  for (size_t c = 1; c < cells.size(); ++c) s += "---:|";
+  return s + "\n";
+}
+
+std::string summary_table(const std::vector<TaskResult>& results) {
+  std::string s = markdown_header({"task", "seeds", "float (test)", "8-bit val / test (mean)",
+                                   "8-bit size B", "size reduction", "BOPs reduction",
+                                   "HV val mixed / homog.", "HV test mixed / homog."});
+  for (const TaskResult& r : results) {
+    const ScoredGenome& eight = *r.runs.front()->headline.eight;
+    const Spread eight_val =
+        over_runs(r, [](const RunResult& x) { return x.headline.eight->val_accuracy; });
+    const Spread eight_test =
+        over_runs(r, [](const RunResult& x) { return x.headline.eight->test_accuracy; });
+    const Spread hv_val =
+        over_runs(r, [](const RunResult& x) { return x.headline.validation.front; });
+    const Spread hv_test = over_runs(r, [](const RunResult& x) { return x.headline.test.front; });
+    const Spread hv_val_h =
+        over_runs(r, [](const RunResult& x) { return x.headline.validation.baseline; });
+    const Spread hv_test_h =
+        over_runs(r, [](const RunResult& x) { return x.headline.test.baseline; });
+    s += markdown_row({cell_text(r.task->name), seeds_text(*r.task), pct(r.float_accuracy),
+                       pct(eight_val.mean) + " / " + pct(eight_test.mean),
+                       size_bytes(eight.size_bits),
+                       "**" + percent_spread(over_runs(r, size_reduction)) + "**",
+                       percent_spread(over_runs(r, bops_reduction)),
+                       number_spread(hv_val) + " / " + fmt("%.4f", hv_val_h.mean),
+                       number_spread(hv_test) + " / " + fmt("%.4f", hv_test_h.mean)});
+  }
+  return s;
+}
+
+std::vector<std::string> run_cells(const TaskResult& r, const RunResult& run) {
+  const std::string none = "–";
+  const Headline& h = run.headline;
+  const ScoredGenome& eight = *h.eight;
+  std::vector<std::string> cells = {cell_text(r.task->name), std::to_string(run.seed),
+                                    pct(eight.val_accuracy), pct(eight.test_accuracy)};
+  if (h.size) {
+    const Pick& p = *h.size;
+    const ScoredGenome& g = *p.genome;
+    cells.push_back("`" + g.genome.to_compact() + "`");
+    cells.push_back(size_bytes(g.size_bits));
+    cells.push_back(pct(g.val_accuracy) +
+                    (g.val_count > 0 ? " " + interval_pct(p.val_interval) : std::string()));
+    cells.push_back(pct(g.test_accuracy) +
+                    (g.test_count > 0 ? " " + interval_pct(p.test_interval) : std::string()));
+    cells.push_back(fmt("%+.2f pp", 100 * p.test_difference) +
+                    (p.paired ? " [" + fmt("%+.2f", 100 * p.test_difference_interval.low) + ", " +
+                                    fmt("%+.2f", 100 * p.test_difference_interval.high) + "]"
+                              : std::string()));
+    cells.push_back(p.paired ? fmt("%.3g", p.mcnemar_p) : none);
+    cells.push_back(fmt("%.1f %%", 100 * p.size_reduction));
+    cells.push_back(fmt("%.1f %%", 100 * h.bops->bops_reduction));
+  } else {
+    cells.insert(cells.end(), {"none within " + fmt("%.1f", kIsoAccuracyPp) + " pp", none, none,
+                               none, none, none, "0.0 %", "0.0 %"});
+  }
+  cells.push_back(fmt("%.4f", h.validation.front) + " / " + fmt("%.4f", h.validation.baseline));
+  cells.push_back(fmt("%.4f", h.test.front) + " / " + fmt("%.4f", h.test.baseline));
+  cells.push_back(run.file.evaluations >= 0 ? thousands(run.file.evaluations)
+                                            : thousands(run.file.session_evaluations) + " †");
+  cells.push_back(hms(run.file.seconds));
+  return cells;
+}
+
+std::string runs_table(const std::vector<TaskResult>& results) {
+  std::string s = markdown_header(
+      {"task", "seed", "8-bit val", "8-bit test", "iso-accuracy genome (chosen on validation)",
+       "size B", "val [95 %]", "test [95 %]", "test − 8-bit [paired 95 %]", "McNemar p",
+       "size red.", "BOPs red.", "HV val", "HV test", "evaluations", "search time"});
+  for (const TaskResult& r : results) {
+    for (const auto& run : r.runs) s += markdown_row(run_cells(r, *run));
+  }
+  return s;
+}
+
+// Half-width of the 95 % Wilson interval at 8-bit's accuracy, for one split of one run.
+std::string half_width(double accuracy, int64_t n) {
+  if (n <= 0) return "–";
+  const int64_t k = std::llround(accuracy * static_cast<double>(n));
+  const Interval i = wilson(k, n);
+  return fmt("±%.2f pp", 100 * (i.high - i.low) / 2);
+}
+
+std::string widths_section(const std::vector<TaskResult>& results) {
+  std::string s =
+      "Sequences per split and the 95 % interval of one accuracy there (Wilson, half-width at "
+      "the first seed's 8-bit accuracy), against the 0.5 pp tolerance:\n\n" +
+      markdown_header({"task", "validation n", "validation ±", "test n", "test ±"});
+  for (const TaskResult& r : results) {
+    const ScoredGenome& e = *r.runs.front()->headline.eight;
+    s += markdown_row({cell_text(r.task->name), thousands(e.val_count),
+                       half_width(e.val_accuracy, e.val_count), thousands(e.test_count),
+                       half_width(e.test_accuracy, e.test_count)});
+  }
   return s;
 }
 
 std::string notes(const std::vector<TaskResult>& results, const std::vector<SkippedTask>& skipped) {
   std::string s;
+  bool dagger = false;
   for (const TaskResult& r : results) {
-    const std::string name = "**" + r.task->name + "**: ";
-    if (!r.iso) {
-      s += "- " + name + "no front genome is within " + fmt("%.1f", kIsoAccuracyPp) +
-           " pp of homogeneous 8-bit (" + pct(r.eight.test_accuracy) + " test)";
-      const auto best = std::max_element(
-          r.front.begin(), r.front.end(),
-          [](const Point& a, const Point& b) { return a.test_accuracy < b.test_accuracy; });
-      if (best != r.front.end()) {
-        s += "; the front's most accurate genome, `" + best->compact + "`, reaches " +
-             pct(best->test_accuracy) + " at " + size_bytes(best->size_bits) + " B (" +
-             fmt("%.1f %%", 100 * relative_size(*best, r.eight)) + " of 8-bit's size)";
+    for (const auto& run : r.runs) {
+      dagger = dagger || run->file.evaluations < 0;
+      const Headline& h = run->headline;
+      if (h.size && h.bops && h.bops->genome != h.size->genome) {
+        s += "- **" + r.task->name + "**, seed " + std::to_string(run->seed) +
+             ": the BOPs reduction is that of `" + h.bops->genome->genome.to_compact() +
+             "`, the front genome with the fewest BOPs within the tolerance on validation (test " +
+             pct(h.bops->genome->test_accuracy) + ").\n";
       }
-      s += ".\n";
-    } else if (r.iso_bops && r.iso_bops->compact != r.iso->compact) {
-      s += "- " + name + "the BOPs reduction is that of `" + r.iso_bops->compact + "` (" +
-           pct(r.iso_bops->test_accuracy) + ", " + size_bytes(r.iso_bops->size_bits) +
-           " B), the front genome with the fewest BOPs within " + fmt("%.1f", kIsoAccuracyPp) +
-           " pp; the smallest one's BOPs reduction is " +
-           fmt("%.1f %%",
-               100 * (1 - static_cast<double>(r.iso->bops) / static_cast<double>(r.eight.bops))) +
-           ".\n";
     }
   }
-  for (const TaskResult& r : results) {
-    if (!r.evaluations_last_session) continue;
-    s +=
-        "- **" + r.task->name + "**: † *evaluations* is front.json's count, of the search's " +
-        "last session only: the run was resumed and its evaluations.sqlite is absent or holds no " +
-        "rows under this mpgru's fitness settings.\n";
+  if (dagger) {
+    s += "- † the run's front.json predates the all-sessions count: the last session's only.\n";
   }
   for (const SkippedTask& t : skipped) s += "- **" + t.name + "**: skipped: " + t.reason + ".\n";
   return s;
@@ -320,13 +351,14 @@ std::string search_settings(const json& c) {
   if (c.value("fitness", std::string()) == "qat") {
     s += ", " + std::to_string(c.value("qat_steps", 0)) + " QAT steps per genome";
     if (c.value("final_steps", 0) > 0) {
-      s += ", " + std::to_string(c.value("final_steps", 0)) + " for the final scores";
+      s += ", " + std::to_string(c.value("final_steps", 0)) + " for the final scores of " +
+           counted(c.value("final_fronts", 1), "non-dominated rank");
     }
   }
   return s + ", objectives " + c.value("objectives", std::string("?")) + ", population " +
          std::to_string(c.value("population", 0)) + " × " +
-         counted(c.value("generations", 0), "generation") + ", seed " +
-         std::to_string(c.value("seed", 0)) + ", " + counted(c.value("workers", 0), "worker");
+         counted(c.value("generations", 0), "generation") + ", " +
+         counted(c.value("workers", 0), "worker");
 }
 
 std::string today_utc() {
@@ -342,25 +374,29 @@ std::string how_section(const std::vector<TaskResult>& results, const ResultsOpt
       "Generated " +
       (options.date.empty() ? today_utc() : options.date) + " by `mpgru results`" +
       (options.command.empty() ? std::string() : "; reproduce with `" + options.command + "`") +
-      ". Every accuracy is the integer engine's on the **test split** (the searches select on the "
-      "validation split only); the homogeneous and the mixed genomes are scored after the same "
-      "fitness (the same QAT fine-tune when the search used QAT). Sizes are packed weights plus "
-      "int32 biases. *Mixed genome*: the smallest genome of the mixed-precision front whose test "
-      "accuracy is at most " +
+      ". Every accuracy is the integer engine's. **Every choice is made on the validation "
+      "split; the test split is only reported.** The homogeneous and the mixed genomes are "
+      "scored after the same final fine-tune. *Iso-accuracy genome*: the smallest genome of "
+      "the mixed-precision front whose validation accuracy is at most " +
       fmt("%.1f", kIsoAccuracyPp) +
-      " pp below homogeneous 8-bit's; *size reduction* and *BOPs reduction* are its reductions "
-      "against 8-bit (BOPs: "
-      "of the front genome with the fewest BOPs within the same tolerance). *HV*: hypervolume of "
-      "the front on (test error, size / 8-bit size), reference point (1, 1.05), higher is better; "
-      "with a BOPs objective, BOPs / 8-bit BOPs is a third axis (reference 1.05). *Evaluations*: "
-      "distinct genome evaluations over every session of the search; *search time*: its wall "
-      "time (h:mm:ss) summed over its sessions, float training not included.\n\n";
+      " pp below homogeneous 8-bit's validation accuracy (decided in whole sequences); *size "
+      "reduction*: 1 − its size / 8-bit's (packed weights plus int32 biases); *BOPs reduction*: "
+      "the same rule with the fewest BOPs. A seed with no genome within the tolerance counts as "
+      "0 % reduction. Beside the pick: its test accuracy with a 95 % Wilson interval, the test "
+      "difference to 8-bit with Newcombe's paired 95 % interval over the same test sequences, "
+      "and the exact McNemar p of that difference. *HV*: hypervolume of the front on (error, "
+      "size / 8-bit size), reference (1, 1.05), higher is better, on validation (what was "
+      "searched) and on test (reported); with a BOPs objective BOPs / 8-bit BOPs is a third "
+      "axis. Over several seeds (search and QAT seeds; one float model per task): mean ± sample "
+      "sd and the worst seed. *Evaluations*: distinct genome evaluations over every session of "
+      "a search; *search time*: its wall time summed over its sessions, float training not "
+      "included.\n\n";
   for (const TaskResult& r : results) {
     s += "- **" + r.task->name + "**: float model `" + r.task->float_dir.string() + "` (" +
          pct(r.float_accuracy) + " test" +
          (r.float_balanced >= 0 ? ", balanced " + pct(r.float_balanced) : std::string()) +
-         ", trained in " + hms(r.float_seconds) + "), search `" + r.task->search_dir.string() +
-         "` (" + search_settings(r.config) + ")" +
+         ", trained in " + hms(r.float_seconds) + "), seeds " + seeds_text(*r.task) +
+         ", searches " + search_settings(r.runs.front()->file.config) +
          (r.task->commands.empty() ? std::string() : "; " + r.task->commands) + ".\n";
   }
   return s;
@@ -369,10 +405,15 @@ std::string how_section(const std::vector<TaskResult>& results, const ResultsOpt
 std::string markdown(const std::vector<TaskResult>& results, const ResultsOptions& options) {
   std::string names;
   for (const TaskResult& r : results) names += (names.empty() ? "" : ", ") + r.task->name;
-  std::string s = "# Mixed-precision GRUs: " + names +
-                  "\n\nFloat, homogeneous 8-bit and the smallest mixed-precision genome within " +
-                  fmt("%.1f", kIsoAccuracyPp) +
-                  " pp of 8-bit, test accuracy and size in bytes, per task.\n\n" + table(results);
+  std::string s =
+      "# Mixed-precision GRUs: " + names +
+      "\n\nSize reduction of the smallest mixed-precision genome within " +
+      fmt("%.1f", kIsoAccuracyPp) +
+      " pp of homogeneous 8-bit, **chosen on validation**, per task (mean ± sd and worst over "
+      "the seeds listed), and the hypervolumes.\n\n" +
+      summary_table(results) +
+      "\nEvery run, with the pick's test figures (reported, not used):\n\n" + runs_table(results) +
+      "\n" + widths_section(results);
   const std::string n = notes(results, options.skipped);
   if (!n.empty()) s += "\n" + n;
   s += "\n![Mixed-precision fronts against the homogeneous baselines](fronts.svg)\n\n";
@@ -381,40 +422,45 @@ std::string markdown(const std::vector<TaskResult>& results, const ResultsOption
 
 // ---- the figure ---------------------------------------------------------------------------
 
-// size in % of 8-bit's, error %, first gene's bits (a homogeneous genome's label).
-void write_points(const std::vector<Point>& points, const Point& eight, const fs::path& path) {
-  std::ofstream out(path);
-  for (const Point& p : points) {
-    out << 100 * relative_size(p, eight) << ' ' << error_pct(p.test_accuracy) << ' ' << p.compact[0]
-        << '\n';
+// size in % of 8-bit's, validation error %, first gene's bits (a homogeneous genome's label).
+std::string points_data(const std::vector<const ScoredGenome*>& points, const ScoredGenome& eight) {
+  std::ostringstream out;
+  for (const ScoredGenome* p : points) {
+    out << 100.0 * static_cast<double>(p->size_bits) / static_cast<double>(eight.size_bits) << ' '
+        << error_pct(p->val_accuracy) << ' ' << p->genome.bits(0) << '\n';
   }
-  if (!out) throw std::runtime_error(path.string() + ": cannot write");
+  return out.str();
+}
+
+std::vector<const ScoredGenome*> pointers(const std::vector<ScoredGenome>& points) {
+  std::vector<const ScoredGenome*> out;
+  for (const ScoredGenome& p : points) out.push_back(&p);
+  return out;
 }
 
 std::string panel(const TaskResult& r, size_t i, bool key) {
+  const RunResult& run = *r.runs.front();
+  const Headline& h = run.headline;
   const std::string n = std::to_string(i);
   const std::string title =
-      r.task->name + ": 8-bit " + pct(r.eight.test_accuracy) +
-      (r.iso ? ", mixed " + pct(r.iso->test_accuracy) + " at " +
-                   fmt("%.1f %%", 100 * (1 - r.size_reduction)) + " of the size"
-             : ", no mixed genome within 0.5 pp");
+      r.task->name + " (seed " + std::to_string(run.seed) + "): 8-bit " +
+      pct(h.eight->val_accuracy) +
+      (h.size ? ", mixed " + pct(h.size->genome->val_accuracy) + " at " +
+                    fmt("%.1f %%", 100 * (1 - h.size->size_reduction)) + " of the size"
+              : ", no mixed genome within 0.5 pp");
   std::ostringstream s;
   s << "set title " << gnuplot_quote(title) << "\n"
     << (key ? "set key top right font ',10'\n" : "unset key\n") << "plot 'baseline" << n
     << ".dat' using 1:2 with linespoints pt 5 ps 0.6 lw 1.5 lc rgb '#d62728' "
        "title 'homogeneous 8..2 bits', \\\n"
     << "     'baseline" << n
-    << ".dat' using 1:2:3 with labels offset 0,0.8 "
-       "tc rgb '#d62728' font ',9' notitle, \\\n"
-    << "     'eight" << n
-    << ".dat' using 1:2 with points pt 6 ps 2.2 lw 2 lc rgb '#d62728' title 'homogeneous 8-bit', "
-       "\\\n"
-    << "     " << error_pct(r.eight.test_accuracy) + kIsoAccuracyPp
+    << ".dat' using 1:2:3 with labels offset 0,0.8 tc rgb '#d62728' font ',9' notitle, \\\n"
+    << "     " << error_pct(h.eight->val_accuracy) + kIsoAccuracyPp
     << " with lines dt 2 lc rgb '#7f7f7f' title '8-bit + 0.5 pp error', \\\n"
     << "     'front" << n
     << ".dat' using 1:2 with linespoints pt 7 ps 0.6 lw 1.5 lc rgb '#1f77b4' "
        "title 'mixed-precision front'";
-  if (r.iso) {
+  if (h.size) {
     s << ", \\\n     'iso" << n
       << ".dat' using 1:2 with points pt 3 ps 2.2 lw 2 lc rgb '#2ca02c' "
          "title 'smallest within 0.5 pp'";
@@ -431,10 +477,11 @@ std::string figure_script(const std::vector<TaskResult>& results) {
     << " dynamic noenhanced font 'Helvetica,12' background rgb 'white'\n"
     << "set output '../fronts.svg'\n"
     << "set multiplot layout " << rows << "," << cols
-    << " title 'Mixed-precision fronts vs homogeneous bit widths (test split, integer engine)'\n"
+    << " title 'Mixed-precision fronts vs homogeneous bit widths (validation split, integer "
+       "engine)'\n"
     << "set grid\nset logscale y\nset offsets graph 0.04, graph 0.04, graph 0.08, 0\n"
     << "set xlabel 'model size (% of homogeneous 8-bit)'\n"
-    << "set ylabel 'test error (%, log scale)'\n";
+    << "set ylabel 'validation error (%, log scale)'\n";
   for (size_t i = 0; i < results.size(); ++i) s << panel(results[i], i, i == 0);
   s << "unset multiplot\n";
   return s.str();
@@ -444,15 +491,33 @@ void write_figure(const std::vector<TaskResult>& results, const fs::path& out_di
   const fs::path work = out_dir / ".fronts";
   fs::create_directories(work);
   for (size_t i = 0; i < results.size(); ++i) {
-    const TaskResult& r = results[i];
+    const RunResult& run = *results[i].runs.front();
+    const ScoredGenome& eight = *run.headline.eight;
     const std::string n = std::to_string(i);
-    write_points(r.front, r.eight, work / ("front" + n + ".dat"));
-    write_points(r.baseline, r.eight, work / ("baseline" + n + ".dat"));
-    write_points({r.eight}, r.eight, work / ("eight" + n + ".dat"));
-    if (r.iso) write_points({*r.iso}, r.eight, work / ("iso" + n + ".dat"));
+    core::write_text_file(points_data(pointers(run.file.front), eight),
+                          work / ("front" + n + ".dat"));
+    core::write_text_file(points_data(pointers(run.file.baseline), eight),
+                          work / ("baseline" + n + ".dat"));
+    if (run.headline.size) {
+      core::write_text_file(points_data({run.headline.size->genome}, eight),
+                            work / ("iso" + n + ".dat"));
+    }
   }
   run_gnuplot(figure_script(results), work / "fronts.gp");
   fs::remove_all(work);
+}
+
+void check_tasks(const std::vector<ResultsTask>& tasks) {
+  if (tasks.empty()) throw std::invalid_argument("the results table needs at least one task");
+  std::set<std::string> names;
+  for (const ResultsTask& t : tasks) {
+    if (!names.insert(t.name).second) {
+      throw std::invalid_argument("task '" + t.name + "' is listed twice");
+    }
+    if (t.search_dirs.empty() || t.search_dirs.size() != t.seeds.size()) {
+      throw std::invalid_argument("task '" + t.name + "' needs one search folder per seed");
+    }
+  }
 }
 
 }  // namespace
@@ -473,26 +538,14 @@ bool search_run_finished(const fs::path& search_dir) {
 
 fs::path write_results_table(const std::vector<ResultsTask>& tasks, const fs::path& out_dir,
                              const ResultsOptions& options) {
-  if (tasks.empty()) throw std::invalid_argument("the results table needs at least one task");
-  std::set<std::string> names;
-  for (const ResultsTask& t : tasks) {
-    if (!names.insert(t.name).second) {
-      throw std::invalid_argument("task '" + t.name + "' is listed twice");
-    }
-  }
+  check_tasks(tasks);
   std::vector<TaskResult> results;
   for (const ResultsTask& t : tasks) results.push_back(read_task(t));
   fs::create_directories(out_dir);
   write_figure(results, out_dir);
   const fs::path path = out_dir / "RESULTS.md";
-  const fs::path temp = out_dir / "RESULTS.md.tmp";
-  {
-    std::ofstream out(temp);
-    out << markdown(results, options);
-    if (!out) throw std::runtime_error(temp.string() + ": cannot write");
-  }
-  fs::rename(temp, path);
+  core::write_text_file(markdown(results, options), path);
   return path;
 }
 
-}  // namespace mpgru::search
+}  // namespace mpgru::report

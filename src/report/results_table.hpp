@@ -1,21 +1,24 @@
-// The results table over several tasks: each task's float model (mpgru train) and finished search
-// run (mpgru search) summed up in RESULTS.md, one markdown row per task (float, homogeneous 8-bit
-// and iso-accuracy mixed-precision figures on the test split, hypervolumes, search budget), and
-// one figure, fronts.svg: every task's mixed front against its homogeneous baseline.
+// The results table over several tasks: each task's float model (mpgru train) and its finished
+// search runs (mpgru search, one per seed) summed up in RESULTS.md, the headline rule of
+// report/headline.hpp applied to every run (chosen on validation, test reported with 95 %
+// intervals): one row per task with the mean ± sd and the worst over its seeds, one row per run,
+// and one figure, fronts.svg: every task's mixed front against its homogeneous baseline.
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-namespace mpgru::search {
+namespace mpgru::report {
 
 // One row of the table and where its runs are.
 struct ResultsTask {
-  std::string name;                  // the row's label
-  std::filesystem::path float_dir;   // mpgru train's folder: metrics.json, checkpoint
-  std::filesystem::path search_dir;  // mpgru search's folder: front.json, config.json
-  std::string commands;              // how the runs were made, quoted in RESULTS.md (may be empty)
+  std::string name;                 // the row's label
+  std::filesystem::path float_dir;  // mpgru train's folder: metrics.json, checkpoint
+  // mpgru search's folders (front.json, config.json), one per seed, and those seeds.
+  std::vector<std::filesystem::path> search_dirs;
+  std::vector<unsigned> seeds;
+  std::string commands;  // how the runs were made, quoted in RESULTS.md (may be empty)
 };
 
 // A task left out of the table, listed under it with the reason.
@@ -37,14 +40,14 @@ bool float_run_finished(const std::filesystem::path& float_dir);
 // Whether mpgru search finished in `search_dir`: front.json is written at the very end.
 bool search_run_finished(const std::filesystem::path& search_dir);
 
-// Reads every task's FLOAT_DIR/metrics.json and SEARCH_DIR/front.json (and, for the evaluation
-// count over all sessions, SEARCH_DIR/config.json and evaluations.sqlite if present), then writes
+// Reads every task's FLOAT_DIR/metrics.json and each SEARCH_DIR/front.json, then writes
 // OUT/RESULTS.md and OUT/fronts.svg (gnuplot). Returns RESULTS.md's path. Throws
-// std::invalid_argument if `tasks` is empty or names a task twice; std::runtime_error naming the
-// file if one is missing or malformed, or if the search ran on another checkpoint than
-// FLOAT_DIR/checkpoint (front.json's checkpoint_hash), or if gnuplot fails.
+// std::invalid_argument if `tasks` is empty, names a task twice, or a task's seeds and search
+// folders differ in number or are empty; std::runtime_error naming the file if one is missing or
+// malformed, or if a search ran on another checkpoint than FLOAT_DIR/checkpoint (front.json's
+// checkpoint_hash), or if gnuplot fails.
 std::filesystem::path write_results_table(const std::vector<ResultsTask>& tasks,
                                           const std::filesystem::path& out_dir,
                                           const ResultsOptions& options = {});
 
-}  // namespace mpgru::search
+}  // namespace mpgru::report

@@ -23,7 +23,14 @@ namespace {
 // it back after creation, so the two cannot drift apart unnoticed.
 constexpr int64_t kApplicationId = 0x4D504752;  // 'MPGR' = 1297106770
 constexpr const char* kFormat = "mpgru-evaluations";
-constexpr const char* kSchemaVersion = "1";
+constexpr const char* kSchemaVersion = "2";
+// Version 1 had no per-sequence columns; it is upgraded in place (rows kept, sequences = 0).
+constexpr const char* kOldSchemaVersion = "1";
+constexpr const char* kUpgradeSchema = R"sql(
+ALTER TABLE evaluations ADD COLUMN sequences INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE evaluations ADD COLUMN correct BLOB;
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+)sql";
 
 // Long enough for another process's insert (one fsync'ed transaction) to finish.
 constexpr int kBusyTimeoutMs = 10000;
@@ -44,6 +51,8 @@ CREATE TABLE evaluations (
   bops INTEGER NOT NULL,
   seconds REAL NOT NULL,
   timestamp TEXT NOT NULL,
+  sequences INTEGER NOT NULL DEFAULT 0,
+  correct BLOB,
   PRIMARY KEY (task, checkpoint_hash, fitness, genome)
 );
 )sql";
@@ -52,15 +61,17 @@ constexpr const char* kInsertMeta = "INSERT INTO meta (key, value) VALUES (?1, ?
 // NOT NULL also turns a NaN accuracy or time (bound as NULL by SQLite) into an error.
 constexpr const char* kInsert =
     "INSERT INTO evaluations (task, checkpoint_hash, fitness, genome, accuracy, size_bits, "
-    "footprint_bytes, bops, seconds, timestamp) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
+    "footprint_bytes, bops, seconds, timestamp, sequences, correct) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?10, ?11) "
     "ON CONFLICT (task, checkpoint_hash, fitness, genome) DO NOTHING";
-// The Evaluation columns come first (0..5) in both reads; see read_evaluation().
+// The Evaluation columns come first (0..7) in both reads; see read_evaluation().
 constexpr const char* kFind =
-    "SELECT accuracy, size_bits, footprint_bytes, bops, seconds, timestamp FROM evaluations "
+    "SELECT accuracy, size_bits, footprint_bytes, bops, seconds, timestamp, sequences, correct "
+    "FROM evaluations "
     "WHERE task = ?1 AND checkpoint_hash = ?2 AND fitness = ?3 AND genome = ?4";
 constexpr const char* kAll =
-    "SELECT accuracy, size_bits, footprint_bytes, bops, seconds, timestamp, genome "
+    "SELECT accuracy, size_bits, footprint_bytes, bops, seconds, timestamp, sequences, correct, "
+    "genome "
     "FROM evaluations WHERE task = ?1 AND checkpoint_hash = ?2 AND fitness = ?3 ORDER BY rowid";
 constexpr const char* kCount = "SELECT count(*) FROM evaluations";
 
@@ -104,6 +115,10 @@ Evaluation read_evaluation(sqlite3_stmt* statement) {
   evaluation.bops = sqlite3_column_int64(statement, 3);
   evaluation.seconds = sqlite3_column_double(statement, 4);
   evaluation.timestamp = column_string(statement, 5);
+  evaluation.sequences = sqlite3_column_int64(statement, 6);
+  const auto* blob = static_cast<const char*>(sqlite3_column_blob(statement, 7));
+  const int bytes = sqlite3_column_bytes(statement, 7);
+  if (blob != nullptr) evaluation.correct.assign(blob, static_cast<size_t>(bytes));
   return evaluation;
 }
 
@@ -158,6 +173,7 @@ struct EvaluationStore::Impl {
   void create_schema_if_empty();
   void create_schema();
   void check_marker() const;
+  void upgrade_schema();
   void use_wal();
   void bind_text(sqlite3_stmt* statement, int index, const std::string& text) const;
   void bind_group(sqlite3_stmt* statement, const std::string& task,
@@ -169,6 +185,7 @@ EvaluationStore::Impl::Impl(const std::filesystem::path& file) : path(file.strin
   open_connection();
   create_schema_if_empty();
   check_marker();
+  upgrade_schema();
   // Preparing checks that the tables and columns exist before the one write below (WAL).
   insert = prepare(kInsert);
   find = prepare(kFind);
@@ -256,6 +273,25 @@ void EvaluationStore::Impl::create_schema() {
   }
 }
 
+// A version-1 store gains the per-sequence columns, in one transaction; other stores are left
+// alone.
+void EvaluationStore::Impl::upgrade_schema() {
+  if (meta_value("schema_version") != std::string(kOldSchemaVersion)) return;
+  check(sqlite3_exec(db.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+        "cannot upgrade evaluation store");
+  try {
+    if (meta_value("schema_version") == std::string(kOldSchemaVersion)) {
+      check(sqlite3_exec(db.get(), kUpgradeSchema, nullptr, nullptr, nullptr),
+            "cannot upgrade evaluation store to schema 2");
+    }
+    check(sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr),
+          "cannot upgrade evaluation store");
+  } catch (...) {
+    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 // Reads only: a refused file must be left exactly as it was.
 void EvaluationStore::Impl::check_marker() const {
   const int64_t id = pragma_int("PRAGMA application_id");
@@ -272,7 +308,7 @@ void EvaluationStore::Impl::check_marker() const {
   }
   const std::optional<std::string> version = meta_value("schema_version");
   if (!version) refuse("meta schema_version is missing");
-  if (*version != kSchemaVersion) {
+  if (*version != kSchemaVersion && *version != kOldSchemaVersion) {
     throw std::runtime_error(path + ": evaluation store schema_version '" + *version +
                              "' is not supported (expected '" + kSchemaVersion + "')");
   }
@@ -351,6 +387,12 @@ bool EvaluationStore::insert(const EvaluationKey& key, const Evaluation& evaluat
   impl_->check(sqlite3_bind_int64(statement, 7, evaluation.footprint_bytes), "bind footprint");
   impl_->check(sqlite3_bind_int64(statement, 8, evaluation.bops), "bind bops");
   impl_->check(sqlite3_bind_double(statement, 9, evaluation.seconds), "bind seconds");
+  impl_->check(sqlite3_bind_int64(statement, 10, evaluation.sequences), "bind sequences");
+  impl_->check(evaluation.correct.empty()
+                   ? sqlite3_bind_null(statement, 11)
+                   : sqlite3_bind_blob64(statement, 11, evaluation.correct.data(),
+                                         evaluation.correct.size(), SQLITE_STATIC),
+               "bind correct");
   if (sqlite3_step(statement) != SQLITE_DONE) {
     impl_->fail("cannot store genome '" + key.genome + "'");
   }
@@ -366,7 +408,7 @@ std::vector<std::pair<std::string, Evaluation>> EvaluationStore::all(
   std::vector<std::pair<std::string, Evaluation>> rows;
   int rc = SQLITE_ROW;
   while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
-    rows.emplace_back(column_string(use.get(), 6), read_evaluation(use.get()));
+    rows.emplace_back(column_string(use.get(), 8), read_evaluation(use.get()));
   }
   if (rc != SQLITE_DONE) impl_->fail("cannot list evaluations");
   return rows;
@@ -377,32 +419,6 @@ int64_t EvaluationStore::count() const {
   InUse use(impl_->count.get());
   if (sqlite3_step(use.get()) != SQLITE_ROW) impl_->fail("cannot count evaluations");
   return sqlite3_column_int64(use.get(), 0);
-}
-
-std::string file_hash(const std::filesystem::path& path) {
-  struct CloseFile {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-  };
-  std::unique_ptr<std::FILE, CloseFile> file(std::fopen(path.c_str(), "rb"));
-  auto fail = [&path](int error) {
-    throw std::runtime_error(
-        path.string() + ": cannot read file to hash: " + std::generic_category().message(error));
-  };
-  if (!file) fail(errno);
-  uint64_t hash = 0xcbf29ce484222325;  // FNV-1a 64-bit offset basis
-  std::array<unsigned char, 1 << 14> buffer{};
-  size_t got = 0;
-  while ((got = std::fread(buffer.data(), 1, buffer.size(), file.get())) > 0) {
-    for (size_t i = 0; i < got; ++i) {
-      hash ^= buffer[i];
-      hash *= 0x100000001b3;  // FNV-1a 64-bit prime
-    }
-  }
-  if (std::ferror(file.get())) fail(errno);  // e.g. a directory: fopen succeeds, fread does not
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text(16, '0');
-  for (size_t i = text.size(); i-- > 0; hash >>= 4) text[i] = kDigits[hash & 0xF];
-  return text;
 }
 
 }  // namespace mpgru::search

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/file_hash.hpp"
+
 namespace mpgru::search {
 
 // What makes two evaluations interchangeable: same task, same float checkpoint (content hash),
@@ -28,6 +30,10 @@ struct Evaluation {
   int64_t bops = 0;
   double seconds = 0;     // wall time of the evaluation
   std::string timestamp;  // UTC, ISO 8601, set by the store on insert
+  int64_t sequences = 0;  // sequences scored; 0: not recorded (stores of schema 1)
+  // Which sequences the model predicted right: bit i % 8 of byte i / 8 is sequence i; empty if
+  // not recorded.
+  std::string correct;
 };
 
 class EvaluationStore {
@@ -57,7 +63,6 @@ class EvaluationStore {
   Impl* impl_;
 };
 
-// A content hash of a file (FNV-1a 64-bit of its bytes, 16 hex digits) for checkpoint keys.
-std::string file_hash(const std::filesystem::path& path);
+using core::file_hash;  // checkpoint keys hash the checkpoint file
 
 }  // namespace mpgru::search

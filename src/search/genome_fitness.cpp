@@ -2,7 +2,9 @@
 #include "search/genome_fitness.hpp"
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "engine/convert.hpp"
 #include "engine/gru_engine.hpp"
@@ -17,6 +19,20 @@ engine::IntegerModel build(const FitnessContext& c, const FitnessSettings& s,
   return train::fine_tune(*c.model, *c.calibration, genome, c.dataset->split(data::Split::train),
                           s.qat)
       .model;
+}
+
+// Bit i % 8 of byte i / 8: whether sequence i was predicted right.
+std::string pack_correct(const std::vector<int32_t>& predictions,
+                         const std::vector<int32_t>& labels) {
+  std::string bits((predictions.size() + 7) / 8, '\0');
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    if (predictions[i] == labels[i]) bits[i / 8] = static_cast<char>(bits[i / 8] | (1 << (i % 8)));
+  }
+  return bits;
+}
+
+bool has_sequences(const std::optional<Evaluation>& e) {
+  return e && e->sequences > 0 && !e->correct.empty();
 }
 
 }  // namespace
@@ -84,9 +100,13 @@ EvaluationKey GenomeFitness::key(const core::Genome& genome) const {
 
 Evaluation GenomeFitness::measure(const engine::IntegerModel& model, data::Split split) const {
   const engine::ModelSize size = engine::model_size(model);
+  const data::Sequences& sequences = context_.dataset->split(split);
+  const engine::EngineEvaluation scored =
+      engine::evaluate(model, sequences, settings_.engine_threads);
   Evaluation e;
-  e.accuracy =
-      engine::evaluate(model, context_.dataset->split(split), settings_.engine_threads).accuracy;
+  e.accuracy = scored.accuracy;
+  e.sequences = scored.count;
+  e.correct = pack_correct(scored.predictions, sequences.labels);
   e.size_bits = size.size_bits;
   e.footprint_bytes = size.footprint_bytes;
   e.bops = size.bops;
@@ -122,7 +142,7 @@ Evaluation GenomeFitness::evaluate(const core::Genome& genome) const {
   return out;
 }
 
-std::pair<Evaluation, double> GenomeFitness::report(const core::Genome& genome) const {
+GenomeFitness::Scores GenomeFitness::report(const core::Genome& genome) const {
   EvaluationKey test_key = key(genome);
   test_key.fitness += ";report_split=test";
   std::optional<Evaluation> val, test;
@@ -130,32 +150,32 @@ std::pair<Evaluation, double> GenomeFitness::report(const core::Genome& genome) 
     val = store_->find(key(genome));
     test = store_->find(test_key);
   }
-  if (val && test) {
+  if (has_sequences(val) && has_sequences(test)) {
     cache_hits_ += 2;
-    return {*val, test->accuracy};
+    return {*val, *test};
   }
-  // One model (one fine-tune) for both splits.
+  // One model (one fine-tune) for both splits; the stored validation row stays the one the
+  // search used, the per-sequence results come from this model (the same one, when the fitness
+  // is deterministic).
   const auto start = std::chrono::steady_clock::now();
+  Evaluation measured_val, measured_test;
   try {
     const engine::IntegerModel model = build(context_, settings_, genome);
-    if (!val) val = measure(model, data::Split::validation);
-    if (!test) test = measure(model, data::Split::test);
+    measured_val = measure(model, data::Split::validation);
+    measured_test = measure(model, data::Split::test);
   } catch (const std::invalid_argument&) {
-    if (!val) val = unbuildable(genome);
-    if (!test) test = unbuildable(genome);
+    measured_val = unbuildable(genome);
+    measured_test = unbuildable(genome);
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  measured_val.seconds = measured_test.seconds = seconds;
+  ++evaluations_;
   if (store_ != nullptr) {
-    if (store_->find(key(genome)) == std::nullopt) {
-      val->seconds = seconds;
-      ++evaluations_;
-      store_->insert(key(genome), *val);
-    }
-    test->seconds = seconds;
-    store_->insert(test_key, *test);
+    if (!val) store_->insert(key(genome), measured_val);
+    if (!test) store_->insert(test_key, measured_test);
   }
-  return {*val, test->accuracy};
+  return {has_sequences(val) ? *val : measured_val, measured_test};
 }
 
 }  // namespace mpgru::search

@@ -49,10 +49,14 @@ class GenomeFitness {
 
   // Validation accuracy (integer engine), size, footprint, BOPs of `genome`.
   Evaluation evaluate(const core::Genome& genome) const;
-  // The final report's figures of `genome`: its validation evaluation and its test accuracy, from
-  // one model (one fine-tune). The test row is stored under the fitness key plus
-  // ";report_split=test" and never used for selection.
-  std::pair<Evaluation, double> report(const core::Genome& genome) const;
+  // The final report's figures of `genome`: its validation and test evaluations of one model (one
+  // fine-tune), each with the sequences it predicted right. The test row is stored under the
+  // fitness key plus ";report_split=test" and never used for selection. A stored row without
+  // per-sequence results (an older store) is measured again.
+  struct Scores {
+    Evaluation validation, test;
+  };
+  Scores report(const core::Genome& genome) const;
 
   const core::GenomeLayout& layout() const { return layout_; }
   int64_t evaluations() const { return evaluations_; }

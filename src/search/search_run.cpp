@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <tuple>
 
@@ -25,7 +26,8 @@
 #include "core/json_file.hpp"
 #include "core/parallel_for.hpp"
 #include "data/task.hpp"
-#include "search/run_report.hpp"
+#include "report/front_file.hpp"
+#include "report/run_report.hpp"
 #include "train/float_export.hpp"
 
 namespace mpgru::search {
@@ -54,6 +56,7 @@ json to_json(const SearchConfig& c) {
           {"seed", c.seed},
           {"workers", c.workers},
           {"final_steps", c.final_steps},
+          {"final_fronts", c.final_fronts},
           {"crossover", c.crossover},
           {"eta_c", c.eta_c},
           {"mutation", c.mutation},
@@ -81,6 +84,7 @@ SearchConfig from_json(const json& j) {
   c.seed = j.at("seed").get<unsigned>();
   c.workers = j.at("workers").get<unsigned>();
   c.final_steps = j.value("final_steps", int64_t{0});
+  c.final_fronts = j.value("final_fronts", 1u);
   c.crossover = j.at("crossover").get<double>();
   c.eta_c = j.at("eta_c").get<double>();
   c.mutation = j.at("mutation").get<double>();
@@ -122,26 +126,14 @@ pagmo::population initial_population(const pagmo::problem& p, const SearchConfig
   return pop;
 }
 
-// Indices of the first non-dominated front of f.
-std::vector<size_t> first_front(const std::vector<pagmo::vector_double>& f) {
+// The non-dominated ranks of f, best first (indices into f).
+std::vector<std::vector<size_t>> ranks(const std::vector<pagmo::vector_double>& f) {
   if (f.empty()) return {};
-  const auto sorted = pagmo::fast_non_dominated_sorting(f);
-  return std::vector<size_t>(std::get<0>(sorted)[0].begin(), std::get<0>(sorted)[0].end());
+  return std::get<0>(pagmo::fast_non_dominated_sorting(f));
 }
 
-// Objectives on the test split, normalised by homogeneous 8-bit's size and BOPs.
-pagmo::vector_double normalised(const FrontPoint& p, const FrontPoint& eight, bool bops) {
-  pagmo::vector_double v = {1.0 - p.test_accuracy,
-                            static_cast<double>(p.validation.size_bits) /
-                                static_cast<double>(eight.validation.size_bits)};
-  if (bops) {
-    v.push_back(static_cast<double>(p.validation.bops) /
-                static_cast<double>(eight.validation.bops));
-  }
-  return v;
-}
-
-// pagmo's hypervolume of the points strictly inside the reference point (0 if none is).
+// pagmo's hypervolume of the points strictly inside the reference point (0 if none is): the
+// progress line's figure (the report computes its own, report/hypervolume.hpp).
 double hypervolume_inside(const std::vector<pagmo::vector_double>& points,
                           const pagmo::vector_double& ref) {
   std::vector<pagmo::vector_double> inside;
@@ -153,79 +145,126 @@ double hypervolume_inside(const std::vector<pagmo::vector_double>& points,
   return inside.empty() ? 0.0 : pagmo::hypervolume(inside, true).compute(ref);
 }
 
-double hypervolume(const std::vector<FrontPoint>& points, const FrontPoint& eight, bool bops) {
-  std::vector<pagmo::vector_double> v;
-  for (const FrontPoint& p : points) v.push_back(normalised(p, eight, bops));
-  return hypervolume_inside(
-      v, bops ? pagmo::vector_double{1.0, 1.05, 1.05} : pagmo::vector_double{1.0, 1.05});
+// Hypervolume of a population on (validation error, size / size_8): the search's progress.
+double population_hypervolume(const std::vector<pagmo::vector_double>& f, double size_8) {
+  std::vector<pagmo::vector_double> points;
+  const auto r = ranks(f);
+  if (r.empty()) return 0;
+  for (size_t i : r[0]) points.push_back({f[i][0], f[i][1] / size_8});
+  return hypervolume_inside(points, {1.0, 1.05});
 }
 
-void write_csv(const std::vector<FrontPoint>& points, const std::filesystem::path& path) {
-  std::ofstream out(path);
-  out << "genome,genome_pairs,val_accuracy,test_accuracy,size_bits,size_bytes,footprint_bytes,"
-         "bops\n";
-  for (const FrontPoint& p : points) {
-    out << p.genome.to_compact() << ",\"" << p.genome.to_pairs() << "\"," << p.validation.accuracy
-        << ',' << p.test_accuracy << ',' << p.validation.size_bits << ','
-        << p.validation.size_bits / 8 << ',' << p.validation.footprint_bytes << ','
-        << p.validation.bops << '\n';
-  }
-  if (!out) throw std::runtime_error(path.string() + ": cannot write");
+report::ScoredGenome scored(const core::Genome& genome, const GenomeFitness::Scores& s) {
+  report::ScoredGenome g;
+  g.genome = genome;
+  g.val_accuracy = s.validation.accuracy;
+  g.val_count = s.validation.sequences;
+  g.test_accuracy = s.test.accuracy;
+  g.test_count = s.test.sequences;
+  g.size_bits = s.validation.size_bits;
+  g.footprint_bytes = s.validation.footprint_bytes;
+  g.bops = s.validation.bops;
+  return g;
 }
 
-json point_json(const FrontPoint& p) {
-  return {{"genome", p.genome.to_pairs()},
-          {"compact", p.genome.to_compact()},
-          {"val_accuracy", p.validation.accuracy},
-          {"test_accuracy", p.test_accuracy},
-          {"size_bits", p.validation.size_bits},
-          {"footprint_bytes", p.validation.footprint_bytes},
-          {"bops", p.validation.bops}};
-}
-
-// The report's figures of `genomes` on `workers` threads (one core each), sorted by size.
-std::vector<FrontPoint> score(const GenomeFitness& fitness,
-                              const std::vector<core::Genome>& genomes, unsigned workers) {
-  std::vector<FrontPoint> out(genomes.size());
+// The final scores of `genomes` on `workers` threads (one core each), in order, with the
+// per-sequence test results for pairing; `done` is called after each genome.
+std::vector<std::pair<report::ScoredGenome, std::string>> score(
+    const GenomeFitness& fitness, const std::vector<core::Genome>& genomes, unsigned workers,
+    const std::function<void()>& done) {
+  std::vector<std::pair<report::ScoredGenome, std::string>> out(genomes.size());
+  std::mutex mutex;
   core::parallel_for(genomes.size(), static_cast<int>(workers), [&](size_t i) {
-    out[i].genome = genomes[i];
-    std::tie(out[i].validation, out[i].test_accuracy) = fitness.report(genomes[i]);
-  });
-  std::sort(out.begin(), out.end(), [](const FrontPoint& a, const FrontPoint& b) {
-    return a.validation.size_bits < b.validation.size_bits;
+    const GenomeFitness::Scores s = fitness.report(genomes[i]);
+    out[i] = {scored(genomes[i], s), s.test.correct};
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (done) done();
   });
   return out;
 }
 
-// Hypervolume of a population on (validation error, size / size_8): the search's progress.
-double population_hypervolume(const std::vector<pagmo::vector_double>& f, double size_8) {
-  std::vector<pagmo::vector_double> points;
-  for (size_t i : first_front(f)) points.push_back({f[i][0], f[i][1] / size_8});
-  return hypervolume_inside(points, {1.0, 1.05});
+// Sequences right in `a` and wrong in `b`, of the first n (bit i % 8 of byte i / 8).
+int64_t only_in(const std::string& a, const std::string& b, int64_t n) {
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto bit = [i](const std::string& s) {
+      return (static_cast<unsigned char>(s[static_cast<size_t>(i / 8)]) >> (i % 8)) & 1;
+    };
+    count += bit(a) && !bit(b);
+  }
+  return count;
 }
 
-void headline(SearchResult& r, bool bops) {
-  const FrontPoint& eight = *std::max_element(
-      r.baseline.begin(), r.baseline.end(), [](const FrontPoint& a, const FrontPoint& b) {
-        return a.validation.size_bits < b.validation.size_bits;
-      });
-  r.hypervolume_front = hypervolume(r.front, eight, bops);
-  r.hypervolume_baseline = hypervolume(r.baseline, eight, bops);
-  for (const FrontPoint& p : r.front) {
-    if (p.test_accuracy < eight.test_accuracy - kIsoAccuracyTolerance) continue;
-    // Sorted by size: the first that qualifies is the smallest.
-    if (r.iso_accuracy == nullptr) r.iso_accuracy = &p;
-    if (r.iso_accuracy_bops == nullptr ||
-        p.validation.bops < r.iso_accuracy_bops->validation.bops) {
-      r.iso_accuracy_bops = &p;
+// Fills in every genome's test pairing with homogeneous 8-bit (the first of `baseline_scores`).
+void pair_with_eight(std::vector<std::pair<report::ScoredGenome, std::string>>& scores,
+                     const std::pair<report::ScoredGenome, std::string>& eight) {
+  const int64_t n = eight.first.test_count;
+  const size_t bytes = static_cast<size_t>((n + 7) / 8);
+  for (auto& [g, correct] : scores) {
+    if (n <= 0 || g.test_count != n || correct.size() != bytes || eight.second.size() != bytes) {
+      continue;
+    }
+    g.test_only_this = only_in(correct, eight.second, n);
+    g.test_only_eight = only_in(eight.second, correct, n);
+  }
+}
+
+// The candidates' non-dominated set on their final validation scores, by size.
+std::vector<report::ScoredGenome> final_front(const std::vector<report::ScoredGenome>& candidates,
+                                              bool bops) {
+  std::vector<pagmo::vector_double> f;
+  for (const report::ScoredGenome& g : candidates) {
+    f.push_back({1 - g.val_accuracy, static_cast<double>(g.size_bits)});
+    if (bops) f.back().push_back(static_cast<double>(g.bops));
+  }
+  std::vector<report::ScoredGenome> front;
+  const auto r = ranks(f);
+  if (!r.empty()) {
+    for (size_t i : r[0]) front.push_back(candidates[i]);
+  }
+  std::sort(front.begin(), front.end(), [](const auto& a, const auto& b) {
+    return a.size_bits != b.size_bits ? a.size_bits < b.size_bits
+                                      : a.genome.to_compact() < b.genome.to_compact();
+  });
+  return front;
+}
+
+// The genomes of the first `final_fronts` non-dominated ranks of the final population (by the
+// search's own fitness), each once, in compact-text order.
+std::vector<core::Genome> final_candidates(const pagmo::population& pop,
+                                           const GenomeFitness& fitness,
+                                           const SearchConfig& config) {
+  std::map<std::string, core::Genome> genomes;
+  const auto x = pop.get_x();
+  const auto r = ranks(pop.get_f());
+  for (size_t k = 0; k < r.size() && k < config.final_fronts; ++k) {
+    for (size_t i : r[k]) {
+      const core::Genome g = from_vector(fitness.layout(), x[i]);
+      genomes.emplace(g.to_compact(), g);
     }
   }
-  if (r.iso_accuracy != nullptr) {
-    r.size_reduction = 1.0 - static_cast<double>(r.iso_accuracy->validation.size_bits) /
-                                 static_cast<double>(eight.validation.size_bits);
-    r.bops_reduction = 1.0 - static_cast<double>(r.iso_accuracy_bops->validation.bops) /
-                                 static_cast<double>(eight.validation.bops);
+  std::vector<core::Genome> out;
+  for (const auto& kv : genomes) out.push_back(kv.second);
+  return out;
+}
+
+// Writes evaluated.csv (every genome scored with the search's fitness) and returns the distinct
+// evaluations over every session: the store's rows under the search's and the final fitness.
+int64_t write_evaluated(const EvaluationStore& store, const FitnessContext& context,
+                        const FitnessSettings& search, const FitnessSettings& final_scores,
+                        const std::filesystem::path& run_dir) {
+  const auto rows = store.all(context.task, context.checkpoint_hash, search.canonical());
+  std::vector<report::EvaluatedGenome> evaluated;
+  for (const auto& [compact, e] : rows) {
+    evaluated.push_back({compact, e.accuracy, e.size_bits, e.bops});
   }
+  report::write_evaluated_csv(evaluated, run_dir / "evaluated.csv");
+  auto n = static_cast<int64_t>(rows.size());
+  if (final_scores.canonical() != search.canonical()) {
+    n += static_cast<int64_t>(
+        store.all(context.task, context.checkpoint_hash, final_scores.canonical()).size());
+  }
+  return n;
 }
 
 // Wall seconds of the earlier sessions of a run, from its search.log: each session starts with a
@@ -258,6 +297,7 @@ void validate(const SearchConfig& c) {
   if (c.generations < 1) throw std::invalid_argument("generations must be >= 1");
   if (c.workers < 1) throw std::invalid_argument("workers must be >= 1");
   if (c.final_steps < 0) throw std::invalid_argument("final-steps must be >= 0");
+  if (c.final_fronts < 1) throw std::invalid_argument("final-fronts must be >= 1");
   if (!(c.crossover >= 0 && c.crossover < 1))
     throw std::invalid_argument("crossover must be in [0, 1)");
   if (!(c.mutation >= 0 && c.mutation <= 1))
@@ -273,6 +313,14 @@ FitnessSettings search_fitness_settings(const SearchConfig& config) {
   return settings;
 }
 
+FitnessSettings final_settings(const SearchConfig& config) {
+  FitnessSettings settings = search_fitness_settings(config);
+  if (config.fitness.mode == FitnessMode::qat && config.final_steps > 0) {
+    settings.qat.steps = config.final_steps;
+  }
+  return settings;
+}
+
 SearchConfig load_search_config(const std::filesystem::path& run_dir) {
   const std::filesystem::path path = run_dir / "config.json";
   try {
@@ -283,7 +331,8 @@ SearchConfig load_search_config(const std::filesystem::path& run_dir) {
 }
 
 SearchResult run_search(const SearchConfig& config, const std::filesystem::path& run_dir,
-                        const std::function<void(const GenerationProgress&)>& progress) {
+                        const std::function<void(const GenerationProgress&)>& progress,
+                        const std::function<void(const ScoringProgress&)>& scoring) {
   validate(config);
   const auto start = Clock::now();
   std::filesystem::create_directories(run_dir);
@@ -326,57 +375,60 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
         << " seconds " << p.elapsed_seconds << std::endl;
     if (progress) progress(p);
   }
-  std::map<std::string, core::Genome> front_genomes;
-  const auto x = pop.get_x();
-  for (size_t i : first_front(pop.get_f())) {
-    const core::Genome g = from_vector(fitness->layout(), x[i]);
-    front_genomes.emplace(g.to_compact(), g);
-  }
-  std::vector<core::Genome> front, baseline;
-  for (const auto& kv : front_genomes) front.push_back(kv.second);
+  const bool bops = config.objectives == Objectives::error_size_bops;
+  const std::vector<core::Genome> candidates = final_candidates(pop, *fitness, config);
+  std::vector<core::Genome> baseline;
   for (int bits = core::kMaxBits; bits >= core::kMinBits; --bits) {
     baseline.push_back(core::Genome::homogeneous(fitness->layout(), bits));
   }
-  SearchResult r;
+  const FitnessSettings final_scores = final_settings(config);
   std::shared_ptr<const GenomeFitness> final_fitness = fitness;
-  if (config.fitness.mode == FitnessMode::qat && config.final_steps > 0) {
-    FitnessSettings longer = settings;
-    longer.qat.steps = config.final_steps;
-    final_fitness = std::make_shared<const GenomeFitness>(context, longer, &store);
+  if (final_scores.canonical() != settings.canonical()) {
+    final_fitness = std::make_shared<const GenomeFitness>(context, final_scores, &store);
   }
-  r.front = score(*final_fitness, front, config.workers);
-  r.baseline = score(*final_fitness, baseline, config.workers);
-  headline(r, config.objectives == Objectives::error_size_bops);
+  ScoringProgress scoring_progress{0, candidates.size() + baseline.size(), 0};
+  const auto scoring_start = Clock::now();
+  const auto one_done = [&] {
+    ++scoring_progress.done;
+    scoring_progress.elapsed_seconds =
+        std::chrono::duration<double>(Clock::now() - scoring_start).count();
+    log << "scored " << scoring_progress.done << "/" << scoring_progress.total << " seconds "
+        << std::chrono::duration<double>(Clock::now() - start).count() << std::endl;
+    if (scoring) scoring(scoring_progress);
+  };
+  auto baseline_scores = score(*final_fitness, baseline, config.workers, one_done);
+  auto candidate_scores = score(*final_fitness, candidates, config.workers, one_done);
+  const auto eight = baseline_scores.front();
+  pair_with_eight(baseline_scores, eight);
+  pair_with_eight(candidate_scores, eight);
+  SearchResult r;
+  r.bops_objective = bops;
+  std::vector<report::ScoredGenome> scored_candidates;
+  for (const auto& s : candidate_scores) scored_candidates.push_back(s.first);
+  r.front = final_front(scored_candidates, bops);
+  for (const auto& s : baseline_scores) r.baseline.push_back(s.first);
+  std::reverse(r.baseline.begin(), r.baseline.end());  // by size: 2 bits first
   r.evaluations =
       fitness->evaluations() + (final_fitness != fitness ? final_fitness->evaluations() : 0);
   r.cache_hits =
       fitness->cache_hits() + (final_fitness != fitness ? final_fitness->cache_hits() : 0);
   const double session_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  log << "finished front " << r.front.size() << " baseline " << r.baseline.size() << " seconds "
-      << session_seconds << std::endl;
+  log << "finished front " << r.front.size() << " of " << candidates.size() << " candidates"
+      << " baseline " << r.baseline.size() << " seconds " << session_seconds << std::endl;
   r.seconds = earlier_seconds + session_seconds;
-  write_csv(r.front, run_dir / "front.csv");
-  write_csv(r.baseline, run_dir / "baseline.csv");
-  json doc = {{"task", loaded.task},
-              {"checkpoint_hash", context.checkpoint_hash},
-              {"config", to_json(config)},
-              {"hypervolume_front", r.hypervolume_front},
-              {"hypervolume_baseline", r.hypervolume_baseline},
-              {"size_reduction", r.size_reduction},
-              {"bops_reduction", r.bops_reduction},
-              {"evaluations", r.evaluations},
-              {"cache_hits", r.cache_hits},
-              {"seconds", r.seconds},
-              {"front", json::array()},
-              {"baseline", json::array()}};
-  if (r.iso_accuracy != nullptr) {
-    doc["iso_accuracy_genome"] = point_json(*r.iso_accuracy);
-    doc["iso_accuracy_bops_genome"] = point_json(*r.iso_accuracy_bops);
-  }
-  for (const FrontPoint& p : r.front) doc["front"].push_back(point_json(p));
-  for (const FrontPoint& p : r.baseline) doc["baseline"].push_back(point_json(p));
-  core::write_json_file(doc, run_dir / "front.json");
-  write_run_report(run_dir);
+  r.stored_evaluations = write_evaluated(store, context, settings, final_scores, run_dir);
+  report::FrontFile file;
+  file.task = loaded.task;
+  file.checkpoint_hash = context.checkpoint_hash;
+  file.config = to_json(config);
+  file.front = r.front;
+  file.baseline = r.baseline;
+  file.evaluations = r.stored_evaluations;
+  file.session_evaluations = r.evaluations;
+  file.session_cache_hits = r.cache_hits;
+  file.seconds = r.seconds;
+  report::write_front_files(file, run_dir);
+  report::write_run_report(run_dir);
   return r;
 }
 

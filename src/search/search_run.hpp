@@ -1,6 +1,7 @@
 // A search run: NSGA-II (pagmo2) over bit-width genomes from one float checkpoint, evaluations
 // through pagmo's thread batch evaluator and the run's SQLite store, the homogeneous baseline,
-// and the headline figures on the test split. Resuming a run replays it with the same seed: every
+// and the final scores the headline rule (report/headline.hpp) reads: validation to choose, test
+// to report. Resuming a run replays it with the same seed: every
 // finished evaluation comes from the store, so nothing is lost or repeated and the final front
 // equals that of an uninterrupted run.
 #pragma once
@@ -13,6 +14,7 @@
 
 #include "core/genome.hpp"
 #include "quant/calibration.hpp"
+#include "report/scored_genome.hpp"
 #include "search/genome_fitness.hpp"
 #include "search/genome_problem.hpp"
 
@@ -34,31 +36,24 @@ struct SearchConfig {
   // qat fitness: QAT steps of the final re-evaluation of the front and baseline genomes (the
   // report's figures); 0 = the search's own budget.
   int64_t final_steps = 0;
+  // How many non-dominated ranks of the final population get the final scores (1: its front);
+  // the reported front is the non-dominated set of those candidates on their final validation
+  // scores. More ranks give genomes that a short QAT budget ranked just behind the front their
+  // chance after the longer fine-tune.
+  unsigned final_fronts = 1;
 };
 
 // Throws std::invalid_argument naming the bad field.
 void validate(const SearchConfig& config);
 
-struct FrontPoint {
-  core::Genome genome = core::Genome::homogeneous({}, 8);
-  Evaluation validation;
-  double test_accuracy = 0;
-};
-
-// Iso-accuracy: a mixed genome counts if its test accuracy is at most this far below homogeneous
-// 8-bit's (0.5 pp).
-constexpr double kIsoAccuracyTolerance = 0.005;
-
 struct SearchResult {
-  std::vector<FrontPoint> front;     // the mixed front (final population), by size
-  std::vector<FrontPoint> baseline;  // homogeneous 8..2
-  double hypervolume_front = 0, hypervolume_baseline = 0;  // on test error, size / size_8
-  const FrontPoint* iso_accuracy = nullptr;       // smallest front genome within 0.5 pp of 8-bit
-  double size_reduction = 0;                      // 1 - size / size_8 of it
-  const FrontPoint* iso_accuracy_bops = nullptr;  // fewest BOPs within 0.5 pp of 8-bit
-  double bops_reduction = 0;                      // 1 - bops / bops_8 of it
-  int64_t evaluations = 0, cache_hits = 0;
-  double seconds = 0;  // wall time of every session of the run (search.log)
+  // Final scores, by size: the mixed front (non-dominated on validation among the final
+  // candidates) and the homogeneous baseline 8..2. report::headline() of these is the headline.
+  std::vector<report::ScoredGenome> front, baseline;
+  bool bops_objective = false;
+  int64_t evaluations = 0, cache_hits = 0;  // of this session
+  int64_t stored_evaluations = 0;           // distinct evaluations over all sessions
+  double seconds = 0;                       // wall time of every session of the run (search.log)
 };
 
 struct GenerationProgress {
@@ -70,15 +65,25 @@ struct GenerationProgress {
   double hypervolume = 0;  // of the population on validation error and size / size_8
 };
 
+// The final scoring after the last generation: one genome (fine-tune and both splits) at a time.
+struct ScoringProgress {
+  size_t done = 0, total = 0;
+  double elapsed_seconds = 0;  // since the scoring started
+};
+
 // Runs (or resumes) the search in `run_dir`: writes config.json first, then evaluations.sqlite
-// as it goes, front.csv, front.json, baseline.csv and search.log at the end, then the report
-// (search/run_report.hpp).
+// as it goes, and at the end evaluated.csv, front.csv, baseline.csv, front.json
+// (report/front_file.hpp) and search.log, then the report (report/run_report.hpp).
 SearchResult run_search(const SearchConfig& config, const std::filesystem::path& run_dir,
-                        const std::function<void(const GenerationProgress&)>& progress = {});
+                        const std::function<void(const GenerationProgress&)>& progress = {},
+                        const std::function<void(const ScoringProgress&)>& scoring = {});
 
 // The fitness settings the search evaluates with (one core per evaluation): their canonical
 // text keys the run's rows in the store.
 FitnessSettings search_fitness_settings(const SearchConfig& config);
+
+// The fitness settings of the final scores (the longer QAT of final_steps, if any).
+FitnessSettings final_settings(const SearchConfig& config);
 
 // The config a run folder was started with (for --resume); throws naming the file.
 SearchConfig load_search_config(const std::filesystem::path& run_dir);

@@ -1,11 +1,11 @@
-#include "search/genome_clusters.hpp"
+#include "report/genome_clusters.hpp"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <stdexcept>
 
-namespace mpgru::search {
+namespace mpgru::report {
 namespace {
 
 // Two families: narrow weights / wide rest, and the other way round, with small jitter.
@@ -75,4 +75,4 @@ TEST(GenomeClusters, RejectsBadInput) {
 }
 
 }  // namespace
-}  // namespace mpgru::search
+}  // namespace mpgru::report

@@ -1,9 +1,9 @@
 // The number formats of the run report and the results table.
-#include "search/report_format.hpp"
+#include "report/report_format.hpp"
 
 #include <gtest/gtest.h>
 
-namespace mpgru::search {
+namespace mpgru::report {
 namespace {
 
 TEST(ReportFormat, FmtPrintsOneValue) {
@@ -25,4 +25,4 @@ TEST(ReportFormat, ErrorPctIsFlooredForALogAxis) {
 }
 
 }  // namespace
-}  // namespace mpgru::search
+}  // namespace mpgru::report

@@ -1,27 +1,41 @@
-// The results table from hand-made run folders: one well-formed markdown row per task with the
-// run's figures, notes for tasks without an iso-accuracy genome or skipped, the evaluation count
-// over every session, and errors that name the missing or malformed file.
-#include "search/results_table.hpp"
+// The results table from run folders written by the search's own writer (write_front_files): per
+// task the mean ± sd and worst over its seeds of what headline() returns for each seed (a seed
+// without a pick counting as 0 %), a row per run with the pick's intervals, the interval widths,
+// the pick made on validation where test would pick another, front.json of older runs, notes and
+// skipped tasks, and errors naming the missing or malformed file.
+#include "report/results_table.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <functional>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "core/file_hash.hpp"
 #include "core/json_file.hpp"
 #include "fixtures/temp_dir.hpp"
-#include "search/evaluation_store.hpp"
-#include "search/search_run.hpp"
+#include "report/front_file.hpp"
+#include "report/headline.hpp"
+#include "report/report_format.hpp"
 
-namespace mpgru::search {
+namespace mpgru::report {
 namespace {
+
+using mpgru::testing::TempDir;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+constexpr int64_t kVal = 5000;        // validation sequences
+constexpr int64_t kTest = 10000;      // test sequences
+constexpr int64_t kEightVal = 4950;   // homogeneous 8-bit's correct validation sequences (99.00 %)
+constexpr int64_t kEightTest = 9890;  // and test sequences (98.90 %)
 
 std::string read(const fs::path& p) {
   std::ifstream in(p);
@@ -30,105 +44,160 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
-const char* kGenes[] = {"x",       "w_i.r",   "w_i.z",   "w_i.n",   "w_h.r",   "w_h.z",   "w_h.n",
-                        "lin_i.r", "lin_i.z", "lin_i.n", "lin_h.r", "lin_h.z", "lin_h.n", "sum.r",
-                        "sum.z",   "sum.n",   "act.r",   "act.z",   "act.n",   "mul.rn",  "mul.un",
-                        "mul.zh",  "h",       "w_o",     "out"};
-
-json point(const std::string& compact, double test, int64_t size_bits, int64_t bops) {
-  std::string pairs;
-  for (size_t g = 0; g < compact.size(); ++g) {
-    pairs += (g ? "," : "") + std::string(kGenes[g]) + "=" + compact[g];
-  }
-  return {{"genome", pairs},       {"compact", compact},     {"val_accuracy", test + 0.001},
-          {"test_accuracy", test}, {"size_bits", size_bits}, {"footprint_bytes", size_bits / 7},
-          {"bops", bops}};
+bool contains(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
 }
 
-json search_config() {
-  return {{"checkpoint", "/nonexistent/ckpt"},
-          {"task", "smnist"},
-          {"data_dir", ""},
-          {"fitness", "qat"},
-          {"qat_steps", 60},
-          {"qat_epochs", 1.0},
-          {"qat_batch", 128},
-          {"qat_lr", 1e-3},
-          {"qat_scale_lr", 1e-3},
-          {"qat_seed", 1},
-          {"objectives", "error,size"},
-          {"calibration", "mse"},
-          {"calib_sequences", 1000},
-          {"population", 32},
-          {"generations", 16},
-          {"seed", 1},
-          {"workers", 2},
-          {"final_steps", 430},
-          {"crossover", 0.95},
-          {"eta_c", 10.0},
-          {"mutation", 0.1},
-          {"eta_m", 20.0}};
-}
-
-// The figures of a made-up task, written as mpgru train and mpgru search would.
-struct Made {
-  double float_accuracy = 0.9869;
-  double float_balanced = -1;  // written to metrics.json only if >= 0
-  double eight_accuracy = 0.9891;
-  bool iso = true;  // the front has a genome within 0.5 pp of 8-bit
-  int64_t evaluations = 559;
-  double seconds = 2656.4;  // 0:44:16
+// One scored genome in whole sequences. `only_this`: test sequences it gets right and 8-bit
+// wrong; the reverse follows from the two test counts.
+struct Row {
+  std::string compact;
+  int64_t val_correct, test_correct, size_bits, bops, only_this;
 };
 
-ResultsTask make_task(const fs::path& root, const std::string& name, const Made& m = {}) {
-  ResultsTask t{name, root / (name + "-float"), root / (name + "-search"), "made by hand"};
-  fs::create_directories(t.float_dir);
-  fs::create_directories(t.search_dir);
-  std::ofstream(t.float_dir / "checkpoint") << "weights of " << name;
-  json metrics = {{"task", "smnist"},
-                  {"test_accuracy", m.float_accuracy},
-                  {"test_loss", 0.05},
-                  {"total_seconds", 123.0}};
-  if (m.float_balanced >= 0) metrics["test_balanced_accuracy"] = m.float_balanced;
-  core::write_json_file(metrics, t.float_dir / "metrics.json");
-  core::write_json_file({{"search", search_config()}}, t.search_dir / "config.json");
-  const double iso_accuracy = m.iso ? m.eight_accuracy - 0.0014 : m.eight_accuracy - 0.02;
-  json doc = {{"task", "smnist"},
-              {"checkpoint_hash", file_hash(t.float_dir / "checkpoint")},
-              {"config", search_config()},
-              {"hypervolume_front", 0.7557},
-              {"hypervolume_baseline", 0.7085},
-              {"size_reduction", m.iso ? 0.714 : 0.0},
-              {"bops_reduction", m.iso ? 0.805 : 0.0},
-              {"evaluations", m.evaluations},
-              {"cache_hits", 4},
-              {"seconds", m.seconds},
-              {"front",
-               {point("7222222785566666655575626", iso_accuracy, 147264, 21100000),
-                point("6635232577566655555575577", iso_accuracy + 0.0007, 198720, 24800000)}},
-              {"baseline", json::array()}};
-  for (int bits = 2; bits <= 8; ++bits) {
-    doc["baseline"].push_back(point(std::string(25, static_cast<char>('0' + bits)),
-                                    m.eight_accuracy - 0.01 * (8 - bits),
-                                    147264 + (bits - 2) * 61184, 6800000 + (bits - 2) * 16900000));
-  }
-  if (m.iso) {
-    doc["iso_accuracy_genome"] = doc["front"][0];
-    doc["iso_accuracy_bops_genome"] = doc["front"][0];
-  }
-  core::write_json_file(doc, t.search_dir / "front.json");
-  return t;
+ScoredGenome scored(const Row& r) {
+  ScoredGenome g;
+  g.genome = core::Genome::parse({}, r.compact);
+  g.val_accuracy = static_cast<double>(r.val_correct) / kVal;
+  g.val_count = kVal;
+  g.test_accuracy = static_cast<double>(r.test_correct) / kTest;
+  g.test_count = kTest;
+  g.size_bits = r.size_bits;
+  g.footprint_bytes = r.size_bits / 7;
+  g.bops = r.bops;
+  g.test_only_this = r.only_this;
+  g.test_only_eight = r.only_this - (r.test_correct - kEightTest);
+  return g;
 }
 
-// The markdown table's lines (those starting with '|').
-std::vector<std::string> table_lines(const std::string& markdown) {
-  std::vector<std::string> lines;
+// Homogeneous 8..2 bits; 8-bit is 64,296 B.
+std::vector<ScoredGenome> baseline() {
+  std::vector<ScoredGenome> b;
+  for (int bits = 2; bits <= 8; ++bits) {
+    b.push_back(scored({std::string(25, static_cast<char>('0' + bits)),
+                        kEightVal - (8 - bits) * 150, kEightTest - (8 - bits) * 300,
+                        147264 + (bits - 2) * 61184, 6800000 + (bits - 2) * 16900000, 0}));
+  }
+  return b;
+}
+
+const std::string kA = "8222222228456577886457726";
+const std::string kB = "8222222228476577776457886";
+const std::string kC = "7876333523777777777775536";
+const std::string kD = "8383435558556547788687687";
+
+// Fronts of three seeds, each with a different smallest genome within 0.5 pp (24.75 of 5000
+// validation sequences) of 8-bit, and one with none.
+const std::vector<Row> kSeed1 = {{kA, 4930, 9880, 147264, 21100000, 40},
+                                 {kD, 4960, 9895, 281920, 60000000, 20}};
+const std::vector<Row> kSeed2 = {{kB, 4926, 9870, 154944, 24800000, 45},
+                                 {kD, 4960, 9895, 281920, 60000000, 20}};
+const std::vector<Row> kSeed3 = {{kC, 4940, 9885, 198720, 30000000, 35},
+                                 {kD, 4960, 9895, 281920, 60000000, 20}};
+const std::vector<Row> kNoPick = {{kC, 4900, 9850, 198720, 30000000, 30},
+                                  {kD, 4910, 9880, 281920, 60000000, 20}};
+// The smallest genome is out on validation (0.7 pp below) but beats 8-bit on test.
+const std::vector<Row> kTestWouldPickA = {{kA, 4915, 9905, 147264, 21100000, 50},
+                                          {kB, 4930, 9860, 154944, 24800000, 40},
+                                          {kD, 4960, 9895, 281920, 60000000, 20}};
+// With a BOPs objective: the fewest-BOPs pick (C) is not the smallest (A).
+const std::vector<Row> kBopsFront = {{kA, 4930, 9880, 147264, 21100000, 40},
+                                     {kC, 4945, 9885, 198720, 15000000, 35}};
+
+struct SeedRun {
+  unsigned seed;
+  const std::vector<Row>* front;
+};
+
+struct TaskOptions {
+  std::string objectives = "error,size";
+  double float_accuracy = 0.9869;
+  double float_balanced = -1;  // written to metrics.json only if >= 0
+};
+
+constexpr int64_t kEvaluations = 1559;
+constexpr double kSeconds = 2656.4;  // 0:44:16
+
+// A task as mpgru train and mpgru search leave it: the float folder (checkpoint, metrics.json)
+// and one search folder per seed (config.json, front.json). `files` are the rows written.
+struct Made {
+  ResultsTask task;
+  double float_accuracy = 0;
+  std::vector<FrontFile> files;
+};
+
+json search_config(const fs::path& float_dir, const std::string& objectives, unsigned seed) {
+  return {{"checkpoint", float_dir.string()},
+          {"task", "smnist"},
+          {"fitness", "qat"},
+          {"qat_steps", 60},
+          {"objectives", objectives},
+          {"population", 32},
+          {"generations", 16},
+          {"seed", seed},
+          {"workers", 2},
+          {"final_steps", 430}};
+}
+
+Made make_task(const fs::path& root, const std::string& name, const std::vector<SeedRun>& seeds,
+               const TaskOptions& o = {}) {
+  Made m;
+  m.task.name = name;
+  m.float_accuracy = o.float_accuracy;
+  m.task.float_dir = root / (name + "-float");
+  m.task.commands = "made by hand";
+  fs::create_directories(m.task.float_dir);
+  std::ofstream(m.task.float_dir / "checkpoint") << "weights of " << name;
+  json metrics = {
+      {"test_accuracy", o.float_accuracy}, {"test_loss", 0.05}, {"total_seconds", 123.0}};
+  if (o.float_balanced >= 0) metrics["test_balanced_accuracy"] = o.float_balanced;
+  core::write_json_file(metrics, m.task.float_dir / "metrics.json");
+  for (const SeedRun& s : seeds) {
+    const fs::path dir = root / (name + "-search-" + std::to_string(s.seed));
+    fs::create_directories(dir);
+    FrontFile f;
+    f.task = "smnist";
+    f.checkpoint_hash = core::file_hash(m.task.float_dir / "checkpoint");
+    f.config = search_config(m.task.float_dir, o.objectives, s.seed);
+    for (const Row& r : *s.front) f.front.push_back(scored(r));
+    f.baseline = baseline();
+    f.evaluations = kEvaluations;
+    f.session_evaluations = 40;
+    f.session_cache_hits = 2;
+    f.seconds = kSeconds;
+    core::write_json_file({{"search", f.config}}, dir / "config.json");
+    write_front_files(f, dir);
+    m.task.search_dirs.push_back(dir);
+    m.task.seeds.push_back(s.seed);
+    m.files.push_back(f);
+  }
+  return m;
+}
+
+std::vector<Headline> headlines(const Made& m) {
+  std::vector<Headline> out;
+  for (const FrontFile& f : m.files) {
+    out.push_back(
+        headline(f.front, f.baseline, f.config.value("objectives", "") == "error,size,bops"));
+  }
+  return out;
+}
+
+// ---- reading the markdown -----------------------------------------------------------------
+
+// The markdown tables: runs of consecutive lines starting with '|'.
+std::vector<std::vector<std::string>> tables(const std::string& markdown) {
+  std::vector<std::vector<std::string>> out;
   std::stringstream s(markdown);
   std::string line;
+  bool in_table = false;
   while (std::getline(s, line)) {
-    if (!line.empty() && line[0] == '|') lines.push_back(line);
+    const bool row = !line.empty() && line[0] == '|';
+    if (row && !in_table) out.emplace_back();
+    if (row) out.back().push_back(line);
+    in_table = row;
   }
-  return lines;
+  return out;
 }
 
 // The cells of "| a | b |", trimmed; an escaped "\|" stays inside its cell.
@@ -147,182 +216,474 @@ std::vector<std::string> cells(const std::string& line) {
   return out;
 }
 
-// Every line of the table has the header's cell count; the second line is the separator.
-void expect_well_formed(const std::vector<std::string>& lines, size_t rows) {
-  ASSERT_EQ(lines.size(), rows + 2);
-  const size_t columns = cells(lines[0]).size();
-  EXPECT_EQ(columns, 13u);
-  for (const std::string& line : lines) {
-    EXPECT_EQ(cells(line).size(), columns) << line;
-    EXPECT_EQ(line.back(), '|') << line;
+const std::vector<std::string> kSummaryHeader = {"task",
+                                                 "seeds",
+                                                 "float (test)",
+                                                 "8-bit val / test (mean)",
+                                                 "8-bit size B",
+                                                 "size reduction",
+                                                 "BOPs reduction",
+                                                 "HV val mixed / homog.",
+                                                 "HV test mixed / homog."};
+const std::vector<std::string> kRunsHeader = {"task",
+                                              "seed",
+                                              "8-bit val",
+                                              "8-bit test",
+                                              "iso-accuracy genome (chosen on validation)",
+                                              "size B",
+                                              "val [95 %]",
+                                              "test [95 %]",
+                                              "test − 8-bit [paired 95 %]",
+                                              "McNemar p",
+                                              "size red.",
+                                              "BOPs red.",
+                                              "HV val",
+                                              "HV test",
+                                              "evaluations",
+                                              "search time"};
+const std::vector<std::string> kWidthsHeader = {"task", "validation n", "validation ±", "test n",
+                                                "test ±"};
+
+// RESULTS.md's three tables (summary, runs, interval widths), each checked well formed: the
+// expected header, a separator, `rows` rows of the header's cell count. Returns their rows' cells.
+struct Tables {
+  std::vector<std::vector<std::string>> summary, runs, widths;
+};
+
+std::vector<std::vector<std::string>> checked(const std::vector<std::string>& lines,
+                                              const std::vector<std::string>& header, size_t rows) {
+  EXPECT_EQ(lines.size(), rows + 2);
+  if (lines.size() < 2) return {};
+  EXPECT_EQ(cells(lines[0]), header);
+  for (const std::string& c : cells(lines[1])) EXPECT_TRUE(c == "---" || c == "---:") << c;
+  std::vector<std::vector<std::string>> out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(cells(lines[i]).size(), header.size()) << lines[i];
+    EXPECT_EQ(lines[i].back(), '|') << lines[i];
+    if (i >= 2) out.push_back(cells(lines[i]));
   }
-  for (const std::string& c : cells(lines[1])) {
-    EXPECT_TRUE(c == "---" || c == "---:") << c;
-  }
+  return out;
 }
 
-TEST(ResultsTable, OneWellFormedRowPerTaskWithTheRunsFigures) {
-  testing::TempDir dir;
-  Made poor;
-  poor.iso = false;
-  poor.float_accuracy = 0.9060;
-  poor.float_balanced = 0.8875;
-  poor.eight_accuracy = 0.9039;
-  poor.seconds = 3725;
-  const std::vector<ResultsTask> tasks = {make_task(dir.path(), "smnist"),
-                                          make_task(dir.path(), "hard", poor)};
+Tables read_tables(const std::string& md, size_t tasks, size_t runs) {
+  const auto t = tables(md);
+  EXPECT_EQ(t.size(), 3u) << md;
+  if (t.size() != 3) return {};
+  return {checked(t[0], kSummaryHeader, tasks), checked(t[1], kRunsHeader, runs),
+          checked(t[2], kWidthsHeader, tasks)};
+}
+
+// ---- the expected figures, formatted as RESULTS.md formats them --------------------------
+
+// 64296 -> "64,296".
+std::string grouped(int64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string interval(const Interval& i) {
+  return "[" + fmt("%.2f", 100 * i.low) + ", " + fmt("%.2f", 100 * i.high) + "]";
+}
+
+std::vector<std::string> expected_run_cells(const std::string& task, unsigned seed,
+                                            const Headline& h, const std::string& evaluations) {
+  std::vector<std::string> c = {task, std::to_string(seed), pct(h.eight->val_accuracy),
+                                pct(h.eight->test_accuracy)};
+  if (h.size) {
+    const Pick& p = *h.size;
+    const ScoredGenome& g = *p.genome;
+    c.push_back("`" + g.genome.to_compact() + "`");
+    c.push_back(grouped(g.size_bits / 8));
+    c.push_back(pct(g.val_accuracy) + (g.val_count > 0 ? " " + interval(p.val_interval) : ""));
+    c.push_back(pct(g.test_accuracy) + (g.test_count > 0 ? " " + interval(p.test_interval) : ""));
+    c.push_back(fmt("%+.2f pp", 100 * p.test_difference) +
+                (p.paired ? " [" + fmt("%+.2f", 100 * p.test_difference_interval.low) + ", " +
+                                fmt("%+.2f", 100 * p.test_difference_interval.high) + "]"
+                          : ""));
+    c.push_back(p.paired ? fmt("%.3g", p.mcnemar_p) : "–");
+    c.push_back(fmt("%.1f %%", 100 * p.size_reduction));
+    c.push_back(fmt("%.1f %%", 100 * h.bops->bops_reduction));
+  } else {
+    c.insert(c.end(), {"none within 0.5 pp", "–", "–", "–", "–", "–", "0.0 %", "0.0 %"});
+  }
+  c.push_back(fmt("%.4f", h.validation.front) + " / " + fmt("%.4f", h.validation.baseline));
+  c.push_back(fmt("%.4f", h.test.front) + " / " + fmt("%.4f", h.test.baseline));
+  c.push_back(evaluations);
+  c.push_back("0:44:16");  // kSeconds
+  return c;
+}
+
+struct Spread {
+  double mean = 0, sd = 0, worst = 0;
+};
+
+// Mean, sample standard deviation (n - 1) and the smallest value.
+Spread spread(const std::vector<double>& v) {
+  Spread s;
+  for (double x : v) s.mean += x;
+  s.mean /= static_cast<double>(v.size());
+  double ss = 0;
+  for (double x : v) ss += (x - s.mean) * (x - s.mean);
+  if (v.size() > 1) s.sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
+  s.worst = *std::min_element(v.begin(), v.end());
+  return s;
+}
+
+// "63.2 %" for one seed; "63.2 ± 1.4 % (worst 61.9 %)" over several.
+std::string percent_spread(const std::vector<double>& v) {
+  const Spread s = spread(v);
+  if (v.size() == 1) return fmt("%.1f %%", 100 * s.mean);
+  return fmt("%.1f", 100 * s.mean) + " ± " + fmt("%.1f %%", 100 * s.sd) + " (worst " +
+         fmt("%.1f %%", 100 * s.worst) + ")";
+}
+
+std::string number_spread(const std::vector<double>& v) {
+  const Spread s = spread(v);
+  if (v.size() == 1) return fmt("%.4f", s.mean);
+  return fmt("%.4f", s.mean) + " ± " + fmt("%.4f", s.sd) + " (worst " + fmt("%.4f", s.worst) + ")";
+}
+
+template <typename Figure>
+std::vector<double> over(const std::vector<Headline>& hs, Figure figure) {
+  std::vector<double> v;
+  for (const Headline& h : hs) v.push_back(figure(h));
+  return v;
+}
+
+std::vector<std::string> expected_summary(const Made& m, const std::vector<Headline>& hs) {
+  std::string seeds;
+  for (unsigned s : m.task.seeds) seeds += (seeds.empty() ? "" : ", ") + std::to_string(s);
+  // 8-bit's accuracies: the mean over the seeds.
+  const auto eight_val = over(hs, [](const Headline& h) { return h.eight->val_accuracy; });
+  const auto eight_test = over(hs, [](const Headline& h) { return h.eight->test_accuracy; });
+  // A seed without a pick reduces nothing: 0.
+  const auto size = over(hs, [](const Headline& h) { return h.size ? h.size->size_reduction : 0; });
+  const auto bops = over(hs, [](const Headline& h) { return h.bops ? h.bops->bops_reduction : 0; });
+  const auto mean = [](const std::vector<double>& v) { return fmt("%.4f", spread(v).mean); };
+  return {m.task.name,
+          seeds,
+          pct(m.float_accuracy),
+          pct(spread(eight_val).mean) + " / " + pct(spread(eight_test).mean),
+          "64,296",
+          "**" + percent_spread(size) + "**",
+          percent_spread(bops),
+          number_spread(over(hs, [](const Headline& h) { return h.validation.front; })) + " / " +
+              mean(over(hs, [](const Headline& h) { return h.validation.baseline; })),
+          number_spread(over(hs, [](const Headline& h) { return h.test.front; })) + " / " +
+              mean(over(hs, [](const Headline& h) { return h.test.baseline; }))};
+}
+
+// Half-width of the 95 % Wilson interval of `correct` of `n`.
+std::string half_width(int64_t correct, int64_t n) {
+  const Interval i = wilson(correct, n);
+  return fmt("±%.2f pp", 100 * (i.high - i.low) / 2);
+}
+
+// ---- the tests ----------------------------------------------------------------------------
+
+struct SeedsCase {
+  const char* name;
+  std::vector<SeedRun> seeds;
+};
+
+void PrintTo(const SeedsCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class ResultsTableSeeds : public ::testing::TestWithParam<SeedsCase> {};
+
+TEST_P(ResultsTableSeeds, PrintWhatHeadlineReturnsForEverySeed) {
+  TempDir dir;
+  const Made m = make_task(dir.path(), "smnist", GetParam().seeds);
+  const std::vector<Headline> hs = headlines(m);
   const fs::path out = dir / "results";
-  EXPECT_EQ(write_results_table(tasks, out), out / "RESULTS.md");
-  EXPECT_NE(read(out / "fronts.svg").find("<svg"), std::string::npos);
+  EXPECT_EQ(write_results_table({m.task}, out), out / "RESULTS.md");
+  EXPECT_TRUE(contains(read(out / "fronts.svg"), "<svg"));
   EXPECT_FALSE(fs::exists(out / ".fronts"));
   const std::string md = read(out / "RESULTS.md");
-  const std::vector<std::string> lines = table_lines(md);
-  expect_well_formed(lines, 2);
-  const std::vector<std::string> smnist = cells(lines[2]);
-  const std::vector<std::string> expected = {
-      "smnist",  "98.69 %", "98.91 %", "64,296", "`7222222785566666655575626`",
-      "98.77 %", "18,408",  "71.4 %",  "80.5 %", "0.7557",
-      "0.7085",  "559",     "0:44:16"};
-  EXPECT_EQ(smnist, expected);
-  const std::vector<std::string> hard = cells(lines[3]);
-  EXPECT_EQ(hard[0], "hard");
-  EXPECT_EQ(hard[1], "90.60 %");
-  EXPECT_EQ(hard[2], "90.39 %");
-  for (size_t c = 4; c <= 8; ++c) EXPECT_EQ(hard[c], "–") << c;
-  EXPECT_EQ(hard[12], "1:02:05");
-  EXPECT_NE(md.find("**hard**: no front genome is within 0.5 pp of homogeneous 8-bit (90.39 %"),
-            std::string::npos)
+  const Tables t = read_tables(md, 1, hs.size());
+  ASSERT_EQ(t.summary.size(), 1u);
+  EXPECT_EQ(t.summary[0], expected_summary(m, hs));
+  ASSERT_EQ(t.runs.size(), hs.size());
+  for (size_t i = 0; i < hs.size(); ++i) {
+    EXPECT_EQ(t.runs[i], expected_run_cells("smnist", m.task.seeds[i], hs[i], "1,559")) << i;
+  }
+  ASSERT_EQ(t.widths.size(), 1u);
+  const std::vector<std::string> widths = {"smnist", "5,000", half_width(kEightVal, kVal), "10,000",
+                                           half_width(kEightTest, kTest)};
+  EXPECT_EQ(t.widths[0], widths);
+  EXPECT_TRUE(contains(
+      md, "(" + pct(m.float_accuracy) + " test, trained in 0:02:03), seeds " + t.summary[0][1]))
       << md;
-  EXPECT_EQ(md.find("**smnist**: no front genome"), std::string::npos);
-  EXPECT_NE(md.find("(90.60 % test, balanced 88.75 %, trained in"), std::string::npos) << md;
-  EXPECT_EQ(md.find("(98.69 % test, balanced"), std::string::npos);
-  EXPECT_NE(md.find("![Mixed-precision fronts"), std::string::npos);
-  EXPECT_NE(md.find("made by hand"), std::string::npos);
-  EXPECT_NE(md.find("test split"), std::string::npos);
-  EXPECT_NE(md.find("integer engine"), std::string::npos);
 }
 
-TEST(ResultsTable, SkippedTasksTheCommandAndTheDateAreWritten) {
-  testing::TempDir dir;
+INSTANTIATE_TEST_SUITE_P(
+    Seeds, ResultsTableSeeds,
+    ::testing::Values(SeedsCase{"OneSeed", {{1, &kSeed1}}},
+                      SeedsCase{"ThreeSeeds", {{1, &kSeed1}, {2, &kSeed2}, {3, &kSeed3}}},
+                      SeedsCase{"SeedWithoutPick", {{1, &kSeed1}, {2, &kSeed2}, {7, &kNoPick}}}),
+    [](const auto& p) { return std::string(p.param.name); });
+
+// The figures the seeds test compares against are what they should be, by hand: three
+// different reductions, and a seed without a pick pulling the worst to 0 %.
+TEST(ResultsTable, SeedsSpreadByHand) {
+  TempDir dir;
+  const Made three = make_task(dir.path(), "three", {{1, &kSeed1}, {2, &kSeed2}, {3, &kSeed3}});
+  const Made none = make_task(dir.path(), "none", {{1, &kSeed1}, {2, &kSeed2}, {7, &kNoPick}});
+  const std::vector<Headline> h3 = headlines(three), hn = headlines(none);
+  ASSERT_TRUE(h3[0].size && h3[1].size && h3[2].size);
+  EXPECT_DOUBLE_EQ(h3[0].size->size_reduction, 1 - 147264.0 / 514368.0);  // 71.4 %
+  EXPECT_DOUBLE_EQ(h3[1].size->size_reduction, 1 - 154944.0 / 514368.0);  // 69.9 %
+  EXPECT_DOUBLE_EQ(h3[2].size->size_reduction, 1 - 198720.0 / 514368.0);  // 61.4 %
+  EXPECT_FALSE(hn[2].size.has_value());
+  write_results_table({three.task, none.task}, dir / "out");
+  const Tables t = read_tables(read(dir / "out/RESULTS.md"), 2, 6);
+  ASSERT_EQ(t.summary.size(), 2u);
+  EXPECT_EQ(t.summary[0][5], "**67.5 ± 5.4 % (worst 61.4 %)**");
+  EXPECT_EQ(t.summary[1][5], "**47.1 ± 40.8 % (worst 0.0 %)**");
+  EXPECT_EQ(t.summary[1][1], "1, 2, 7");
+  EXPECT_EQ(t.runs[5][4], "none within 0.5 pp");
+}
+
+TEST(ResultsTable, PicksOnValidationWhereTestWouldPickAnother) {
+  TempDir dir;
+  const Made m = make_task(dir.path(), "smnist", {{1, &kTestWouldPickA}});
+  const FrontFile& f = m.files[0];
+  const ScoredGenome &a = f.front[0], &b = f.front[1], &eight = f.baseline.back();
+  ASSERT_GT(a.test_accuracy, eight.test_accuracy);
+  ASSERT_GT(a.test_accuracy, b.test_accuracy);
+  ASSERT_FALSE(within_tolerance(a, eight));
+  const Headline h = headline(f.front, f.baseline, false);
+  ASSERT_TRUE(h.size.has_value());
+  ASSERT_EQ(h.size->genome->genome.to_compact(), kB);
+  write_results_table({m.task}, dir / "out");
+  const std::string md = read(dir / "out/RESULTS.md");
+  const Tables t = read_tables(md, 1, 1);
+  ASSERT_EQ(t.runs.size(), 1u);
+  EXPECT_EQ(t.runs[0][4], "`" + kB + "`");
+  EXPECT_EQ(t.runs[0], expected_run_cells("smnist", 1, h, "1,559"));
+  EXPECT_FALSE(contains(md, kA));
+}
+
+// front.json as written before sequence counts, a layout, all-session counts and the checkpoint
+// hash existed, with the figures it then stored: recomputed, no intervals, the count marked †.
+TEST(ResultsTable, ReadsAnOlderRunsFrontJson) {
+  TempDir dir;
+  const Made m = make_task(dir.path(), "smnist", {{1, &kSeed1}});
+  std::vector<ScoredGenome> front = m.files[0].front, base = m.files[0].baseline;
+  const auto old_point = [](ScoredGenome& g) {
+    g.val_count = g.test_count = 0;
+    g.test_only_this = g.test_only_eight = -1;
+    return json{{"genome", g.genome.to_pairs()},
+                {"compact", g.genome.to_compact()},
+                {"val_accuracy", g.val_accuracy},
+                {"test_accuracy", g.test_accuracy},
+                {"size_bits", g.size_bits},
+                {"footprint_bytes", g.footprint_bytes},
+                {"bops", g.bops}};
+  };
+  json doc = {
+      {"task", "smnist"},        {"config", m.files[0].config}, {"hypervolume_front", 0.75},
+      {"size_reduction", 0.123}, {"evaluations", 40},           {"cache_hits", 2},
+      {"seconds", kSeconds},     {"front", json::array()},      {"baseline", json::array()}};
+  for (ScoredGenome& g : front) doc["front"].push_back(old_point(g));
+  for (ScoredGenome& g : base) doc["baseline"].push_back(old_point(g));
+  core::write_json_file(doc, m.task.search_dirs[0] / "front.json");
+
+  write_results_table({m.task}, dir / "out");
+  const std::string md = read(dir / "out/RESULTS.md");
+  const Headline h = headline(front, base, false);
+  ASSERT_TRUE(h.size.has_value());
+  const Tables t = read_tables(md, 1, 1);
+  ASSERT_EQ(t.runs.size(), 1u);
+  EXPECT_EQ(t.runs[0], expected_run_cells("smnist", 1, h, "40 †"));
+  EXPECT_EQ(t.runs[0][9], "–");  // no McNemar without the paired counts
+  EXPECT_EQ(t.summary[0][5], "**" + fmt("%.1f %%", 100 * h.size->size_reduction) + "**");
+  EXPECT_FALSE(contains(md, "12.3 %"));  // the stored figure is not the table's
+  const std::vector<std::string> widths = {"smnist", "0", "–", "0", "–"};
+  EXPECT_EQ(t.widths[0], widths);
+  EXPECT_TRUE(contains(md, "† the run's front.json predates the all-sessions count"));
+}
+
+TEST(ResultsTable, NotesSkippedTasksTheCommandAndTheDate) {
+  TempDir dir;
+  TaskOptions bops;
+  bops.objectives = "error,size,bops";
+  TaskOptions hard;
+  hard.float_accuracy = 0.9060;
+  hard.float_balanced = 0.8875;
+  const Made smnist = make_task(dir.path(), "smnist", {{1, &kBopsFront}}, bops);
+  const Made poor = make_task(dir.path(), "hard", {{4, &kNoPick}}, hard);
   ResultsOptions options;
   options.skipped = {{"spam", "configs/spam.toml not found"}};
   options.command = "scripts/reproduce.sh --tasks smnist";
   options.date = "2025-01-02";
-  write_results_table({make_task(dir.path(), "smnist")}, dir / "out", options);
+  write_results_table({smnist.task, poor.task}, dir / "out", options);
   const std::string md = read(dir / "out/RESULTS.md");
-  expect_well_formed(table_lines(md), 1);
-  EXPECT_NE(md.find("**spam**: skipped: configs/spam.toml not found."), std::string::npos) << md;
-  EXPECT_NE(md.find("Generated 2025-01-02"), std::string::npos);
-  EXPECT_NE(md.find("`scripts/reproduce.sh --tasks smnist`"), std::string::npos);
+  const Tables t = read_tables(md, 2, 2);
+  ASSERT_EQ(t.runs.size(), 2u);
+  const Headline h = headline(smnist.files[0].front, smnist.files[0].baseline, true);
+  ASSERT_TRUE(h.size && h.bops);
+  ASSERT_NE(h.size->genome, h.bops->genome);
+  EXPECT_EQ(t.runs[0], expected_run_cells("smnist", 1, h, "1,559"));
+  EXPECT_EQ(t.runs[1][4], "none within 0.5 pp");
+  EXPECT_TRUE(contains(md, "- **smnist**, seed 1: the BOPs reduction is that of `" + kC +
+                               "`, the front genome with the fewest BOPs within the tolerance on "
+                               "validation (test " +
+                               pct(h.bops->genome->test_accuracy) + ")."))
+      << md;
+  EXPECT_TRUE(contains(md, "- **spam**: skipped: configs/spam.toml not found.")) << md;
+  EXPECT_TRUE(contains(md, "Generated 2025-01-02"));
+  EXPECT_TRUE(contains(md, "`scripts/reproduce.sh --tasks smnist`"));
+  EXPECT_TRUE(contains(md, "(90.60 % test, balanced 88.75 %, trained in")) << md;
+  EXPECT_FALSE(contains(md, "(98.69 % test, balanced"));
+  EXPECT_TRUE(contains(md, "made by hand"));
+  EXPECT_TRUE(contains(md,
+                       "**Every choice is made on the validation split; the test split is "
+                       "only reported.**"));
+  EXPECT_TRUE(contains(md, "![Mixed-precision fronts"));
+  EXPECT_FALSE(contains(md, "†"));
 }
 
-TEST(ResultsTable, EvaluationsCountEverySessionFromTheStore) {
-  testing::TempDir dir;
-  Made replayed;
-  replayed.evaluations = 0;  // a resumed session that found everything in the store
-  const ResultsTask t = make_task(dir.path(), "smnist", replayed);
-  std::ofstream(t.search_dir / "search.log") << "generation 1/16 evaluations 63 seconds 1\n"
-                                             << "session started after 2600 seconds\n";
-  write_results_table({t}, dir / "a");
-  EXPECT_EQ(cells(table_lines(read(dir / "a/RESULTS.md"))[2])[11], "0 †");
-  EXPECT_NE(read(dir / "a/RESULTS.md").find("last session only"), std::string::npos);
+struct Spoiled {
+  const char* name;
+  std::function<void(const ResultsTask&)> spoil;
+  const char* file;  // relative to the temporary folder
+  std::string says;
+};
 
-  const SearchConfig config = load_search_config(t.search_dir);
-  FitnessSettings search = search_fitness_settings(config), final_scores = search;
-  final_scores.qat.steps = config.final_steps;
-  const std::string hash = file_hash(t.float_dir / "checkpoint");
-  EvaluationStore store(t.search_dir / "evaluations.sqlite");
-  const Evaluation e{0.9, 200000, 30000, 30000000, 1.0, ""};
-  for (const char* g :
-       {"5555555555555555555555555", "3456734567345673456734567", "8888888888888888888888888"}) {
-    store.insert({"smnist", hash, search.canonical(), g}, e);
+void rewrite_front(const ResultsTask& t, const std::function<void(json&)>& change) {
+  json doc = core::read_json_file(t.search_dirs[0] / "front.json");
+  change(doc);
+  core::write_json_file(doc, t.search_dirs[0] / "front.json");
+}
+
+void PrintTo(const Spoiled& s, std::ostream* os) {
+  *os << s.name;
+}
+
+class ResultsTableSpoiled : public ::testing::TestWithParam<Spoiled> {};
+
+TEST_P(ResultsTableSpoiled, IsRefusedNamingTheFile) {
+  TempDir dir;
+  const Made m = make_task(dir.path(), "smnist", {{1, &kSeed1}, {2, &kSeed2}});
+  GetParam().spoil(m.task);
+  try {
+    write_results_table({m.task}, dir / "out");
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_TRUE(contains(what, (dir / GetParam().file).string() + ": ")) << what;
+    EXPECT_TRUE(contains(what, GetParam().says)) << what;
   }
-  store.insert({"smnist", hash, final_scores.canonical(), "5555555555555555555555555"}, e);
-  store.insert({"smnist", hash, final_scores.canonical() + ";report_split=test", "55"}, e);
-  store.insert({"smnist", "another-checkpoint", search.canonical(), "44"}, e);
-  write_results_table({t}, dir / "b");
-  const std::string md = read(dir / "b/RESULTS.md");
-  EXPECT_EQ(cells(table_lines(md)[2])[11], "4");
-  EXPECT_EQ(md.find("last session only"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "out/RESULTS.md"));
 }
 
-TEST(ResultsTable, MissingOrMalformedFilesAreNamed) {
-  struct Case {
-    const char* what;
-    std::function<void(const ResultsTask&)> spoil;
-    const char* file;
-    const char* message;
-  };
-  const auto rewrite_front = [](const ResultsTask& t, const std::function<void(json&)>& change) {
-    json doc = core::read_json_file(t.search_dir / "front.json");
-    change(doc);
-    core::write_json_file(doc, t.search_dir / "front.json");
-  };
-  const std::vector<Case> cases = {
-      {"no metrics.json", [](const ResultsTask& t) { fs::remove(t.float_dir / "metrics.json"); },
-       "smnist-float/metrics.json", "missing; train the float model first"},
-      {"unfinished training",
-       [](const ResultsTask& t) {
-         core::write_json_file({{"test_accuracy", 0.0}, {"test_loss", 0.0}},
-                               t.float_dir / "metrics.json");
-       },
-       "smnist-float/metrics.json", "has not finished"},
-      {"no front.json", [](const ResultsTask& t) { fs::remove(t.search_dir / "front.json"); },
-       "smnist-search/front.json", "mpgru search --resume"},
-      {"front.json not JSON",
-       [](const ResultsTask& t) { std::ofstream(t.search_dir / "front.json") << "{\"front\": ["; },
-       "smnist-search/front.json", "invalid JSON"},
-      {"no baseline key",
-       [&](const ResultsTask& t) { rewrite_front(t, [](json& d) { d.erase("baseline"); }); },
-       "smnist-search/front.json", "not a search result"},
-      {"empty baseline",
-       [&](const ResultsTask& t) {
-         rewrite_front(t, [](json& d) { d["baseline"] = json::array(); });
-       },
-       "smnist-search/front.json", "no homogeneous baseline"},
-      {"accuracy above 1",
-       [&](const ResultsTask& t) {
-         rewrite_front(t, [](json& d) { d["front"][0]["test_accuracy"] = 98.7; });
-       },
-       "smnist-search/front.json", "implausible"},
-      {"retrained float model",
-       [](const ResultsTask& t) { std::ofstream(t.float_dir / "checkpoint") << "other weights"; },
-       "smnist-search/front.json", "hashes to"},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.what);
-    testing::TempDir dir;
-    const ResultsTask t = make_task(dir.path(), "smnist");
-    c.spoil(t);
-    try {
-      write_results_table({t}, dir / "out");
-      ADD_FAILURE() << "no error";
-    } catch (const std::runtime_error& e) {
-      EXPECT_NE(std::string(e.what()).find(c.file), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
-    }
-    EXPECT_FALSE(fs::exists(dir / "out/RESULTS.md"));
-  }
+INSTANTIATE_TEST_SUITE_P(
+    Files, ResultsTableSpoiled,
+    ::testing::Values(
+        Spoiled{"NoMetricsJson",
+                [](const ResultsTask& task) { fs::remove(task.float_dir / "metrics.json"); },
+                "smnist-float/metrics.json", "missing; train the float model first"},
+        Spoiled{"UnfinishedTraining",
+                [](const ResultsTask& task) {
+                  core::write_json_file({{"test_accuracy", 0.0}, {"test_loss", 0.0}},
+                                        task.float_dir / "metrics.json");
+                },
+                "smnist-float/metrics.json", "has not finished"},
+        Spoiled{"SecondSeedHasNoFrontJson",
+                [](const ResultsTask& task) { fs::remove(task.search_dirs[1] / "front.json"); },
+                "smnist-search-2/front.json", "mpgru search --resume"},
+        Spoiled{"FrontJsonNotJson",
+                [](const ResultsTask& task) {
+                  std::ofstream(task.search_dirs[0] / "front.json") << "{\"front\": [";
+                },
+                "smnist-search-1/front.json", "invalid JSON"},
+        Spoiled{"NoBaselineKey",
+                [](const ResultsTask& task) {
+                  rewrite_front(task, [](json& d) { d.erase("baseline"); });
+                },
+                "smnist-search-1/front.json", "not a search result"},
+        Spoiled{"EmptyBaseline",
+                [](const ResultsTask& task) {
+                  rewrite_front(task, [](json& d) { d["baseline"] = json::array(); });
+                },
+                "smnist-search-1/front.json", "no homogeneous baseline"},
+        Spoiled{"AccuracyAboveOne",
+                [](const ResultsTask& task) {
+                  rewrite_front(task, [](json& d) { d["front"][0]["test_accuracy"] = 98.7; });
+                },
+                "smnist-search-1/front.json", "implausible"},
+        Spoiled{"ZeroBops",
+                [](const ResultsTask& task) {
+                  rewrite_front(task, [](json& d) { d["front"][0]["bops"] = 0; });
+                },
+                "smnist-search-1/front.json", kA},  // the entry named
+        Spoiled{"RetrainedFloatModel",
+                [](const ResultsTask& task) {
+                  std::ofstream(task.float_dir / "checkpoint") << "other weights";
+                },
+                "smnist-search-1/front.json", "hashes to"}),
+    [](const auto& p) { return std::string(p.param.name); });
+
+struct Rejected {
+  const char* name;
+  std::function<std::vector<ResultsTask>(ResultsTask)> tasks;
+};
+
+void PrintTo(const Rejected& r, std::ostream* os) {
+  *os << r.name;
 }
 
-TEST(ResultsTable, RejectsNoTasksAndTwiceTheSameTask) {
-  testing::TempDir dir;
-  EXPECT_THROW(write_results_table({}, dir / "out"), std::invalid_argument);
-  const ResultsTask t = make_task(dir.path(), "smnist");
-  EXPECT_THROW(write_results_table({t, t}, dir / "out"), std::invalid_argument);
+class ResultsTableRejected : public ::testing::TestWithParam<Rejected> {};
+
+TEST_P(ResultsTableRejected, ThrowsInvalidArgument) {
+  TempDir dir;
+  const Made m = make_task(dir.path(), "smnist", {{1, &kSeed1}, {2, &kSeed2}});
+  EXPECT_THROW(write_results_table(GetParam().tasks(m.task), dir / "out"), std::invalid_argument);
+  EXPECT_FALSE(fs::exists(dir / "out/RESULTS.md"));
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Tasks, ResultsTableRejected,
+    ::testing::Values(Rejected{"NoTasks", [](ResultsTask) { return std::vector<ResultsTask>{}; }},
+                      Rejected{"SameTaskTwice",
+                               [](ResultsTask task) {
+                                 return std::vector<ResultsTask>{task, task};
+                               }},
+                      Rejected{"FewerSeedsThanFolders",
+                               [](ResultsTask task) {
+                                 task.seeds.pop_back();
+                                 return std::vector<ResultsTask>{task};
+                               }},
+                      Rejected{"MoreSeedsThanFolders",
+                               [](ResultsTask task) {
+                                 task.seeds.push_back(3);
+                                 return std::vector<ResultsTask>{task};
+                               }},
+                      Rejected{"NoSeeds",
+                               [](ResultsTask task) {
+                                 task.seeds.clear();
+                                 task.search_dirs.clear();
+                                 return std::vector<ResultsTask>{task};
+                               }}),
+    [](const auto& p) { return std::string(p.param.name); });
 
 TEST(ResultsTable, FinishedRunsAreRecognised) {
-  testing::TempDir dir;
-  const ResultsTask t = make_task(dir.path(), "smnist");
-  EXPECT_TRUE(float_run_finished(t.float_dir));
-  EXPECT_TRUE(search_run_finished(t.search_dir));
+  TempDir dir;
+  const Made m = make_task(dir.path(), "smnist", {{1, &kSeed1}});
+  EXPECT_TRUE(float_run_finished(m.task.float_dir));
+  EXPECT_TRUE(search_run_finished(m.task.search_dirs[0]));
   EXPECT_FALSE(float_run_finished(dir / "nowhere"));
   EXPECT_FALSE(search_run_finished(dir / "nowhere"));
   core::write_json_file({{"test_accuracy", 0.0}, {"test_loss", 0.0}},
-                        t.float_dir / "metrics.json");  // as after an epoch of a running training
-  EXPECT_FALSE(float_run_finished(t.float_dir));
+                        m.task.float_dir / "metrics.json");  // as after an epoch of a training
+  EXPECT_FALSE(float_run_finished(m.task.float_dir));
 }
 
 }  // namespace
-}  // namespace mpgru::search
+}  // namespace mpgru::report

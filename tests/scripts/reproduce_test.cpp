@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json_file.hpp"
 #include "fixtures/temp_dir.hpp"
 
 namespace {
@@ -54,27 +55,48 @@ bool contains(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
 }
 
-// The markdown table's lines; each must have as many '|' as the header.
-std::vector<std::string> table_lines(const std::string& markdown) {
-  std::vector<std::string> lines;
+// The markdown tables: runs of consecutive lines starting with '|'.
+std::vector<std::vector<std::string>> tables(const std::string& markdown) {
+  std::vector<std::vector<std::string>> out;
   std::stringstream s(markdown);
   std::string line;
+  bool in_table = false;
   while (std::getline(s, line)) {
-    if (!line.empty() && line[0] == '|') lines.push_back(line);
+    const bool row = !line.empty() && line[0] == '|';
+    if (row && !in_table) out.emplace_back();
+    if (row) out.back().push_back(line);
+    in_table = row;
   }
-  return lines;
+  return out;
 }
 
-void expect_table_of(const fs::path& results, const std::vector<std::string>& tasks) {
+// RESULTS.md: a summary row per task (with its seeds), a row per run (task, seed), an interval
+// width row per task; every row of a table as wide as its header.
+void expect_table_of(const fs::path& results, const std::vector<std::string>& tasks,
+                     const std::vector<std::string>& seeds) {
   const std::string md = read(results / "RESULTS.md");
-  const std::vector<std::string> lines = table_lines(md);
-  ASSERT_EQ(lines.size(), tasks.size() + 2) << md;
+  const auto t = tables(md);
+  ASSERT_EQ(t.size(), 3u) << md;
+  ASSERT_EQ(t[0].size(), tasks.size() + 2) << md;
+  ASSERT_EQ(t[1].size(), tasks.size() * seeds.size() + 2) << md;
+  ASSERT_EQ(t[2].size(), tasks.size() + 2) << md;
   const auto bars = [](const std::string& l) { return std::count(l.begin(), l.end(), '|'); };
-  for (const std::string& line : lines) EXPECT_EQ(bars(line), bars(lines[0])) << line;
-  EXPECT_EQ(bars(lines[0]), 14);  // 13 columns
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    EXPECT_EQ(lines[i + 2].rfind("| " + tasks[i] + " | ", 0), 0u) << lines[i + 2];
+  for (const auto& table : t) {
+    for (const std::string& line : table) EXPECT_EQ(bars(line), bars(table[0])) << line;
   }
+  std::string seed_list;
+  for (const std::string& seed : seeds) seed_list += (seed_list.empty() ? "" : ", ") + seed;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    EXPECT_EQ(t[0][i + 2].rfind("| " + tasks[i] + " | " + seed_list + " | ", 0), 0u) << t[0][i + 2];
+    for (size_t k = 0; k < seeds.size(); ++k) {
+      const std::string& row = t[1][2 + i * seeds.size() + k];
+      EXPECT_EQ(row.rfind("| " + tasks[i] + " | " + seeds[k] + " | ", 0), 0u) << row;
+    }
+  }
+  if (seeds.size() > 1) {
+    EXPECT_TRUE(contains(t[0][2], " ± ")) << t[0][2];
+  }
+  EXPECT_TRUE(contains(md, "chosen on validation")) << md;
   EXPECT_TRUE(contains(md, "## How these numbers were produced")) << md;
   EXPECT_TRUE(contains(read(results / "fronts.svg"), "<svg"));
 }
@@ -101,32 +123,47 @@ TEST_F(Reproduce, TinyRunWritesTheTableReusesAndContinues) {
   const ScriptResult first = reproduce("--config " + kTinyPaper + where);
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_TRUE(contains(first.output, "expected time 1 min")) << first.output;
-  EXPECT_TRUE(contains(first.output, "[1/1] smnist: training the float model")) << first.output;
-  EXPECT_TRUE(contains(first.output, "[1/1] smnist: searching")) << first.output;
+  EXPECT_TRUE(contains(first.output, "[1/1] smnist seed 1: training the float model"))
+      << first.output;
+  EXPECT_TRUE(contains(first.output, "[1/1] smnist seed 1: searching")) << first.output;
   EXPECT_TRUE(fs::exists(dir / "runs/smnist-float/metrics.json"));
-  EXPECT_TRUE(fs::exists(dir / "runs/smnist-search/front.json"));
-  expect_table_of(dir / "results", {"smnist"});
+  EXPECT_TRUE(fs::exists(dir / "runs/smnist-search-s1/front.json"));
+  expect_table_of(dir / "results", {"smnist"}, {"1"});
 
   const ScriptResult again = reproduce("--config " + kTinyPaper + where);
   ASSERT_EQ(again.code, 0) << again.output;
-  EXPECT_TRUE(contains(again.output, "smnist: finished earlier, reused")) << again.output;
+  EXPECT_TRUE(contains(again.output, "smnist seed 1: finished earlier, reused")) << again.output;
   EXPECT_FALSE(contains(again.output, "training the float model")) << again.output;
 
   // As if the search had been stopped before its end: it is continued, the float model kept.
-  fs::remove(dir / "runs/smnist-search/front.json");
+  fs::remove(dir / "runs/smnist-search-s1/front.json");
   fs::remove(dir / "results/RESULTS.md");
   const ScriptResult resumed = reproduce("--tasks smnist --config " + kTinyPaper + where);
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   EXPECT_TRUE(contains(resumed.output, "continuing the search")) << resumed.output;
   EXPECT_FALSE(contains(resumed.output, "training the float model")) << resumed.output;
-  expect_table_of(dir / "results", {"smnist"});
+  expect_table_of(dir / "results", {"smnist"}, {"1"});
+
+  // More seeds: seed 1 is reused, seed 2 searched with the same float model, mean ± sd tabled.
+  const ScriptResult seeds = reproduce("--seeds 1,2 --config " + kTinyPaper + where);
+  ASSERT_EQ(seeds.code, 0) << seeds.output;
+  EXPECT_TRUE(contains(seeds.output, "[1/2] smnist seed 1: finished earlier, reused"))
+      << seeds.output;
+  EXPECT_TRUE(contains(seeds.output, "[2/2] smnist seed 2: searching")) << seeds.output;
+  EXPECT_FALSE(contains(seeds.output, "training the float model")) << seeds.output;
+  EXPECT_EQ(mpgru::core::read_json_file(dir / "runs/smnist-search-s2/config.json")
+                .at("search")
+                .at("seed")
+                .get<int>(),
+            2);
+  expect_table_of(dir / "results", {"smnist"}, {"1", "2"});
 
   // A task without configs is left out with --skip-missing and said so in RESULTS.md.
   const fs::path paper = dir / "paper.toml";
   write_paper_with_a_ghost(paper);
   const ScriptResult skipped = reproduce("--skip-missing --config " + paper.string() + where);
   ASSERT_EQ(skipped.code, 0) << skipped.output;
-  expect_table_of(dir / "results", {"smnist"});
+  expect_table_of(dir / "results", {"smnist"}, {"1"});
   EXPECT_TRUE(contains(read(dir / "results/RESULTS.md"),
                        "**ghost**: skipped: tests/scripts/ghost.toml not found"));
   EXPECT_FALSE(fs::exists(dir / "runs/ghost-float"));
@@ -153,7 +190,8 @@ TEST_F(Reproduce, MissingConfigsOrDataStopItBeforeAnyWork) {
 }
 
 TEST(ReproduceUsage, BadOptionsAreUsageErrors) {
-  for (const char* args : {"--bogus", "--tasks nosuch", "--tasks"}) {
+  for (const char* args :
+       {"--bogus", "--tasks nosuch", "--tasks", "--seeds 0", "--seeds 1,x", "--seeds 2,2"}) {
     const ScriptResult r = reproduce(
         "--config " + kTinyPaper + " --runs /nonexistent/runs --out /nonexistent/results " + args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.output;

@@ -100,12 +100,16 @@ Evaluation sample(int i) {
   evaluation.footprint_bytes = std::numeric_limits<int64_t>::max() - i;
   evaluation.bops = int64_t{123456789012} * (i + 1);
   evaluation.seconds = 2.5 + i;
+  evaluation.sequences = 9 + i;
+  evaluation.correct = std::string("\x00\x5a", 2) + static_cast<char>(i);  // holds a NUL byte
   return evaluation;
 }
 
 // Every field but the timestamp, which the store sets.
 void expect_same_values(const Evaluation& actual, const Evaluation& expected) {
   EXPECT_EQ(actual.accuracy, expected.accuracy);
+  EXPECT_EQ(actual.sequences, expected.sequences);
+  EXPECT_EQ(actual.correct, expected.correct);
   EXPECT_EQ(actual.size_bits, expected.size_bits);
   EXPECT_EQ(actual.footprint_bytes, expected.footprint_bytes);
   EXPECT_EQ(actual.bops, expected.bops);
@@ -141,7 +145,7 @@ TEST(EvaluationStoreTest, NewStoreCarriesTheMarkerAndWal) {
             std::vector<std::string>{"1297106770"});  // 0x4D504752 'MPGR'
   EXPECT_EQ(raw_column(path, "PRAGMA journal_mode"), std::vector<std::string>{"wal"});
   EXPECT_EQ(raw_column(path, "SELECT key || '=' || value FROM meta ORDER BY key"),
-            (std::vector<std::string>{"format=mpgru-evaluations", "schema_version=1"}));
+            (std::vector<std::string>{"format=mpgru-evaluations", "schema_version=2"}));
 }
 
 TEST(EvaluationStoreTest, InsertThenFindReturnsEveryField) {
@@ -367,14 +371,43 @@ INSTANTIATE_TEST_SUITE_P(
                     "meta format is 'x'"},
         RefusedCase{"NoSchemaVersion", true, "DELETE FROM meta WHERE key = 'schema_version';",
                     "schema_version is missing"},
-        RefusedCase{"SchemaVersion2", true,
-                    "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
-                    "schema_version '2' is not supported (expected '1')"},
+        RefusedCase{"SchemaVersion3", true,
+                    "UPDATE meta SET value = '3' WHERE key = 'schema_version';",
+                    "schema_version '3' is not supported (expected '2')"},
         RefusedCase{"NoEvaluationsTable", true, "DROP TABLE evaluations;",
                     "no such table: evaluations"},
         RefusedCase{"EvaluationsWithoutTimestamp", true,
                     "ALTER TABLE evaluations DROP COLUMN timestamp;", "timestamp"}),
     [](const auto& test) { return std::string(test.param.name); });
+
+TEST(EvaluationStoreTest, SchemaOneStoreIsUpgradedKeepingItsRows) {
+  TempDir dir;
+  const auto path = dir / kStoreName;
+  {
+    EvaluationStore store(path);
+    store.insert(key_for("kept"), sample(1));
+  }
+  // Back to schema 1: the per-sequence columns did not exist.
+  raw_exec(path,
+           "ALTER TABLE evaluations DROP COLUMN correct; ALTER TABLE evaluations DROP COLUMN "
+           "sequences; UPDATE meta SET value = '1' WHERE key = 'schema_version';");
+  EvaluationStore store(path);
+  const std::optional<Evaluation> kept = store.find(key_for("kept"));
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->accuracy, sample(1).accuracy);
+  EXPECT_EQ(kept->sequences, 0);
+  EXPECT_TRUE(kept->correct.empty());
+  EXPECT_EQ(raw_column(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::vector<std::string>{"2"});
+  Evaluation with_bits = sample(2);
+  with_bits.sequences = 10;
+  with_bits.correct = std::string("\xff\x01", 2);
+  store.insert(key_for("new"), with_bits);
+  const std::optional<Evaluation> found = store.find(key_for("new"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->sequences, 10);
+  EXPECT_EQ(found->correct, with_bits.correct);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Concurrent writers: search workers sharing one store, or one connection each (as separate

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "data/task.hpp"
 #include "fixtures/temp_dir.hpp"
+#include "report/headline.hpp"
 #include "train/trainer.hpp"
 
 namespace mpgru::search {
@@ -77,20 +79,71 @@ TEST_F(SearchRun, SameSeedSameFrontAndResumeEvaluatesNothingNew) {
     EXPECT_GT(p.hypervolume, 0.0);
     EXPECT_LT(p.hypervolume, 1.05);
   }
-  EXPECT_EQ(progress.back().evaluations, ra.evaluations);
+  // The final scores build each distinct baseline and front genome once more (for the test
+  // split); a homogeneous genome on the front is scored once.
+  EXPECT_GT(ra.evaluations, progress.back().evaluations + static_cast<int64_t>(ra.baseline.size()));
+  EXPECT_LE(ra.evaluations, progress.back().evaluations +
+                                static_cast<int64_t>(ra.front.size() + ra.baseline.size()));
   EXPECT_NE(read(a / "search.log").find("hypervolume"), std::string::npos);
   EXPECT_NE(read(a / "report.html").find("<svg"), std::string::npos);
   EXPECT_EQ(read(a / "front.csv"), read(b / "front.csv"));
-  EXPECT_EQ(ra.hypervolume_front, rb.hypervolume_front);
+  const report::Headline ha = report::headline(ra.front, ra.baseline, false);
+  const report::Headline hb = report::headline(rb.front, rb.baseline, false);
+  EXPECT_EQ(ha.validation.front, hb.validation.front);
+  EXPECT_EQ(ha.test.front, hb.test.front);
   const SearchResult again = run_search(load_search_config(a.path()), a.path());
   EXPECT_EQ(again.evaluations, 0);
   EXPECT_GE(again.seconds, 0.999 * ra.seconds);  // the first session's wall time is kept
   EXPECT_GT(again.cache_hits, 0);
   EXPECT_EQ(read(a / "front.csv"), read(b / "front.csv"));
-  for (const FrontPoint& p : ra.front) {
+  for (const report::ScoredGenome& p : ra.front) {
     EXPECT_GE(p.genome.bits(0), core::kMinBits);
   }
-  EXPECT_GE(ra.hypervolume_front, 0.0);
+  EXPECT_GE(ha.validation.front, 0.0);
+}
+
+// The final scores: every candidate and baseline genome once (progress for each), sequence
+// counts and the test pairing with 8-bit recorded, and a front that is non-dominated on its
+// final validation scores.
+TEST_F(SearchRun, FinalScoresCarryCountsPairingAndProgress) {
+  testing::TempDir dir;
+  SearchConfig c = tiny_config();
+  c.final_fronts = 3;
+  std::vector<ScoringProgress> scoring;
+  const SearchResult r =
+      run_search(c, dir.path(), {}, [&](const ScoringProgress& p) { scoring.push_back(p); });
+  ASSERT_FALSE(scoring.empty());
+  EXPECT_EQ(scoring.back().done, scoring.back().total);
+  EXPECT_EQ(scoring.size(), scoring.back().total);
+  EXPECT_GE(scoring.back().total, r.front.size() + r.baseline.size());
+  const auto dataset = data::load_task("smnist", kData);
+  const report::ScoredGenome& eight = r.baseline.back();
+  EXPECT_EQ(eight.genome, core::Genome::homogeneous({}, 8));
+  EXPECT_EQ(eight.test_only_this, 0);
+  EXPECT_EQ(eight.test_only_eight, 0);
+  for (const auto* list : {&r.front, &r.baseline}) {
+    for (const report::ScoredGenome& g : *list) {
+      EXPECT_EQ(g.val_count, dataset->split(data::Split::validation).count());
+      EXPECT_EQ(g.test_count, dataset->split(data::Split::test).count());
+      ASSERT_GE(g.test_only_this, 0);
+      ASSERT_GE(g.test_only_eight, 0);
+      // The pairing explains the accuracy difference exactly.
+      const auto correct = [](const report::ScoredGenome& x) {
+        return std::llround(x.test_accuracy * static_cast<double>(x.test_count));
+      };
+      EXPECT_EQ(correct(g) - correct(eight), g.test_only_this - g.test_only_eight);
+    }
+  }
+  for (const report::ScoredGenome& a : r.front) {
+    for (const report::ScoredGenome& b : r.front) {
+      const bool dominates = b.val_accuracy >= a.val_accuracy && b.size_bits <= a.size_bits &&
+                             (b.val_accuracy > a.val_accuracy || b.size_bits < a.size_bits);
+      EXPECT_FALSE(dominates) << b.genome.to_compact() << " dominates " << a.genome.to_compact();
+    }
+  }
+  EXPECT_NE(read(dir / "search.log").find("scored "), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir / "evaluated.csv"));
+  EXPECT_EQ(load_search_config(dir.path()).final_fronts, 3u);
 }
 
 TEST_F(SearchRun, KilledRunResumesWithoutRepeatingEvaluations) {

@@ -1,0 +1,51 @@
+// The files a finished search leaves for everything downstream: front.json (the scored front and
+// baseline, the run's settings and counts, and the headline figures for a human reader),
+// front.csv and baseline.csv (one row per genome: enough to recompute the headline), and
+// evaluated.csv (every genome the search scored, the report's faint cloud). One writer and one
+// reader: the run report and the results table read front.json only through read_front_file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "report/scored_genome.hpp"
+
+namespace mpgru::report {
+
+struct FrontFile {
+  std::string task;
+  std::string checkpoint_hash;         // of the float checkpoint the search started from
+  nlohmann::json config;               // the search's settings (an object)
+  std::vector<ScoredGenome> front;     // the mixed front, by size
+  std::vector<ScoredGenome> baseline;  // homogeneous 8..2, by size
+  int64_t evaluations = -1;            // distinct genome evaluations over all sessions; -1 unknown
+  int64_t session_evaluations = 0;     // of the last session
+  int64_t session_cache_hits = 0;      // of the last session
+  double seconds = 0;                  // wall time over all sessions
+};
+
+// A genome the search scored on validation (search fitness), for plots.
+struct EvaluatedGenome {
+  std::string compact;
+  double val_accuracy = 0;
+  int64_t size_bits = 0, bops = 0;
+};
+
+// Writes RUN/front.json (with the headline figures of report/headline.hpp), RUN/front.csv and
+// RUN/baseline.csv, each atomically. Throws std::runtime_error naming the file.
+void write_front_files(const FrontFile& file, const std::filesystem::path& run_dir);
+// Reads RUN/front.json (also files of older runs, without sequence counts or paired figures).
+// Throws std::runtime_error naming the file and what is wrong.
+FrontFile read_front_file(const std::filesystem::path& path);
+
+void write_evaluated_csv(const std::vector<EvaluatedGenome>& genomes,
+                         const std::filesystem::path& path);
+// Reads what write_evaluated_csv wrote; an absent file gives no genomes. Throws
+// std::runtime_error naming the file and line if it is malformed.
+std::vector<EvaluatedGenome> read_evaluated_csv(const std::filesystem::path& path);
+
+}  // namespace mpgru::report

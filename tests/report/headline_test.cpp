@@ -1,0 +1,195 @@
+// The headline rule on hand-built fronts with known answers: picks on validation (never test),
+// the 0.5 pp boundary in whole sequences, ties, no pick, a separate fewest-BOPs pick, the
+// intervals beside the pick, and the hypervolumes on both splits.
+#include "report/headline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "report/hypervolume.hpp"
+
+namespace mpgru::report {
+namespace {
+
+constexpr int64_t kVal = 1000;   // validation sequences
+constexpr int64_t kTest = 2000;  // test sequences
+
+// A one-layer genome whose first gene (x) is `tag` and whose weights are `weight_bits`; size and
+// BOPs are given directly (the rule reads them, it does not compute them).
+ScoredGenome genome(int tag, int weight_bits, int64_t val_correct, int64_t test_correct,
+                    int64_t size_bits, int64_t bops) {
+  ScoredGenome g;
+  core::Genome genome = core::Genome::homogeneous({}, weight_bits);
+  genome.set_bits(0, tag);
+  g.genome = genome;
+  g.val_accuracy = static_cast<double>(val_correct) / kVal;
+  g.val_count = kVal;
+  g.test_accuracy = static_cast<double>(test_correct) / kTest;
+  g.test_count = kTest;
+  g.size_bits = size_bits;
+  g.bops = bops;
+  return g;
+}
+
+// Homogeneous 8..2 with 8-bit at 990/1000 validation, 1960/2000 test, size 1000, BOPs 1000.
+std::vector<ScoredGenome> baseline() {
+  std::vector<ScoredGenome> b;
+  for (int bits = 2; bits <= 8; ++bits) {
+    const int64_t lost = (8 - bits) * 40;
+    b.push_back(genome(bits, bits, 990 - lost, 1960 - 2 * lost, 125 * bits, 125 * bits));
+  }
+  return b;
+}
+
+TEST(Headline, EightBitIsTheLargestBaselineGenome) {
+  const std::vector<ScoredGenome> base = baseline();
+  const Headline h = headline({}, base, false);
+  EXPECT_EQ(h.eight, &base.back());
+  EXPECT_FALSE(h.size.has_value());
+  EXPECT_FALSE(h.bops.has_value());
+}
+
+// The boundary in whole sequences: 8-bit has 990 of 1000; 0.5 pp is 5 sequences.
+struct Boundary {
+  const char* name;
+  int64_t val_correct;
+  bool picked;
+};
+
+class HeadlineBoundary : public ::testing::TestWithParam<Boundary> {};
+
+TEST_P(HeadlineBoundary, ExactlyHalfAPointIsIn) {
+  const std::vector<ScoredGenome> base = baseline();
+  const std::vector<ScoredGenome> front = {genome(5, 2, GetParam().val_correct, 1960, 300, 300)};
+  const Headline h = headline(front, base, false);
+  EXPECT_EQ(h.size.has_value(), GetParam().picked);
+  EXPECT_EQ(within_tolerance(front[0], base.back()), GetParam().picked);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sequences, HeadlineBoundary,
+                         ::testing::Values(Boundary{"Equal", 990, true},
+                                           Boundary{"Above", 995, true},
+                                           Boundary{"HalfPointBelow", 985, true},
+                                           Boundary{"OneSequenceMore", 984, false}),
+                         [](const auto& test) { return std::string(test.param.name); });
+
+TEST(Headline, PicksOnValidationWhereTestWouldPickAnother) {
+  const std::vector<ScoredGenome> base = baseline();
+  // Smallest: out on validation (984/1000) but better than 8-bit on test (1990/2000).
+  // Next: in on validation (986) but worse on test (1900). The rule must take the second.
+  const std::vector<ScoredGenome> front = {genome(3, 2, 984, 1990, 300, 300),
+                                           genome(4, 3, 986, 1900, 400, 400),
+                                           genome(5, 4, 992, 1961, 600, 600)};
+  const Headline h = headline(front, base, false);
+  ASSERT_TRUE(h.size.has_value());
+  EXPECT_EQ(h.size->genome, &front[1]);
+  EXPECT_DOUBLE_EQ(h.size->size_reduction, 1 - 400.0 / 1000.0);
+  EXPECT_DOUBLE_EQ(h.size->test_difference, 1900.0 / kTest - 1960.0 / kTest);
+}
+
+TEST(Headline, NoGenomeWithinTolerance) {
+  const std::vector<ScoredGenome> base = baseline();
+  const std::vector<ScoredGenome> front = {genome(3, 2, 900, 1990, 300, 300),
+                                           genome(4, 3, 984, 1999, 400, 400)};
+  const Headline h = headline(front, base, false);
+  EXPECT_FALSE(h.size.has_value());
+  EXPECT_FALSE(h.bops.has_value());
+}
+
+TEST(Headline, SizeTiesGoToHigherValidationThenToTheGenomeText) {
+  const std::vector<ScoredGenome> base = baseline();
+  const std::vector<ScoredGenome> front = {genome(6, 3, 987, 1960, 400, 400),
+                                           genome(5, 3, 989, 1950, 400, 400),
+                                           genome(4, 3, 989, 1940, 400, 400)};
+  const Headline h = headline(front, base, false);
+  ASSERT_TRUE(h.size.has_value());
+  EXPECT_EQ(h.size->genome, &front[2]);  // 989 beats 987; "4..." sorts before "5..."
+  // The input order does not matter.
+  const std::vector<ScoredGenome> reversed(front.rbegin(), front.rend());
+  EXPECT_EQ(headline(reversed, base, false).size->genome->genome, front[2].genome);
+}
+
+TEST(Headline, FewestBopsPickDiffersFromTheSmallest) {
+  const std::vector<ScoredGenome> base = baseline();
+  const std::vector<ScoredGenome> front = {genome(3, 2, 988, 1950, 300, 900),
+                                           genome(4, 3, 989, 1955, 400, 200)};
+  const Headline h = headline(front, base, true);
+  ASSERT_TRUE(h.size && h.bops);
+  EXPECT_EQ(h.size->genome, &front[0]);
+  EXPECT_EQ(h.bops->genome, &front[1]);
+  EXPECT_DOUBLE_EQ(h.size->size_reduction, 0.7);
+  EXPECT_DOUBLE_EQ(h.bops->bops_reduction, 0.8);
+  EXPECT_DOUBLE_EQ(h.size->bops_reduction, 0.1);
+}
+
+TEST(Headline, IntervalsBesideThePick) {
+  const std::vector<ScoredGenome> base = baseline();
+  std::vector<ScoredGenome> front = {genome(3, 2, 988, 1950, 300, 300)};
+  front[0].test_only_this = 12;   // right where 8-bit is wrong
+  front[0].test_only_eight = 22;  // wrong where 8-bit is right: 1950 - 1960 = 12 - 22
+  const Headline h = headline(front, base, false);
+  ASSERT_TRUE(h.size.has_value());
+  const Pick& p = *h.size;
+  const Interval val = wilson(988, kVal), test = wilson(1950, kTest);
+  EXPECT_EQ(p.val_interval.low, val.low);
+  EXPECT_EQ(p.val_interval.high, val.high);
+  EXPECT_EQ(p.test_interval.low, test.low);
+  EXPECT_EQ(p.test_interval.high, test.high);
+  ASSERT_TRUE(p.paired);
+  PairedCounts c;
+  c.both = 1950 - 12;
+  c.only_a = 12;
+  c.only_b = 22;
+  c.neither = kTest - c.both - 12 - 22;
+  const Interval d = paired_difference(c);
+  EXPECT_EQ(p.test_difference_interval.low, d.low);
+  EXPECT_EQ(p.test_difference_interval.high, d.high);
+  EXPECT_EQ(p.mcnemar_p, mcnemar_exact_p(12, 22));
+  EXPECT_LT(d.low, p.test_difference);
+  EXPECT_GT(d.high, p.test_difference);
+}
+
+TEST(Headline, WithoutCountsNoIntervalsAndTheToleranceOnAccuracies) {
+  std::vector<ScoredGenome> base = baseline();
+  std::vector<ScoredGenome> front = {genome(3, 2, 985, 1950, 300, 300)};
+  for (ScoredGenome* g : {&base.back(), &front[0]}) g->val_count = g->test_count = 0;
+  const Headline h = headline(front, base, false);
+  ASSERT_TRUE(h.size.has_value());  // 0.985 vs 0.990: exactly 0.5 pp, kept despite rounding
+  EXPECT_FALSE(h.size->paired);
+  EXPECT_EQ(h.size->test_interval.low, 0.0);
+  EXPECT_EQ(h.size->test_interval.high, 0.0);
+}
+
+TEST(Headline, HypervolumesOnBothSplits) {
+  const std::vector<ScoredGenome> base = baseline();
+  const std::vector<ScoredGenome> front = {genome(3, 2, 950, 1800, 300, 300),
+                                           genome(4, 3, 989, 1955, 500, 250)};
+  const Headline h = headline(front, base, true);
+  const auto k = [](int64_t v) { return static_cast<double>(v) / 1000.0; };
+  std::vector<Objectives> val, test;
+  for (const ScoredGenome& g : front) {
+    val.push_back({1 - g.val_accuracy, k(g.size_bits), k(g.bops)});
+    test.push_back({1 - g.test_accuracy, k(g.size_bits), k(g.bops)});
+  }
+  EXPECT_DOUBLE_EQ(h.validation.front, hypervolume(val, {1, 1.05, 1.05}));
+  EXPECT_DOUBLE_EQ(h.test.front, hypervolume(test, {1, 1.05, 1.05}));
+  EXPECT_NE(h.validation.front, h.test.front);
+  EXPECT_GT(h.validation.baseline, 0.0);
+  const Headline flat = headline(front, base, false);
+  val.clear();
+  for (const ScoredGenome& g : front) val.push_back({1 - g.val_accuracy, k(g.size_bits)});
+  EXPECT_DOUBLE_EQ(flat.validation.front, hypervolume(val, {1, 1.05}));
+}
+
+TEST(Headline, RefusesAnEmptyBaselineOrNonPositiveSizes) {
+  EXPECT_THROW(headline({}, {}, false), std::invalid_argument);
+  std::vector<ScoredGenome> base = baseline();
+  base[0].size_bits = 0;
+  EXPECT_THROW(headline({}, base, false), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace mpgru::report
