@@ -19,6 +19,7 @@
 
 #include "core/file_hash.hpp"
 #include "core/json_file.hpp"
+#include "fixtures/scored_rows.hpp"
 #include "fixtures/temp_dir.hpp"
 #include "report/front_file.hpp"
 #include "report/headline.hpp"
@@ -32,11 +33,6 @@ using mpgru::testing::TempDir;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr int64_t kVal = 5000;        // validation sequences
-constexpr int64_t kTest = 10000;      // test sequences
-constexpr int64_t kEightVal = 4950;   // homogeneous 8-bit's correct validation sequences (99.00 %)
-constexpr int64_t kEightTest = 9890;  // and test sequences (98.90 %)
-
 std::string read(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream s;
@@ -48,37 +44,15 @@ bool contains(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
 }
 
-// One scored genome in whole sequences. `only_this`: test sequences it gets right and 8-bit
-// wrong; the reverse follows from the two test counts.
-struct Row {
-  std::string compact;
-  int64_t val_correct, test_correct, size_bits, bops, only_this;
-};
+using mpgru::testing::kEightTest;
+using mpgru::testing::kEightVal;
+using mpgru::testing::kTest;
+using mpgru::testing::kVal;
+using mpgru::testing::Row;
+using mpgru::testing::scored;
 
-ScoredGenome scored(const Row& r) {
-  ScoredGenome g;
-  g.genome = core::Genome::parse({}, r.compact);
-  g.val_accuracy = static_cast<double>(r.val_correct) / kVal;
-  g.val_count = kVal;
-  g.test_accuracy = static_cast<double>(r.test_correct) / kTest;
-  g.test_count = kTest;
-  g.size_bits = r.size_bits;
-  g.footprint_bytes = r.size_bits / 7;
-  g.bops = r.bops;
-  g.test_only_this = r.only_this;
-  g.test_only_eight = r.only_this - (r.test_correct - kEightTest);
-  return g;
-}
-
-// Homogeneous 8..2 bits; 8-bit is 64,296 B.
 std::vector<ScoredGenome> baseline() {
-  std::vector<ScoredGenome> b;
-  for (int bits = 2; bits <= 8; ++bits) {
-    b.push_back(scored({std::string(25, static_cast<char>('0' + bits)),
-                        kEightVal - (8 - bits) * 150, kEightTest - (8 - bits) * 300,
-                        147264 + (bits - 2) * 61184, 6800000 + (bits - 2) * 16900000, 0}));
-  }
-  return b;
+  return mpgru::testing::scored_baseline();
 }
 
 const std::string kA = "8222222228456577886457726";

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/json_file.hpp"
+#include "fixtures/scored_rows.hpp"
 #include "fixtures/temp_dir.hpp"
 #include "report/front_file.hpp"
 #include "report/headline.hpp"
@@ -28,10 +29,6 @@ using mpgru::testing::TempDir;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr int64_t kVal = 5000;        // validation sequences
-constexpr int64_t kTest = 10000;      // test sequences
-constexpr int64_t kEightVal = 4950;   // homogeneous 8-bit's correct validation sequences (99.00 %)
-constexpr int64_t kEightTest = 9890;  // and test sequences (98.90 %)
 constexpr double kFloatAccuracy = 0.9869;
 
 std::string read(const fs::path& p) {
@@ -51,38 +48,15 @@ bool contains(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
 }
 
-// One scored genome in whole sequences. `only_this`: test sequences it gets right and 8-bit
-// wrong; the reverse follows from the two test counts.
-struct Row {
-  std::string compact;
-  int64_t val_correct, test_correct, size_bits, bops, only_this;
-};
+using mpgru::testing::kEightTest;
+using mpgru::testing::kEightVal;
+using mpgru::testing::kTest;
+using mpgru::testing::kVal;
+using mpgru::testing::Row;
+using mpgru::testing::scored;
 
-ScoredGenome scored(const Row& r) {
-  ScoredGenome g;
-  g.genome = core::Genome::parse({}, r.compact);
-  g.val_accuracy = static_cast<double>(r.val_correct) / kVal;
-  g.val_count = kVal;
-  g.test_accuracy = static_cast<double>(r.test_correct) / kTest;
-  g.test_count = kTest;
-  g.size_bits = r.size_bits;
-  g.footprint_bytes = r.size_bits / 7;
-  g.bops = r.bops;
-  g.test_only_this = r.only_this;
-  g.test_only_eight = r.only_this - (r.test_correct - kEightTest);
-  return g;
-}
-
-// Homogeneous 8..2 bits; 8-bit is 64,296 B.
 std::vector<ScoredGenome> baseline() {
-  std::vector<ScoredGenome> b;
-  for (int bits = 8; bits >= 2; --bits) {
-    const int64_t test = kEightTest - (8 - bits) * 300;
-    b.push_back(
-        scored({std::string(25, static_cast<char>('0' + bits)), kEightVal - (8 - bits) * 150, test,
-                147264 + (bits - 2) * 61184, 6800000 + (bits - 2) * 16900000, 0}));
-  }
-  return b;
+  return mpgru::testing::scored_baseline();
 }
 
 const std::string kTestPick = "8222222228456577886457726";  // smallest, out on validation
@@ -259,7 +233,7 @@ TEST(RunReport, PicksOnValidationWhereTestWouldPickAnother) {
   TempDir dir;
   const FrontFile f = make_run(dir.path(), "error,size", kFront, true);
   // The fixture is what it claims: the smallest genome beats 8-bit and the pick on test.
-  const ScoredGenome &smallest = f.front[0], &next = f.front[1], &eight = f.baseline[0];
+  const ScoredGenome &smallest = f.front[0], &next = f.front[1], &eight = f.baseline.back();
   ASSERT_EQ(smallest.genome.to_compact(), kTestPick);
   ASSERT_GT(smallest.test_accuracy, eight.test_accuracy);
   ASSERT_GT(smallest.test_accuracy, next.test_accuracy);
