@@ -70,7 +70,7 @@ ScoredGenome parse_point(const json& j, const json& layout) {
   g.test_only_eight = j.value("test_only_eight", int64_t{-1});
   const auto accuracy_ok = [](double a) { return a >= 0 && a <= 1; };
   if (!accuracy_ok(g.val_accuracy) || !accuracy_ok(g.test_accuracy) || g.size_bits <= 0 ||
-      g.bops <= 0 || g.val_count < 0 || g.test_count < 0) {
+      g.bops < 0 || g.val_count < 0 || g.test_count < 0) {
     throw std::runtime_error("implausible genome entry " + j.dump());
   }
   return g;
@@ -97,8 +97,7 @@ json pick_json(const Pick& p) {
 }
 
 json headline_json(const FrontFile& f) {
-  const Headline h =
-      headline(f.front, f.baseline, f.config.value("objectives", "") == "error,size,bops");
+  const Headline h = headline(f.front, f.baseline, f.bops_objective());
   json j = {{"rule",
              "picked on validation: the smallest (fewest-BOPs) front genome whose validation "
              "accuracy is at most 0.5 pp below homogeneous 8-bit's; test only reported"},
@@ -128,7 +127,16 @@ std::string csv(const std::vector<ScoredGenome>& points) {
 }  // namespace
 
 void write_front_files(const FrontFile& f, const fs::path& run_dir) {
-  if (f.baseline.empty()) throw std::invalid_argument("front.json needs the homogeneous baseline");
+  const fs::path path = run_dir / "front.json";
+  if (f.baseline.empty()) {
+    throw std::invalid_argument(path.string() + ": needs the homogeneous baseline");
+  }
+  json headline_figures;
+  try {
+    headline_figures = headline_json(f);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(path.string() + ": " + e.what());
+  }
   json doc = {{"task", f.task},
               {"checkpoint_hash", f.checkpoint_hash},
               {"config", f.config},
@@ -137,7 +145,7 @@ void write_front_files(const FrontFile& f, const fs::path& run_dir) {
               {"session_evaluations", f.session_evaluations},
               {"session_cache_hits", f.session_cache_hits},
               {"seconds", f.seconds},
-              {"headline", headline_json(f)},
+              {"headline", headline_figures},
               {"front", json::array()},
               {"baseline", json::array()}};
   for (const ScoredGenome& g : f.front) doc["front"].push_back(point_json(g));
@@ -145,7 +153,7 @@ void write_front_files(const FrontFile& f, const fs::path& run_dir) {
   core::write_text_file(csv(f.front), run_dir / "front.csv");
   core::write_text_file(csv(f.baseline), run_dir / "baseline.csv");
   // Last: front.json marks a finished run.
-  core::write_json_file(doc, run_dir / "front.json");
+  core::write_json_file(doc, path);
 }
 
 FrontFile read_front_file(const fs::path& path) {
@@ -188,8 +196,9 @@ void write_evaluated_csv(const std::vector<EvaluatedGenome>& genomes, const fs::
 }
 
 std::vector<EvaluatedGenome> read_evaluated_csv(const fs::path& path) {
+  if (!fs::exists(path)) return {};
   std::ifstream in(path);
-  if (!in) return {};
+  if (!in) throw std::runtime_error(path.string() + ": cannot read");
   std::vector<EvaluatedGenome> out;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {

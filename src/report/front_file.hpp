@@ -26,6 +26,8 @@ struct FrontFile {
   int64_t session_evaluations = 0;     // of the last session
   int64_t session_cache_hits = 0;      // of the last session
   double seconds = 0;                  // wall time over all sessions
+  // Whether the search had BOPs as a third objective (the hypervolumes then have that axis).
+  bool bops_objective() const { return config.value("objectives", "") == "error,size,bops"; }
 };
 
 // A genome the search scored on validation (search fitness), for plots.

@@ -71,15 +71,6 @@ double volume(const std::vector<ScoredGenome>& points, const ScoredGenome& eight
   return hypervolume(v, bops ? Objectives{1.0, 1.05, 1.05} : Objectives{1.0, 1.05});
 }
 
-void check_positive(const std::vector<ScoredGenome>& points) {
-  for (const ScoredGenome& g : points) {
-    if (g.size_bits <= 0 || g.bops <= 0) {
-      throw std::invalid_argument("genome " + g.genome.to_compact() +
-                                  " has no positive size and BOPs");
-    }
-  }
-}
-
 }  // namespace
 
 bool within_tolerance(const ScoredGenome& candidate, const ScoredGenome& eight) {
@@ -94,13 +85,17 @@ bool within_tolerance(const ScoredGenome& candidate, const ScoredGenome& eight) 
 Headline headline(const std::vector<ScoredGenome>& front, const std::vector<ScoredGenome>& baseline,
                   bool bops_axis) {
   if (baseline.empty()) throw std::invalid_argument("headline: the baseline is empty");
-  check_positive(front);
-  check_positive(baseline);
   Headline h;
   h.bops_axis = bops_axis;
   h.eight = &*std::max_element(
       baseline.begin(), baseline.end(),
       [](const ScoredGenome& a, const ScoredGenome& b) { return a.size_bits < b.size_bits; });
+  // Everything is measured against 8-bit: its size and BOPs divide. (An unbuildable genome
+  // elsewhere has no BOPs; it scores 0 and is never picked.)
+  if (h.eight->size_bits <= 0 || h.eight->bops <= 0) {
+    throw std::invalid_argument("homogeneous 8-bit genome " + h.eight->genome.to_compact() +
+                                " has no positive size and BOPs");
+  }
   const ScoredGenome* smallest = nullptr;
   const ScoredGenome* fewest = nullptr;
   const auto size = [](const ScoredGenome& g) { return g.size_bits; };

@@ -14,8 +14,9 @@
 
 namespace mpgru::report {
 
-// Iso-accuracy tolerance: 0.5 pp of accuracy.
+// Iso-accuracy tolerance: 0.5 pp of accuracy (kIsoAccuracyPp in percentage points, for labels).
 inline constexpr double kIsoAccuracyTolerance = 0.005;
+inline constexpr double kIsoAccuracyPp = 100 * kIsoAccuracyTolerance;
 
 // Whether `candidate`'s validation accuracy is at most kIsoAccuracyTolerance below `eight`'s.
 // With both sequence counts recorded (and equal) it is decided in whole sequences, so exactly
@@ -49,7 +50,8 @@ struct Headline {
 
 // Applies the rule. Ties in size (or BOPs) go to the higher validation accuracy, then to the
 // genome's compact text. The Headline points into `front` and `baseline`, which must outlive
-// it. Throws std::invalid_argument if the baseline is empty or a size or BOPs is not positive.
+// it. Throws std::invalid_argument if the baseline is empty or 8-bit's size or BOPs is not
+// positive.
 Headline headline(const std::vector<ScoredGenome>& front, const std::vector<ScoredGenome>& baseline,
                   bool bops_axis);
 

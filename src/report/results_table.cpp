@@ -28,8 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr double kIsoAccuracyPp = 100 * kIsoAccuracyTolerance;
-
 // One seed's search: its file and the headline rule applied to it. Held by pointer: the
 // Headline points into the file.
 struct RunResult {
@@ -103,9 +101,13 @@ std::unique_ptr<RunResult> read_run(const ResultsTask& task, const fs::path& dir
   run->dir = dir;
   run->file = read_front_file(path);
   check_checkpoint(task, path, run->file.checkpoint_hash, actual_hash);
+  const unsigned searched = run->file.config.value("seed", 0u);
+  if (searched != seed) {
+    throw std::runtime_error(path.string() + ": the search ran with seed " +
+                             std::to_string(searched) + ", listed as seed " + std::to_string(seed));
+  }
   try {
-    run->headline = headline(run->file.front, run->file.baseline,
-                             run->file.config.value("objectives", "") == "error,size,bops");
+    run->headline = headline(run->file.front, run->file.baseline, run->file.bops_objective());
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(path.string() + ": " + e.what());
   }

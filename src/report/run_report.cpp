@@ -64,7 +64,7 @@ Run load_run(const fs::path& dir) {
   }
   run.file = read_front_file(front_json);
   for (const core::Gene& g : run.file.baseline.front().genome.table()) run.genes.push_back(g.name);
-  run.bops_objective = run.file.config.value("objectives", "") == "error,size,bops";
+  run.bops_objective = run.file.bops_objective();
   run.has_evaluated = fs::exists(dir / "evaluated.csv");
   run.evaluated = read_evaluated_csv(dir / "evaluated.csv");
   run.float_accuracy = float_test_accuracy(run.file.config);
@@ -451,7 +451,12 @@ std::string html(const Run& run, const Headline& h, const GenomeClusters& cluste
 fs::path write_run_report(const fs::path& run_dir) {
   const Run run = load_run(run_dir);
   write_plots(run);
-  const Headline h = headline(run.file.front, run.file.baseline, run.bops_objective);
+  Headline h;
+  try {
+    h = headline(run.file.front, run.file.baseline, run.bops_objective);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error((run_dir / "front.json").string() + ": " + e.what());
+  }
   std::vector<std::vector<int>> genomes;
   for (const ScoredGenome& p : run.file.front) genomes.push_back(bits_of(p));
   const GenomeClusters clusters = cluster_genomes(genomes);

@@ -74,6 +74,15 @@ constexpr const char* kAll =
     "genome "
     "FROM evaluations WHERE task = ?1 AND checkpoint_hash = ?2 AND fitness = ?3 ORDER BY rowid";
 constexpr const char* kCount = "SELECT count(*) FROM evaluations";
+constexpr const char* kComplete =
+    "UPDATE evaluations SET accuracy = ?5, size_bits = ?6, footprint_bytes = ?7, bops = ?8, "
+    "seconds = ?9, timestamp = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), sequences = ?10, "
+    "correct = ?11 WHERE task = ?1 AND checkpoint_hash = ?2 AND fitness = ?3 AND genome = ?4 "
+    "AND sequences = 0";
+// Every column of schema 1: an old store is checked for them before it is upgraded.
+constexpr const char* kSchemaOneColumns =
+    "SELECT task, checkpoint_hash, fitness, genome, accuracy, size_bits, footprint_bytes, bops, "
+    "seconds, timestamp FROM evaluations LIMIT 0";
 
 struct CloseDb {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -140,6 +149,7 @@ struct EvaluationStore::Impl {
   StatementPtr find;
   StatementPtr all;
   StatementPtr count;
+  StatementPtr complete;
 
   explicit Impl(const std::filesystem::path& file);
 
@@ -178,6 +188,9 @@ struct EvaluationStore::Impl {
   void bind_text(sqlite3_stmt* statement, int index, const std::string& text) const;
   void bind_group(sqlite3_stmt* statement, const std::string& task,
                   const std::string& checkpoint_hash, const std::string& fitness) const;
+  // Binds ?1..?11: the key and every stored field but the timestamp.
+  void bind_row(sqlite3_stmt* statement, const EvaluationKey& key,
+                const Evaluation& evaluation) const;
 };
 
 EvaluationStore::Impl::Impl(const std::filesystem::path& file) : path(file.string()) {
@@ -191,6 +204,7 @@ EvaluationStore::Impl::Impl(const std::filesystem::path& file) : path(file.strin
   find = prepare(kFind);
   all = prepare(kAll);
   count = prepare(kCount);
+  complete = prepare(kComplete);
   use_wal();
 }
 
@@ -277,6 +291,7 @@ void EvaluationStore::Impl::create_schema() {
 // alone.
 void EvaluationStore::Impl::upgrade_schema() {
   if (meta_value("schema_version") != std::string(kOldSchemaVersion)) return;
+  prepare(kSchemaOneColumns);  // a damaged old store is refused before anything changes
   check(sqlite3_exec(db.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
         "cannot upgrade evaluation store");
   try {
@@ -376,27 +391,41 @@ std::optional<Evaluation> EvaluationStore::find(const EvaluationKey& key) const 
   return std::nullopt;
 }
 
+void EvaluationStore::Impl::bind_row(sqlite3_stmt* statement, const EvaluationKey& key,
+                                     const Evaluation& evaluation) const {
+  bind_group(statement, key.task, key.checkpoint_hash, key.fitness);
+  bind_text(statement, 4, key.genome);
+  check(sqlite3_bind_double(statement, 5, evaluation.accuracy), "bind accuracy");
+  check(sqlite3_bind_int64(statement, 6, evaluation.size_bits), "bind size_bits");
+  check(sqlite3_bind_int64(statement, 7, evaluation.footprint_bytes), "bind footprint");
+  check(sqlite3_bind_int64(statement, 8, evaluation.bops), "bind bops");
+  check(sqlite3_bind_double(statement, 9, evaluation.seconds), "bind seconds");
+  check(sqlite3_bind_int64(statement, 10, evaluation.sequences), "bind sequences");
+  check(evaluation.correct.empty() ? sqlite3_bind_null(statement, 11)
+                                   : sqlite3_bind_blob64(statement, 11, evaluation.correct.data(),
+                                                         evaluation.correct.size(), SQLITE_STATIC),
+        "bind correct");
+}
+
 bool EvaluationStore::insert(const EvaluationKey& key, const Evaluation& evaluation) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   InUse use(impl_->insert.get());
-  sqlite3_stmt* statement = use.get();
-  impl_->bind_group(statement, key.task, key.checkpoint_hash, key.fitness);
-  impl_->bind_text(statement, 4, key.genome);
-  impl_->check(sqlite3_bind_double(statement, 5, evaluation.accuracy), "bind accuracy");
-  impl_->check(sqlite3_bind_int64(statement, 6, evaluation.size_bits), "bind size_bits");
-  impl_->check(sqlite3_bind_int64(statement, 7, evaluation.footprint_bytes), "bind footprint");
-  impl_->check(sqlite3_bind_int64(statement, 8, evaluation.bops), "bind bops");
-  impl_->check(sqlite3_bind_double(statement, 9, evaluation.seconds), "bind seconds");
-  impl_->check(sqlite3_bind_int64(statement, 10, evaluation.sequences), "bind sequences");
-  impl_->check(evaluation.correct.empty()
-                   ? sqlite3_bind_null(statement, 11)
-                   : sqlite3_bind_blob64(statement, 11, evaluation.correct.data(),
-                                         evaluation.correct.size(), SQLITE_STATIC),
-               "bind correct");
-  if (sqlite3_step(statement) != SQLITE_DONE) {
+  impl_->bind_row(use.get(), key, evaluation);
+  if (sqlite3_step(use.get()) != SQLITE_DONE) {
     impl_->fail("cannot store genome '" + key.genome + "'");
   }
   // 0 when ON CONFLICT DO NOTHING kept the stored row.
+  return sqlite3_changes(impl_->db.get()) == 1;
+}
+
+bool EvaluationStore::insert_or_complete(const EvaluationKey& key, const Evaluation& evaluation) {
+  if (insert(key, evaluation)) return true;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  InUse use(impl_->complete.get());
+  impl_->bind_row(use.get(), key, evaluation);
+  if (sqlite3_step(use.get()) != SQLITE_DONE) {
+    impl_->fail("cannot complete genome '" + key.genome + "'");
+  }
   return sqlite3_changes(impl_->db.get()) == 1;
 }
 

@@ -30,7 +30,9 @@ struct Evaluation {
   int64_t bops = 0;
   double seconds = 0;     // wall time of the evaluation
   std::string timestamp;  // UTC, ISO 8601, set by the store on insert
-  int64_t sequences = 0;  // sequences scored; 0: not recorded (stores of schema 1)
+  // Sequences scored; 0: not recorded (stores of schema 1); -1: the genome's integer model could
+  // not be built (it scores 0).
+  int64_t sequences = 0;
   // Which sequences the model predicted right: bit i % 8 of byte i / 8 is sequence i; empty if
   // not recorded.
   std::string correct;
@@ -52,6 +54,9 @@ class EvaluationStore {
   std::optional<Evaluation> find(const EvaluationKey& key) const;
   // Inserts; if the key is already present the stored row wins (returns false, nothing changes).
   bool insert(const EvaluationKey& key, const Evaluation& evaluation);
+  // Inserts, or replaces a stored row that has no per-sequence results (sequences 0: written by
+  // schema 1); a complete stored row wins. Returns whether the store changed.
+  bool insert_or_complete(const EvaluationKey& key, const Evaluation& evaluation);
   // All rows of one (task, checkpoint, fitness), oldest first, with their genomes.
   std::vector<std::pair<std::string, Evaluation>> all(const std::string& task,
                                                       const std::string& checkpoint_hash,
@@ -62,6 +67,11 @@ class EvaluationStore {
   struct Impl;
   Impl* impl_;
 };
+
+// Whether sequence i was predicted right in an Evaluation's `correct` bits.
+inline bool predicted_right(const std::string& correct, int64_t i) {
+  return (static_cast<unsigned char>(correct[static_cast<size_t>(i / 8)]) >> (i % 8)) & 1;
+}
 
 using core::file_hash;  // checkpoint keys hash the checkpoint file
 

@@ -31,8 +31,9 @@ std::string pack_correct(const std::vector<int32_t>& predictions,
   return bits;
 }
 
-bool has_sequences(const std::optional<Evaluation>& e) {
-  return e && e->sequences > 0 && !e->correct.empty();
+// A report row is complete with its per-sequence results, or as an unbuildable genome's.
+bool complete(const std::optional<Evaluation>& e) {
+  return e && (e->sequences < 0 || (e->sequences > 0 && !e->correct.empty()));
 }
 
 }  // namespace
@@ -118,6 +119,7 @@ Evaluation GenomeFitness::unbuildable(const core::Genome& genome) const {
   // valid point of the search space with the worst accuracy, not a reason to stop the search.
   Evaluation e;
   e.size_bits = size_bits(*context_.model, genome);
+  e.sequences = -1;
   ++failures_;
   return e;
 }
@@ -143,39 +145,36 @@ Evaluation GenomeFitness::evaluate(const core::Genome& genome) const {
 }
 
 GenomeFitness::Scores GenomeFitness::report(const core::Genome& genome) const {
-  EvaluationKey test_key = key(genome);
+  EvaluationKey val_key = key(genome), test_key = key(genome);
+  val_key.fitness += ";report_split=validation";
   test_key.fitness += ";report_split=test";
   std::optional<Evaluation> val, test;
   if (store_ != nullptr) {
-    val = store_->find(key(genome));
+    val = store_->find(val_key);
     test = store_->find(test_key);
   }
-  if (has_sequences(val) && has_sequences(test)) {
+  if (complete(val) && complete(test)) {
     cache_hits_ += 2;
     return {*val, *test};
   }
-  // One model (one fine-tune) for both splits; the stored validation row stays the one the
-  // search used, the per-sequence results come from this model (the same one, when the fitness
-  // is deterministic).
+  // One model (one fine-tune) for both splits.
   const auto start = std::chrono::steady_clock::now();
-  Evaluation measured_val, measured_test;
+  Scores s;
   try {
     const engine::IntegerModel model = build(context_, settings_, genome);
-    measured_val = measure(model, data::Split::validation);
-    measured_test = measure(model, data::Split::test);
+    s.validation = measure(model, data::Split::validation);
+    s.test = measure(model, data::Split::test);
   } catch (const std::invalid_argument&) {
-    measured_val = unbuildable(genome);
-    measured_test = unbuildable(genome);
+    s.validation = s.test = unbuildable(genome);
   }
-  const double seconds =
+  s.validation.seconds = s.test.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  measured_val.seconds = measured_test.seconds = seconds;
   ++evaluations_;
   if (store_ != nullptr) {
-    if (!val) store_->insert(key(genome), measured_val);
-    if (!test) store_->insert(test_key, measured_test);
+    store_->insert_or_complete(val_key, s.validation);
+    store_->insert_or_complete(test_key, s.test);
   }
-  return {has_sequences(val) ? *val : measured_val, measured_test};
+  return s;
 }
 
 }  // namespace mpgru::search

@@ -50,15 +50,18 @@ class GenomeFitness {
   // Validation accuracy (integer engine), size, footprint, BOPs of `genome`.
   Evaluation evaluate(const core::Genome& genome) const;
   // The final report's figures of `genome`: its validation and test evaluations of one model (one
-  // fine-tune), each with the sequences it predicted right. The test row is stored under the
-  // fitness key plus ";report_split=test" and never used for selection. A stored row without
-  // per-sequence results (an older store) is measured again.
+  // fine-tune), each with the sequences it predicted right (an unbuildable genome: sequences -1).
+  // Stored under the fitness key plus ";report_split=validation" / ";report_split=test", apart
+  // from the search's rows. A stored pair without per-sequence results (an older store) is
+  // measured again and completed in place.
   struct Scores {
     Evaluation validation, test;
   };
   Scores report(const core::Genome& genome) const;
 
   const core::GenomeLayout& layout() const { return layout_; }
+  // Models built and scored by this instance (a report() of a genome the search evaluated is one
+  // more: its own fine-tune, both splits).
   int64_t evaluations() const { return evaluations_; }
   int64_t cache_hits() const { return cache_hits_; }
   // Evaluations whose integer model could not be built (scored with accuracy 0).

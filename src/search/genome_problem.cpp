@@ -1,6 +1,8 @@
 // The pagmo problem over genomes.
 #include "search/genome_problem.hpp"
 
+#include <limits>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -43,7 +45,10 @@ GenomeProblem::GenomeProblem(std::shared_ptr<const GenomeFitness> fitness, Objec
 
 pagmo::vector_double GenomeProblem::objectives(const Evaluation& e) const {
   pagmo::vector_double f = {1.0 - e.accuracy, static_cast<double>(e.size_bits)};
-  if (objectives_ == Objectives::error_size_bops) f.push_back(static_cast<double>(e.bops));
+  if (objectives_ == Objectives::error_size_bops) {
+    // An unbuildable genome has no BOPs; as 0 it would never leave the first front.
+    f.push_back(e.sequences < 0 ? std::numeric_limits<double>::max() : static_cast<double>(e.bops));
+  }
   return f;
 }
 

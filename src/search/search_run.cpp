@@ -20,13 +20,13 @@
 #include <pagmo/bfe.hpp>
 #include <pagmo/population.hpp>
 #include <pagmo/problem.hpp>
-#include <pagmo/utils/hypervolume.hpp>
 #include <pagmo/utils/multi_objective.hpp>
 
 #include "core/json_file.hpp"
 #include "core/parallel_for.hpp"
 #include "data/task.hpp"
 #include "report/front_file.hpp"
+#include "report/hypervolume.hpp"
 #include "report/run_report.hpp"
 #include "train/float_export.hpp"
 
@@ -126,41 +126,27 @@ pagmo::population initial_population(const pagmo::problem& p, const SearchConfig
   return pop;
 }
 
-// The non-dominated ranks of f, best first (indices into f).
+// The non-dominated ranks of f, best first (indices into f). pagmo sorts two points or more.
 std::vector<std::vector<size_t>> ranks(const std::vector<pagmo::vector_double>& f) {
   if (f.empty()) return {};
+  if (f.size() == 1) return {{0}};
   return std::get<0>(pagmo::fast_non_dominated_sorting(f));
-}
-
-// pagmo's hypervolume of the points strictly inside the reference point (0 if none is): the
-// progress line's figure (the report computes its own, report/hypervolume.hpp).
-double hypervolume_inside(const std::vector<pagmo::vector_double>& points,
-                          const pagmo::vector_double& ref) {
-  std::vector<pagmo::vector_double> inside;
-  for (const pagmo::vector_double& x : points) {
-    bool in = true;
-    for (size_t i = 0; i < x.size(); ++i) in = in && x[i] < ref[i];
-    if (in) inside.push_back(x);
-  }
-  return inside.empty() ? 0.0 : pagmo::hypervolume(inside, true).compute(ref);
 }
 
 // Hypervolume of a population on (validation error, size / size_8): the search's progress.
 double population_hypervolume(const std::vector<pagmo::vector_double>& f, double size_8) {
-  std::vector<pagmo::vector_double> points;
-  const auto r = ranks(f);
-  if (r.empty()) return 0;
-  for (size_t i : r[0]) points.push_back({f[i][0], f[i][1] / size_8});
-  return hypervolume_inside(points, {1.0, 1.05});
+  std::vector<report::Objectives> points;
+  for (const auto& x : f) points.push_back({x[0], x[1] / size_8});
+  return report::hypervolume(points, {1.0, 1.05});
 }
 
 report::ScoredGenome scored(const core::Genome& genome, const GenomeFitness::Scores& s) {
   report::ScoredGenome g;
   g.genome = genome;
   g.val_accuracy = s.validation.accuracy;
-  g.val_count = s.validation.sequences;
+  g.val_count = std::max<int64_t>(0, s.validation.sequences);  // -1: unbuildable
   g.test_accuracy = s.test.accuracy;
-  g.test_count = s.test.sequences;
+  g.test_count = std::max<int64_t>(0, s.test.sequences);
   g.size_bits = s.validation.size_bits;
   g.footprint_bytes = s.validation.footprint_bytes;
   g.bops = s.validation.bops;
@@ -183,37 +169,38 @@ std::vector<std::pair<report::ScoredGenome, std::string>> score(
   return out;
 }
 
-// Sequences right in `a` and wrong in `b`, of the first n (bit i % 8 of byte i / 8).
+// Sequences right in `a` and wrong in `b`, of the first n.
 int64_t only_in(const std::string& a, const std::string& b, int64_t n) {
   int64_t count = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const auto bit = [i](const std::string& s) {
-      return (static_cast<unsigned char>(s[static_cast<size_t>(i / 8)]) >> (i % 8)) & 1;
-    };
-    count += bit(a) && !bit(b);
-  }
+  for (int64_t i = 0; i < n; ++i) count += predicted_right(a, i) && !predicted_right(b, i);
   return count;
 }
 
-// Fills in every genome's test pairing with homogeneous 8-bit (the first of `baseline_scores`).
+// Fills in every built genome's test pairing with homogeneous 8-bit; an unbuildable one (no
+// test sequences) has none.
 void pair_with_eight(std::vector<std::pair<report::ScoredGenome, std::string>>& scores,
                      const std::pair<report::ScoredGenome, std::string>& eight) {
   const int64_t n = eight.first.test_count;
   const size_t bytes = static_cast<size_t>((n + 7) / 8);
   for (auto& [g, correct] : scores) {
-    if (n <= 0 || g.test_count != n || correct.size() != bytes || eight.second.size() != bytes) {
-      continue;
+    if (n <= 0 || g.test_count == 0) continue;
+    if (g.test_count != n || correct.size() != bytes || eight.second.size() != bytes) {
+      throw std::logic_error("genome " + g.genome.to_compact() +
+                             ": its test predictions do not pair with 8-bit's");
     }
     g.test_only_this = only_in(correct, eight.second, n);
     g.test_only_eight = only_in(eight.second, correct, n);
   }
 }
 
-// The candidates' non-dominated set on their final validation scores, by size.
-std::vector<report::ScoredGenome> final_front(const std::vector<report::ScoredGenome>& candidates,
+// The built candidates' non-dominated set on their final validation scores, by size.
+std::vector<report::ScoredGenome> final_front(const std::vector<report::ScoredGenome>& all,
                                               bool bops) {
+  std::vector<report::ScoredGenome> candidates;
   std::vector<pagmo::vector_double> f;
-  for (const report::ScoredGenome& g : candidates) {
+  for (const report::ScoredGenome& g : all) {
+    if (g.val_count == 0) continue;  // unbuildable: scores 0, never a pick
+    candidates.push_back(g);
     f.push_back({1 - g.val_accuracy, static_cast<double>(g.size_bits)});
     if (bops) f.back().push_back(static_cast<double>(g.bops));
   }
@@ -248,8 +235,8 @@ std::vector<core::Genome> final_candidates(const pagmo::population& pop,
   return out;
 }
 
-// Writes evaluated.csv (every genome scored with the search's fitness) and returns the distinct
-// evaluations over every session: the store's rows under the search's and the final fitness.
+// Writes evaluated.csv (every genome scored with the search's fitness) and returns the models
+// built over every session: the store's rows of the search and of the final scores.
 int64_t write_evaluated(const EvaluationStore& store, const FitnessContext& context,
                         const FitnessSettings& search, const FitnessSettings& final_scores,
                         const std::filesystem::path& run_dir) {
@@ -259,12 +246,11 @@ int64_t write_evaluated(const EvaluationStore& store, const FitnessContext& cont
     evaluated.push_back({compact, e.accuracy, e.size_bits, e.bops});
   }
   report::write_evaluated_csv(evaluated, run_dir / "evaluated.csv");
-  auto n = static_cast<int64_t>(rows.size());
-  if (final_scores.canonical() != search.canonical()) {
-    n += static_cast<int64_t>(
-        store.all(context.task, context.checkpoint_hash, final_scores.canonical()).size());
-  }
-  return n;
+  return static_cast<int64_t>(rows.size()) +
+         static_cast<int64_t>(store
+                                  .all(context.task, context.checkpoint_hash,
+                                       final_scores.canonical() + ";report_split=test")
+                                  .size());
 }
 
 // Wall seconds of the earlier sessions of a run, from its search.log: each session starts with a

@@ -2,8 +2,8 @@
 // through pagmo's thread batch evaluator and the run's SQLite store, the homogeneous baseline,
 // and the final scores the headline rule (report/headline.hpp) reads: validation to choose, test
 // to report. Resuming a run replays it with the same seed: every
-// finished evaluation comes from the store, so nothing is lost or repeated and the final front
-// equals that of an uninterrupted run.
+// finished evaluation (search or final score) comes from the store, so nothing is lost or
+// repeated and the final front equals that of an uninterrupted run.
 #pragma once
 
 #include <cstdint>

@@ -184,11 +184,23 @@ TEST(Headline, HypervolumesOnBothSplits) {
   EXPECT_DOUBLE_EQ(flat.validation.front, hypervolume(val, {1, 1.05}));
 }
 
-TEST(Headline, RefusesAnEmptyBaselineOrNonPositiveSizes) {
+TEST(Headline, RefusesAnEmptyBaselineOrAnEightBitWithoutBops) {
   EXPECT_THROW(headline({}, {}, false), std::invalid_argument);
   std::vector<ScoredGenome> base = baseline();
-  base[0].size_bits = 0;
+  base.back().bops = 0;
   EXPECT_THROW(headline({}, base, false), std::invalid_argument);
+}
+
+// An unbuildable genome scores 0 with no sequences and no BOPs: kept out of every pick.
+TEST(Headline, UnbuildableGenomeIsNeverPicked) {
+  const std::vector<ScoredGenome> base = baseline();
+  ScoredGenome broken = genome(3, 2, 0, 0, 100, 0);
+  broken.val_count = broken.test_count = 0;
+  const std::vector<ScoredGenome> front = {broken, genome(4, 3, 989, 1955, 400, 400)};
+  const Headline h = headline(front, base, true);
+  ASSERT_TRUE(h.size && h.bops);
+  EXPECT_EQ(h.size->genome, &front[1]);
+  EXPECT_EQ(h.bops->genome, &front[1]);
 }
 
 }  // namespace

@@ -592,11 +592,11 @@ INSTANTIATE_TEST_SUITE_P(
                   rewrite_front(task, [](json& d) { d["front"][0]["test_accuracy"] = 98.7; });
                 },
                 "smnist-search-1/front.json", "implausible"},
-        Spoiled{"ZeroBops",
+        Spoiled{"EightBitWithoutBops",
                 [](const ResultsTask& task) {
-                  rewrite_front(task, [](json& d) { d["front"][0]["bops"] = 0; });
+                  rewrite_front(task, [](json& d) { d["baseline"].back()["bops"] = 0; });
                 },
-                "smnist-search-1/front.json", kA},  // the entry named
+                "smnist-search-1/front.json", "8888888888888888888888888"},
         Spoiled{"RetrainedFloatModel",
                 [](const ResultsTask& task) {
                   std::ofstream(task.float_dir / "checkpoint") << "other weights";

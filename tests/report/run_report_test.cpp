@@ -369,13 +369,13 @@ INSTANTIATE_TEST_SUITE_P(
                  core::write_json_file(doc, d / "front.json");
                },
                "front.json", "implausible"},
-        Broken{"ZeroBops",
+        Broken{"EightBitWithoutBops",
                [](const fs::path& d) {
                  json doc = core::read_json_file(d / "front.json");
-                 doc["front"][0]["bops"] = 0;
+                 doc["baseline"].back()["bops"] = 0;
                  core::write_json_file(doc, d / "front.json");
                },
-               "front.json", kTestPick},  // the entry named
+               "front.json", "8888888888888888888888888"},
         Broken{"EvaluatedCsvMalformed",
                [](const fs::path& d) {
                  std::ofstream(d / "evaluated.csv") << "genome,val_accuracy,size_bits,bops\n"

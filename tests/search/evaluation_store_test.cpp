@@ -374,6 +374,11 @@ INSTANTIATE_TEST_SUITE_P(
         RefusedCase{"SchemaVersion3", true,
                     "UPDATE meta SET value = '3' WHERE key = 'schema_version';",
                     "schema_version '3' is not supported (expected '2')"},
+        RefusedCase{"SchemaOneWithoutTimestamp", true,
+                    "ALTER TABLE evaluations DROP COLUMN correct; ALTER TABLE evaluations DROP "
+                    "COLUMN sequences; ALTER TABLE evaluations DROP COLUMN timestamp; UPDATE meta "
+                    "SET value = '1' WHERE key = 'schema_version';",
+                    "timestamp"},
         RefusedCase{"NoEvaluationsTable", true, "DROP TABLE evaluations;",
                     "no such table: evaluations"},
         RefusedCase{"EvaluationsWithoutTimestamp", true,
@@ -407,6 +412,24 @@ TEST(EvaluationStoreTest, SchemaOneStoreIsUpgradedKeepingItsRows) {
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->sequences, 10);
   EXPECT_EQ(found->correct, with_bits.correct);
+}
+
+TEST(EvaluationStoreTest, InsertOrCompleteFillsOnlyRowsWithoutSequences) {
+  TempDir dir;
+  EvaluationStore store(dir / kStoreName);
+  Evaluation old = sample(1);
+  old.sequences = 0;  // as a schema-1 row
+  old.correct.clear();
+  ASSERT_TRUE(store.insert(key_for("old"), old));
+  EXPECT_TRUE(store.insert_or_complete(key_for("old"), sample(2)));
+  expect_same_values(*store.find(key_for("old")), sample(2));
+  // A complete row wins.
+  EXPECT_FALSE(store.insert_or_complete(key_for("old"), sample(3)));
+  expect_same_values(*store.find(key_for("old")), sample(2));
+  // A new key is inserted.
+  EXPECT_TRUE(store.insert_or_complete(key_for("new"), sample(4)));
+  expect_same_values(*store.find(key_for("new")), sample(4));
+  EXPECT_EQ(store.count(), 2);
 }
 
 // ---------------------------------------------------------------------------------------------
