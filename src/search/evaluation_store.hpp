@@ -68,7 +68,16 @@ class EvaluationStore {
   Impl* impl_;
 };
 
-// Whether sequence i was predicted right in an Evaluation's `correct` bits.
+// An Evaluation's `correct` bits, written and read here only: bit i % 8 of byte i / 8 is whether
+// sequence i was predicted right.
+inline std::string pack_correct(const std::vector<int32_t>& predictions,
+                                const std::vector<int32_t>& labels) {
+  std::string bits((predictions.size() + 7) / 8, '\0');
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    if (predictions[i] == labels[i]) bits[i / 8] = static_cast<char>(bits[i / 8] | (1 << (i % 8)));
+  }
+  return bits;
+}
 inline bool predicted_right(const std::string& correct, int64_t i) {
   return (static_cast<unsigned char>(correct[static_cast<size_t>(i / 8)]) >> (i % 8)) & 1;
 }

@@ -21,16 +21,6 @@ engine::IntegerModel build(const FitnessContext& c, const FitnessSettings& s,
       .model;
 }
 
-// Bit i % 8 of byte i / 8: whether sequence i was predicted right.
-std::string pack_correct(const std::vector<int32_t>& predictions,
-                         const std::vector<int32_t>& labels) {
-  std::string bits((predictions.size() + 7) / 8, '\0');
-  for (size_t i = 0; i < predictions.size(); ++i) {
-    if (predictions[i] == labels[i]) bits[i / 8] = static_cast<char>(bits[i / 8] | (1 << (i % 8)));
-  }
-  return bits;
-}
-
 // A report row is complete with its per-sequence results, or as an unbuildable genome's.
 bool complete(const std::optional<Evaluation>& e) {
   return e && (e->sequences < 0 || (e->sequences > 0 && !e->correct.empty()));
