@@ -32,6 +32,7 @@ packages=(
   libsqlite3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libsndfile1-dev libfftw3-dev libsamplerate0-dev gnuplot-nox espeak-ng sox
   libgtest-dev libbenchmark-dev
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm clang
   dataset-fashion-mnist
 )
 

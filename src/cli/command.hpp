@@ -34,5 +34,6 @@ Command add_report_command(CLI::App& parent);
 Command add_results_command(CLI::App& parent);
 Command add_data_command(CLI::App& parent);
 Command add_tasks_command(CLI::App& parent);
+Command add_export_command(CLI::App& parent);
 
 }  // namespace mpgru::cli

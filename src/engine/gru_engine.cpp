@@ -24,35 +24,42 @@ GruEngine::GruEngine(const IntegerModel& model, Kernels kernels)
   }
 }
 
-void GruEngine::run(const float* sequence, int32_t steps, int32_t* logits) {
+void GruEngine::reset() {
   for (auto& h : hidden_) std::fill(h.begin(), h.end(), int16_t{0});
-  const auto features = static_cast<size_t>(model_.features);
-  const auto stride = static_cast<size_t>(model_.sequence_features());
+}
+
+void GruEngine::step(const float* x) {
   const QuantizedEmbedding& embedding = model_.embedding;
-  for (int32_t t = 0; t < steps; ++t) {
-    const float* x = sequence + static_cast<size_t>(t) * stride;
-    if (embedding.vocabulary > 0) {
-      ref::embedding_row(embedding, model_.input, quant::token_index(*x, embedding.vocabulary),
-                         input_.data());
-    } else {
-      for (size_t f = 0; f < features; ++f) {
-        input_[f] = static_cast<int16_t>(ref::quantize(model_.input, x[f]));
-      }
-    }
-    const int16_t* layer_input = input_.data();
-    for (size_t k = 0; k < model_.layers.size(); ++k) {
-      if (kernels_ == Kernels::optimized) {
-        opt::gru_step(model_.layers[k], prepared_.layers[k], layer_input, hidden_[k].data(),
-                      scratch_[k]);
-      } else {
-        ref::gru_step(model_.layers[k], layer_input, hidden_[k].data(), scratch_[k].base);
-      }
-      layer_input = hidden_[k].data();
+  if (embedding.vocabulary > 0) {
+    ref::embedding_row(embedding, model_.input, quant::token_index(*x, embedding.vocabulary),
+                       input_.data());
+  } else {
+    for (size_t f = 0; f < input_.size(); ++f) {
+      input_[f] = static_cast<int16_t>(ref::quantize(model_.input, x[f]));
     }
   }
-  ref::linear(model_.classifier, hidden_.back().data(), logits16_.data(),
-              logits_acc_.data());  // once per sequence
-  std::copy(logits16_.begin(), logits16_.end(), logits);
+  const int16_t* layer_input = input_.data();
+  for (size_t k = 0; k < model_.layers.size(); ++k) {
+    if (kernels_ == Kernels::optimized) {
+      opt::gru_step(model_.layers[k], prepared_.layers[k], layer_input, hidden_[k].data(),
+                    scratch_[k]);
+    } else {
+      ref::gru_step(model_.layers[k], layer_input, hidden_[k].data(), scratch_[k].base);
+    }
+    layer_input = hidden_[k].data();
+  }
+}
+
+void GruEngine::logits(int32_t* out) {
+  ref::linear(model_.classifier, hidden_.back().data(), logits16_.data(), logits_acc_.data());
+  std::copy(logits16_.begin(), logits16_.end(), out);
+}
+
+void GruEngine::run(const float* sequence, int32_t steps, int32_t* out) {
+  reset();
+  const auto stride = static_cast<size_t>(model_.sequence_features());
+  for (int32_t t = 0; t < steps; ++t) step(sequence + static_cast<size_t>(t) * stride);
+  logits(out);  // once per sequence
 }
 
 int32_t GruEngine::predict(const float* sequence, int32_t steps) {

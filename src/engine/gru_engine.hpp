@@ -29,6 +29,16 @@ class GruEngine {
   // argmax of the logits; ties go to the lowest class index.
   int32_t predict(const float* sequence, int32_t steps);
 
+  // Streaming, one time step at a time as a device runs (run() is reset, steps, logits):
+  // zeroes every layer's state.
+  void reset();
+  // One step of model.sequence_features() floats (a token id with an embedding).
+  void step(const float* x);
+  // Layer k's hidden state after the last step (hidden entries on the h grid).
+  const std::vector<int16_t>& hidden(size_t layer) const { return hidden_.at(layer); }
+  // The classifier on the last layer's state: `classes` logits.
+  void logits(int32_t* out);
+
  private:
   const IntegerModel& model_;
   std::vector<std::vector<int16_t>> hidden_;  // per layer

@@ -55,7 +55,7 @@ TEST(Cli, HelpWorksForTheCommandAndEverySubcommand) {
 
 TEST(Cli, EverySubcommandHasHelp) {
   for (const char* sub : {"train", "quantize", "qat", "eval", "sweep", "search", "report",
-                          "results", "data kws-synth", "tasks"}) {
+                          "results", "data kws-synth", "tasks", "export"}) {
     const CommandResult r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
@@ -142,7 +142,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadArgs{"qat --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq --steps -1", "--steps", 2},
         BadArgs{"sweep --ckpt /nonexistent/ck --split nope", "nope", 2},
         BadArgs{"report", "run_dir", 2}, BadArgs{"report /nonexistent/run", "/nonexistent/run", 2},
-        BadArgs{"report /tmp", "/tmp: not a search run folder", 1}));
+        BadArgs{"report /tmp", "/tmp: not a search run folder", 1},
+        BadArgs{"export /nonexistent/m.mpq", "--out", 2},
+        BadArgs{"export /nonexistent/m.mpq --out /tmp/mpgru-x", "/nonexistent/m.mpq", 1},
+        BadArgs{"export /nonexistent/m.mpq --out /tmp/mpgru-x --name 2bad", "2bad", 2},
+        BadArgs{"export /nonexistent/m.mpq --out /tmp/mpgru-x --task nope", "unknown task 'nope'",
+                2}));
 
 TEST(Cli, ConfigFileSuppliesOptionsAndFlagsOverrideIt) {
   mpgru::testing::TempDir dir;

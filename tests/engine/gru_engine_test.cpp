@@ -95,6 +95,40 @@ TEST(Engine, KeptLogitsAreEachSequencesRunAndTheArgmaxIsThePrediction) {
   }
 }
 
+// The streaming API (reset, step, hidden, logits) against the reference kernels driven by hand,
+// layer by layer and step by step, for both kernel paths of a stacked model.
+TEST(Engine, StreamingStepsAreTheReferenceKernelsStepByStep) {
+  const quant::FloatGruModel f = testing::random_float_model(28, 24, 10, 2, 9);
+  quant::CalibrationOptions o;
+  o.sequences = 100;
+  const quant::Calibration c = quant::calibrate(f, setup().data, o);
+  const IntegerModel m = convert(f, c, core::Genome::homogeneous({2, false}, 5), 28);
+  for (Kernels kernels : {Kernels::reference, Kernels::optimized}) {
+    GruEngine engine(m, kernels);
+    for (int64_t i = 0; i < 3; ++i) {
+      std::vector<std::vector<int16_t>> h(2, std::vector<int16_t>(24, 0));
+      std::vector<ref::StepScratch> scratch(2, ref::StepScratch(24));
+      engine.reset();
+      const float* sequence = setup().data.sequence(i);
+      for (int t = 0; t < 28; ++t) {
+        std::vector<int16_t> x(28);
+        for (size_t j = 0; j < x.size(); ++j) {
+          x[j] = static_cast<int16_t>(ref::quantize(m.input, sequence[t * 28 + j]));
+        }
+        ref::gru_step(m.layers[0], x.data(), h[0].data(), scratch[0]);
+        ref::gru_step(m.layers[1], h[0].data(), h[1].data(), scratch[1]);
+        engine.step(sequence + t * 28);
+        ASSERT_EQ(engine.hidden(0), h[0]) << "sequence " << i << " step " << t;
+        ASSERT_EQ(engine.hidden(1), h[1]) << "sequence " << i << " step " << t;
+      }
+      std::vector<int32_t> streamed(10), whole(10);
+      engine.logits(streamed.data());
+      engine.run(sequence, 28, whole.data());
+      EXPECT_EQ(streamed, whole);
+    }
+  }
+}
+
 TEST(Engine, HiddenStateStaysInRangeAndLogitsAreQuantized) {
   const IntegerModel m = convert_genome(core::Genome::homogeneous({1, false}, 3));
   GruEngine engine(m);

@@ -1,0 +1,68 @@
+// `mpgru export`: an integer model (.mpq) as C99 sources for a microcontroller.
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "data/task.hpp"
+#include "engine/model_file.hpp"
+#include "export/c_export.hpp"
+
+namespace mpgru::cli {
+namespace {
+
+struct ExportArgs {
+  std::string model;
+  std::string out;
+  std::string name;
+  std::string task;
+  bool no_input_helper = false;
+};
+
+int run_export(const ExportArgs& args) {
+  codegen::ExportOptions options;
+  options.model.name = args.name.empty() ? codegen::default_model_name(args.model) : args.name;
+  if (const std::string e = codegen::check_c_name(options.model.name); !e.empty()) {
+    throw std::invalid_argument(
+        e + (args.name.empty() ? " (made from the file name; pass --name)" : ""));
+  }
+  options.model.source = std::filesystem::path(args.model).filename().string();
+  options.model.generator = "mpgru " MPGRU_VERSION;
+  if (!args.task.empty()) {
+    const data::TaskInfo& task = data::find_task(args.task);
+    options.model.task = task.name + ": " + task.description;
+    options.model.input_note = task.input_note;
+  }
+  options.input_helper = !args.no_input_helper;
+  const engine::IntegerModel model = engine::load_model(args.model);
+  if (const std::string e = codegen::export_problem(model); !e.empty()) {
+    throw std::invalid_argument(args.model + ": cannot export: " + e);
+  }
+  const auto written = codegen::export_c(model, args.out, options);
+  std::cout << "wrote " << written.size() << " files to " << args.out << ":";
+  for (const auto& path : written) std::cout << ' ' << path.filename().string();
+  std::cout << "\nmodel " << options.model.name << ": " << options.model.name << "_reset, "
+            << options.model.name << "_step, " << options.model.name << "_logits, "
+            << options.model.name << "_predict (see " << options.model.name << ".h)\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_export_command(CLI::App& parent) {
+  auto args = std::make_shared<ExportArgs>();
+  CLI::App* app = parent.add_subcommand(
+      "export",
+      "Write an integer model (.mpq) as C99 for a microcontroller: NAME.h/.c and the "
+      "runtime mpgru_rt.h/.c (docs/deploy.md)");
+  add_config_option(app);
+  app->add_option("model", args->model, "The integer model (.mpq)")->required();
+  app->add_option("--out,-o", args->out, "Folder to write the C files into (created)")->required();
+  app->add_option("--name", args->name,
+                  "Prefix of every symbol (default: the model file's name made a C identifier)");
+  app->add_option("--task", args->task,
+                  "The task the model was trained for: its input conventions go into the banner");
+  app->add_flag("--no-input-helper", args->no_input_helper,
+                "Do not write mpgru_input.h/.c (float -> quantized input)");
+  return {app, [args] { return run_export(*args); }};
+}
+
+}  // namespace mpgru::cli

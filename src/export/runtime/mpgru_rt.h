@@ -1,0 +1,138 @@
+/* mpgru_rt.h: the integer operators of an exported mpgru GRU, shared by every exported model.
+ *
+ * C99, no allocation, no floating point, nothing from libc beyond <stdint.h> and <stddef.h>.
+ * Each operator is bit-exact with the reference kernels of the mpgru engine
+ * (src/engine/reference_kernels.hpp, src/quant/fixed_point.hpp); the rounding and saturation of
+ * each is stated beside it. Parameters live in `static const` tables written by `mpgru export`;
+ * weights stay packed at their own bit widths and are unpacked on the fly.
+ */
+#ifndef MPGRU_RT_H
+#define MPGRU_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MPGRU_RT_VERSION 1
+
+/* Status codes of the exported functions. */
+#define MPGRU_OK 0
+#define MPGRU_BAD_ARGUMENT (-1) /* a null pointer or a negative step count */
+#define MPGRU_BAD_INPUT (-2)    /* an input value outside its quantized range, or a bad token */
+
+/* A positive real multiplier M = m0 * 2^(shift - 31), m0 in [2^30, 2^31), shift in [-31, 30];
+ * the zero multiplier is m0 = 0. */
+typedef struct {
+  int32_t m0;
+  int8_t shift;
+} mpgru_multiplier;
+
+/* y[c] = clamp(apply(bias[c] + sum_j w[c][j] * x[j], multiplier[c])) for one row c.
+ * The weights are one LSB-first bit stream of rows * cols two's-complement values of `bits`
+ * bits, row-major, exactly as in the .mpq file: row c starts at bit c * cols * bits. */
+typedef struct {
+  const uint8_t* weights;
+  const int32_t* bias;
+  const int32_t* m0;
+  const int8_t* shift;
+  int32_t cols;
+  int8_t bits;
+  int16_t out_min;
+  int16_t out_max;
+} mpgru_linear;
+
+/* y = clamp(apply(apply(a << 20, a_mul) + apply(b << 20, b_mul), out_mul)): TFLite's add. */
+typedef struct {
+  mpgru_multiplier a;
+  mpgru_multiplier b;
+  mpgru_multiplier out;
+  int16_t out_min;
+  int16_t out_max;
+} mpgru_add;
+
+/* y = clamp(apply(a * b, multiplier)). */
+typedef struct {
+  mpgru_multiplier multiplier;
+  int16_t out_min;
+  int16_t out_max;
+} mpgru_mul;
+
+/* y = table[q - in_min]; one byte per entry, signed or unsigned as the output point. */
+typedef struct {
+  const int8_t* signed_table;    /* set when the output is signed, else NULL */
+  const uint8_t* unsigned_table; /* set when the output is unsigned, else NULL */
+  int16_t in_min;
+} mpgru_lut;
+
+/* One GRU layer (the PyTorch variant: r = sigma(a_ir + a_hr), z = sigma(a_iz + a_hz),
+ * n = tanh(a_in + r * a_hn) with the reset gate applied after the recurrent product,
+ * h' = (1 - z) * n + z * h). Gates are indexed r = 0, z = 1, n = 2. */
+typedef struct {
+  int32_t input_size;
+  int32_t hidden;
+  mpgru_linear lin_i[3]; /* a_ig = W_ig x + b_ig */
+  mpgru_linear lin_h[3]; /* a_hg = W_hg h + b_hg */
+  mpgru_add sum[3];      /* r, z: lin_i + lin_h; n: lin_i.n + mul_rn */
+  mpgru_lut act[3];      /* sigma, sigma, tanh */
+  mpgru_mul mul_rn;      /* r * a_hn */
+  mpgru_mul mul_un;      /* (1 - z) * n, 1 - z exact as one_z - z */
+  mpgru_mul mul_zh;      /* z * h */
+  mpgru_add h_add;       /* h' = mul_un + mul_zh */
+  int16_t one_z;         /* the largest value of z's unsigned range: the real value 1 */
+} mpgru_gru_layer;
+
+/* The token embedding: `vocabulary` rows of `dim` packed `bits`-bit values, each requantized to
+ * the model input's grid: x[f] = clamp(apply(table[token][f], to_input), in_min, in_max). */
+typedef struct {
+  const uint8_t* table;
+  int32_t vocabulary;
+  int32_t dim;
+  int8_t bits;
+  mpgru_multiplier to_input;
+  int16_t in_min;
+  int16_t in_max;
+} mpgru_embedding;
+
+/* round(x * m0 / 2^(31 - shift)): the exact 64-bit product rounded once, ties away from zero,
+ * saturated to int32. */
+int32_t mpgru_apply_multiplier(int32_t x, mpgru_multiplier m);
+
+/* x * 2^exponent, exponent in [0, 31], saturated to int32. */
+int32_t mpgru_saturating_left_shift(int32_t x, int exponent);
+
+/* Value i of a packed stream of `bits`-bit two's-complement values (bits in 2..8). */
+int32_t mpgru_packed_at(const uint8_t* bytes, uint32_t i, int bits);
+
+/* bias + sum_j w[j] * x[j] over n packed weights starting at bit `first_bit`. The model's
+ * generator proved the sum fits int32 for every input in range. */
+int32_t mpgru_dot(const uint8_t* weights, uint32_t first_bit, int bits, const int16_t* x, int32_t n,
+                  int32_t bias);
+
+/* One output of a linear layer (row `row`), requantized and clamped to the output range. */
+int16_t mpgru_linear_row(const mpgru_linear* l, int32_t row, const int16_t* x);
+
+/* The add scheme; |qa|, |qb| <= 255. */
+int16_t mpgru_add_apply(const mpgru_add* op, int32_t qa, int32_t qb);
+
+/* The product; |qa * qb| <= 255 * 255. */
+int16_t mpgru_mul_apply(const mpgru_mul* op, int32_t qa, int32_t qb);
+
+/* A table lookup; q within the table's input range. */
+int16_t mpgru_lut_apply(const mpgru_lut* op, int32_t q);
+
+/* One time step of a layer: h_new[c] for every unit c from the layer input x (input_size
+ * values) and the previous state h_old (hidden values). h_new must not overlap h_old or x. */
+void mpgru_gru_step(const mpgru_gru_layer* layer, const int16_t* x, const int16_t* h_old,
+                    int8_t* h_new);
+
+/* Row `token` (in [0, vocabulary)) of the embedding on the input grid, dim values. */
+void mpgru_embedding_row(const mpgru_embedding* e, int32_t token, int16_t* x);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MPGRU_RT_H */
