@@ -99,12 +99,12 @@ stack_depth() {
     /^node:/ {
       match($0, /title: "[^"]*"/); t = substr($0, RSTART + 8, RLENGTH - 9)
       sub(/^.*:/, "", t)
-      frame[t] = 0
       if (match($0, /[0-9]+ bytes/)) frame[t] = substr($0, RSTART, RLENGTH) + 0
+      else if (!(t in frame)) frame[t] = 0
     }
     /^edge:/ {
-      match($0, /sourcename: "[^"]*"/); s = substr($0, RSTART + 14, RLENGTH - 15)
-      match($0, /targetname: "[^"]*"/); d = substr($0, RSTART + 14, RLENGTH - 15)
+      match($0, /sourcename: "[^"]*"/); s = substr($0, RSTART + 13, RLENGTH - 14)
+      match($0, /targetname: "[^"]*"/); d = substr($0, RSTART + 13, RLENGTH - 14)
       sub(/^.*:/, "", s); sub(/^.*:/, "", d)
       calls[s] = calls[s] " " d
     }
@@ -160,3 +160,39 @@ for task in $(echo "$tasks" | tr ',' ' '); do
   measure "$task" 8-bit "$homogeneous"
   measure "$task" mixed "$mixed"
 done
+
+# DEPLOY.md: the table, each mixed model's ratios to its task's 8-bit model.
+{
+  echo "# Exported models on a Cortex-M4"
+  echo
+  echo "Homogeneous 8-bit and the mixed genome of each task in \`$table\`, exported with \`mpgru export\`,"
+  echo "built with \`arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion) -mcpu=cortex-m4 -mthumb -Os\` and run"
+  echo "under \`qemu-system-arm -M mps2-an386 -icount shift=0\` ($(qemu-system-arm --version | head -n 1))."
+  echo "Made $(date -u +%Y-%m-%d) by \`scripts/deploy.sh\`; the rows are deploy.csv."
+  echo
+  echo "| task | model | genome | size (formula) B | flash B | flash / 8-bit | RAM B (state + stack) | stack painted B | instructions / step | vs 8-bit |"
+  echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F, 'NR > 1 {
+    if ($2 == "8-bit") { base_flash[$1] = $5; base_ins[$1] = $13 }
+    flash_ratio = ($1 in base_flash) ? sprintf("%.3f", $5 / base_flash[$1]) : "-"
+    ins_ratio = ($1 in base_ins) ? sprintf("%.2f", $13 / base_ins[$1]) : "-"
+    printf "| %s | %s | `%s` | %d | %d | %s | %d (%d + %d) | %d | %d | %s |\n",
+      $1, $2, $3, $4, $5, flash_ratio, $7, $9, $10, $11, $13, ins_ratio
+  }' "$out/deploy.csv"
+  echo
+  echo "- *size (formula)*: packed weights + int32 biases, the search objective (docs/quantization.md §6)."
+  echo "- *flash*: \`.text + .rodata\` of the model's and the runtime's objects (\`arm-none-eabi-size -A\`):"
+  echo "  packed weights, biases, per-channel multipliers and shifts, lookup tables and code; the runtime"
+  echo "  (mpgru_rt.o) is $(awk -F, 'NR == 2 { print $6 }' "$out/deploy.csv") B of it and is shared by every model of a program."
+  echo "- *RAM*: \`.data + .bss\` of both objects (0: every parameter is const) + the state"
+  echo "  (layers × hidden bytes) + the deepest stack of \`model_predict\` by \`-fstack-usage\` and"
+  echo "  \`-fcallgraph-info=su\`. *stack painted*: the stack the run touched below \`main\`'s frame"
+  echo "  while streaming (the example calls \`model_step\`, not \`model_predict\`)."
+  echo "- *instructions / step*: SysTick around every \`model_step\` of 2 pseudo-random sequences of the"
+  echo "  task's length, averaged: under \`-icount shift=0\` an instruction takes 1 ns of virtual time"
+  echo "  and SysTick counts at 25 MHz, one tick per 40 instructions (Debian ships no QEMU plugins). An"
+  echo "  instruction count, not cycles: a Cortex-M4 spends 1-3 cycles on most of them."
+  echo "- The models are PTQ conversions (\`mpgru quantize\`) of the task's float model at each genome:"
+  echo "  flash, RAM and instructions depend on the genome and the shape, not on the weights' values."
+} >"$out/DEPLOY.md"
+echo "deploy: wrote $out/deploy.csv and $out/DEPLOY.md"

@@ -77,7 +77,8 @@ TEST(Runtime, PackedValuesAndDotProductsMatchTheStream) {
       ASSERT_EQ(mpgru_packed_at(packed.data(), i, bits), w[i]);
     // Every start and length: rows of a packed matrix begin anywhere inside a byte.
     for (uint32_t first = 0; first < 20; ++first) {
-      for (int32_t n : {0, 1, 7, 33, 280}) {
+      for (int32_t n :
+           {0, 1, 4, 7, 33, 36, 280}) {  // 4, 36, 280: the byte-aligned 2- and 4-bit paths
         int32_t expected = 17;
         for (int32_t j = 0; j < n; ++j) expected += w[first + j] * x[static_cast<size_t>(j)];
         ASSERT_EQ(

@@ -39,33 +39,80 @@ int32_t mpgru_packed_at(const uint8_t* bytes, uint32_t i, int bits) {
   return mpgru_sign_extend(field & (((uint32_t)1 << bits) - 1u), bits);
 }
 
-int32_t mpgru_dot(const uint8_t* weights, uint32_t first_bit, int bits, const int16_t* x, int32_t n,
-                  int32_t bias) {
-  int32_t sum = bias;
-  int32_t j;
-  const uint8_t* p = weights + (first_bit >> 3);
-  uint32_t buffer;
-  int available;
-  const uint32_t mask = ((uint32_t)1 << bits) - 1u;
-  if (n <= 0) return sum;
-  if (bits == 8) { /* whole bytes: each is a two's-complement weight */
-    for (j = 0; j < n; ++j) sum += (int32_t)(int8_t)p[j] * x[j];
-    return sum;
+/* A bit reservoir over a packed stream of BITS-bit values (BITS a constant, so every shift and
+ * mask is an immediate): bytes are read only when the next field needs them, so the last byte of
+ * the stream is never passed. One function per width. */
+#define MPGRU_DOT_PACKED(BITS)                                                                  \
+  static int32_t mpgru_dot_##BITS(const uint8_t* p, uint32_t skip, const int16_t* x, int32_t n, \
+                                  int32_t sum) {                                                \
+    uint32_t buffer = (uint32_t)*p++ >> skip;                                                   \
+    uint32_t available = 8u - skip;                                                             \
+    int32_t j;                                                                                  \
+    for (j = 0; j < n; ++j) {                                                                   \
+      if (available < BITS) {                                                                   \
+        buffer |= (uint32_t)*p++ << available;                                                  \
+        available += 8u;                                                                        \
+      }                                                                                         \
+      sum += mpgru_sign_extend(buffer & ((1u << BITS) - 1u), BITS) * x[j];                      \
+      buffer >>= BITS;                                                                          \
+      available -= BITS;                                                                        \
+    }                                                                                           \
+    return sum;                                                                                 \
   }
-  /* A bit reservoir: bytes are read only when the next field needs them, so the last byte of
-   * the stream is never passed. */
-  buffer = (uint32_t)*p++ >> (first_bit & 7u);
-  available = 8 - (int)(first_bit & 7u);
-  for (j = 0; j < n; ++j) {
-    if (available < bits) {
-      buffer |= (uint32_t)*p++ << available;
-      available += 8;
-    }
-    sum += mpgru_sign_extend(buffer & mask, bits) * x[j];
-    buffer >>= bits;
-    available -= bits;
+MPGRU_DOT_PACKED(2)
+MPGRU_DOT_PACKED(3)
+MPGRU_DOT_PACKED(4)
+MPGRU_DOT_PACKED(5)
+MPGRU_DOT_PACKED(6)
+MPGRU_DOT_PACKED(7)
+
+/* Byte-aligned 4-bit weights, two per byte (low nibble first), n even. */
+static int32_t mpgru_dot_4_aligned(const uint8_t* p, const int16_t* x, int32_t n, int32_t sum) {
+  int32_t j;
+  for (j = 0; j < n; j += 2) {
+    const uint32_t b = *p++;
+    sum += mpgru_sign_extend(b & 15u, 4) * x[j] + mpgru_sign_extend(b >> 4, 4) * x[j + 1];
   }
   return sum;
+}
+
+/* Byte-aligned 2-bit weights, four per byte (lowest bits first), n a multiple of 4. */
+static int32_t mpgru_dot_2_aligned(const uint8_t* p, const int16_t* x, int32_t n, int32_t sum) {
+  int32_t j;
+  for (j = 0; j < n; j += 4) {
+    const uint32_t b = *p++;
+    sum += mpgru_sign_extend(b & 3u, 2) * x[j] + mpgru_sign_extend((b >> 2) & 3u, 2) * x[j + 1] +
+           mpgru_sign_extend((b >> 4) & 3u, 2) * x[j + 2] + mpgru_sign_extend(b >> 6, 2) * x[j + 3];
+  }
+  return sum;
+}
+
+int32_t mpgru_dot(const uint8_t* weights, uint32_t first_bit, int bits, const int16_t* x, int32_t n,
+                  int32_t bias) {
+  const uint8_t* p = weights + (first_bit >> 3);
+  const uint32_t skip = first_bit & 7u;
+  int32_t sum = bias;
+  int32_t j;
+  if (n <= 0) return sum;
+  if (skip == 0u && bits == 4 && (n & 1) == 0) return mpgru_dot_4_aligned(p, x, n, sum);
+  if (skip == 0u && bits == 2 && (n & 3) == 0) return mpgru_dot_2_aligned(p, x, n, sum);
+  switch (bits) {
+    case 2:
+      return mpgru_dot_2(p, skip, x, n, sum);
+    case 3:
+      return mpgru_dot_3(p, skip, x, n, sum);
+    case 4:
+      return mpgru_dot_4(p, skip, x, n, sum);
+    case 5:
+      return mpgru_dot_5(p, skip, x, n, sum);
+    case 6:
+      return mpgru_dot_6(p, skip, x, n, sum);
+    case 7:
+      return mpgru_dot_7(p, skip, x, n, sum);
+    default: /* 8: whole bytes, each a two's-complement weight */
+      for (j = 0; j < n; ++j) sum += (int32_t)(int8_t)p[j] * x[j];
+      return sum;
+  }
 }
 
 int16_t mpgru_linear_row(const mpgru_linear* l, int32_t row, const int16_t* x) {
