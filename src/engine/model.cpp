@@ -168,6 +168,115 @@ std::string check_embedding(const IntegerModel& m) {
   return {};
 }
 
+// One edge of the GRU's data flow: the point an operator reads must be the point its producer
+// writes, or a kernel indexes a table or clamps with ranges that do not hold.
+struct Edge {
+  std::string reader;
+  const QuantPoint* read;
+  std::string writer;
+  const QuantPoint* written;
+};
+
+// The wiring of layer `l` (docs/quantization.md section 3), as data: reference_kernels.cpp's
+// gru_step in the order it runs. `input` is what the layer reads (the model input or the layer
+// below's h).
+std::vector<Edge> layer_wiring(const GruLayer& l, const std::string& where, const QuantPoint& input,
+                               const std::string& input_name) {
+  static const char* gate_name[3] = {"r", "z", "n"};
+  const QuantPoint& h = l.h_add.output;
+  std::vector<Edge> e;
+  for (int g = 0; g < 3; ++g) {
+    const std::string gate = gate_name[g];
+    e.push_back({where + "lin_i." + gate + " input", &l.lin_i[g].input, input_name, &input});
+    e.push_back({where + "lin_h." + gate + " input", &l.lin_h[g].input, where + "h output", &h});
+    e.push_back({where + "sum." + gate + " a", &l.sum[g].a, where + "lin_i." + gate + " output",
+                 &l.lin_i[g].output});
+    if (g == kGateN) {
+      e.push_back({where + "sum.n b", &l.sum[g].b, where + "mul.rn output", &l.mul_rn.output});
+    } else {
+      e.push_back({where + "sum." + gate + " b", &l.sum[g].b, where + "lin_h." + gate + " output",
+                   &l.lin_h[g].output});
+    }
+    e.push_back({where + "act." + gate + " input", &l.act[g].input,
+                 where + "sum." + gate + " output", &l.sum[g].output});
+  }
+  e.push_back({where + "mul.rn a", &l.mul_rn.a, where + "act.r output", &l.act[kGateR].output});
+  e.push_back({where + "mul.rn b", &l.mul_rn.b, where + "lin_h.n output", &l.lin_h[kGateN].output});
+  e.push_back({where + "mul.un a", &l.mul_un.a, where + "act.z output", &l.act[kGateZ].output});
+  e.push_back({where + "mul.un b", &l.mul_un.b, where + "act.n output", &l.act[kGateN].output});
+  e.push_back({where + "mul.zh a", &l.mul_zh.a, where + "act.z output", &l.act[kGateZ].output});
+  e.push_back({where + "mul.zh b", &l.mul_zh.b, where + "h output", &h});
+  e.push_back({where + "h a", &l.h_add.a, where + "mul.un output", &l.mul_un.output});
+  e.push_back({where + "h b", &l.h_add.b, where + "mul.zh output", &l.mul_zh.output});
+  return e;
+}
+
+std::string describe(const QuantPoint& p) {
+  return std::to_string(p.bits) + "-bit " + (p.is_signed ? "signed" : "unsigned") + " scale " +
+         std::to_string(p.scale);
+}
+
+bool same_point(const QuantPoint& a, const QuantPoint& b) {
+  return a.bits == b.bits && a.is_signed == b.is_signed && a.scale == b.scale;
+}
+
+std::string check_edges(const std::vector<Edge>& edges) {
+  for (const Edge& e : edges) {
+    if (!same_point(*e.read, *e.written)) {
+      return e.reader + ": reads " + describe(*e.read) + ", but " + e.writer + " writes " +
+             describe(*e.written);
+    }
+  }
+  return {};
+}
+
+// The points whose scale the design fixes (q = qmax stands for 1): sigma's outputs unsigned,
+// tanh's and h signed.
+std::string check_fixed_point(const QuantPoint& p, bool is_signed, const std::string& what) {
+  const double unit = 1.0 / (is_signed ? quant::signed_max(p.bits) : quant::unsigned_max(p.bits));
+  if (p.is_signed != is_signed || std::abs(p.scale - unit) > 1e-12 * unit) {
+    return what + ": must be " + (is_signed ? "signed" : "unsigned") + " with scale 1/" +
+           std::to_string(is_signed ? quant::signed_max(p.bits) : quant::unsigned_max(p.bits)) +
+           ", is " + describe(p);
+  }
+  return {};
+}
+
+// The add's int32 sum apply(qa << 20, a) + apply(qb << 20, b) cannot overflow when both operand
+// multipliers are at most 0.5 (|q| <= 255: each term below 2^28).
+std::string check_add_operands(const QuantizedAdd& a, const std::string& what) {
+  for (const auto& [m, name] : {std::pair{&a.params.a, "a"}, {&a.params.b, "b"}}) {
+    if (std::ldexp(static_cast<double>(m->m0), m->shift - 31) > 0.5) {
+      return what + ": operand " + name + "'s multiplier " +
+             std::to_string(std::ldexp(static_cast<double>(m->m0), m->shift - 31)) +
+             " exceeds 0.5 (the add's sum could overflow int32)";
+    }
+  }
+  return {};
+}
+
+// The data flow of a layer: wiring, fixed scales, add bounds.
+std::string check_layer_flow(const GruLayer& l, int k, const QuantPoint& input,
+                             const std::string& input_name) {
+  const std::string where = "layer " + std::to_string(k) + " ";
+  if (auto e = check_edges(layer_wiring(l, where, input, input_name)); !e.empty()) return e;
+  if (auto e = check_fixed_point(l.act[kGateR].output, false, where + "act.r output"); !e.empty()) {
+    return e;
+  }
+  if (auto e = check_fixed_point(l.act[kGateZ].output, false, where + "act.z output"); !e.empty()) {
+    return e;
+  }
+  if (auto e = check_fixed_point(l.act[kGateN].output, true, where + "act.n output"); !e.empty()) {
+    return e;
+  }
+  if (auto e = check_fixed_point(l.h_add.output, true, where + "h output"); !e.empty()) return e;
+  static const char* sum_name[3] = {"sum.r", "sum.z", "sum.n"};
+  for (int g = 0; g < 3; ++g) {
+    if (auto e = check_add_operands(l.sum[g], where + sum_name[g]); !e.empty()) return e;
+  }
+  return check_add_operands(l.h_add, where + "h");
+}
+
 }  // namespace
 
 int64_t worst_case_accumulator(const QuantizedLinear& l) {
@@ -232,6 +341,8 @@ std::string check_model(const IntegerModel& m) {
   if (auto e = check_point(m.input, "input"); !e.empty()) return e;
   if (m.input.bits != m.genome.bits(core::Op::x, 0)) return "input: bits disagree with the genome";
   int32_t input_size = m.features;
+  const QuantPoint* input = &m.input;
+  std::string input_name = "the model input (x)";
   for (size_t k = 0; k < m.layers.size(); ++k) {
     const GruLayer& l = m.layers[k];
     if (l.input_size != input_size || l.hidden <= 0) {
@@ -239,10 +350,18 @@ std::string check_model(const IntegerModel& m) {
              ", expected " + std::to_string(input_size);
     }
     if (auto e = check_layer(m, l, static_cast<int>(k)); !e.empty()) return e;
+    if (auto e = check_layer_flow(l, static_cast<int>(k), *input, input_name); !e.empty()) {
+      return e;
+    }
     input_size = l.hidden;
+    input = &l.h_add.output;
+    input_name = "layer " + std::to_string(k) + " h output";
   }
   const QuantizedLinear& c = m.classifier;
   if (auto e = check_linear(c, "classifier"); !e.empty()) return e;
+  if (auto e = check_edges({{"classifier input", &c.input, input_name, input}}); !e.empty()) {
+    return e;
+  }
   if (c.rows != m.classes || c.cols != m.hidden()) return "classifier: shape disagrees";
   if (c.weight_bits != m.genome.bits(core::Op::w_o) ||
       c.output.bits != m.genome.bits(core::Op::out)) {

@@ -121,9 +121,14 @@ struct ModelSize {
 
 ModelSize model_size(const IntegerModel& model);
 
-// Checks every invariant the kernels rely on: shapes, bit widths 2..8, weights/LUT entries in
-// range, multipliers valid, genome consistent with the stored bit widths, and that no int32
-// accumulator can overflow. Returns an empty string if valid, else the first problem found.
+// Checks every invariant the kernels rely on, so that a model that passes can run without reading
+// outside a table or overflowing int32 (the model file loader, convert, the engine and the C
+// exporter all call it): shapes, bit widths 2..8, weights/LUT entries in range, multipliers valid,
+// genome consistent with the stored bit widths; the data flow: every operator's input point is
+// its producer's output point (the GRU's wiring, model.cpp's layer_wiring), the fixed scales of
+// act.* and h, add operand multipliers <= 0.5; and, with the input ranges that can therefore
+// arrive, that no linear's int32 accumulator can overflow. Returns an empty string if valid, else
+// the first problem found, naming the operator and the rule.
 std::string check_model(const IntegerModel& model);
 
 // The worst-case |accumulator| of a linear layer: max over c of sum_j |w[c][j]| * max|x| +
