@@ -13,6 +13,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/text_file.hpp"
 #include "quant/bitpack.hpp"
 
 namespace mpgru::engine {
@@ -520,29 +521,8 @@ void save_model(const IntegerModel& model, const std::filesystem::path& path) {
     throw std::invalid_argument("cannot save model to '" + path.string() + "': " + e);
   }
   const std::vector<uint8_t> bytes = serialize_model(model);
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    throw std::runtime_error("cannot write model file '" + path.string() + "' (temporary '" +
-                             tmp.string() + "'): " + std::strerror(errno));
-  }
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  std::error_code ec;
-  if (!out) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("cannot write model file '" + path.string() + "' (temporary '" +
-                             tmp.string() + "'): write failed");
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error("cannot write model file '" + path.string() + "': rename from '" +
-                             tmp.string() + "' failed: " + ec.message());
-  }
+  core::write_file_atomically(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
 }
 
 std::string parse_model(const std::vector<uint8_t>& bytes, const std::string& source,

@@ -2,19 +2,12 @@
 #include "train/checkpoint.hpp"
 
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
+#include "core/text_file.hpp"
+
 namespace mpgru::train {
-namespace {
-
-void replace_file(const std::filesystem::path& tmp, const std::filesystem::path& path) {
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error(path.string() + ": cannot write (" + ec.message() + ")");
-}
-
-}  // namespace
-
 nlohmann::json to_json(const GruClassifierOptions& options) {
   return {{"architecture", "gru_classifier"}, {"features", options.features},
           {"vocabulary", options.vocabulary}, {"hidden", options.hidden},
@@ -43,14 +36,16 @@ GruClassifierOptions model_options_from_json(const nlohmann::json& model) {
 
 void save_checkpoint(GruClassifier& model, const std::filesystem::path& dir) {
   const std::filesystem::path path = dir / "checkpoint";
-  const std::filesystem::path tmp = dir / "checkpoint.tmp";
+  // Serialized to memory first: LibTorch's file writer throws from its destructor on a full
+  // disk; the bytes then go through the one atomic write path.
+  std::ostringstream bytes(std::ios::binary);
   try {
-    torch::save(model, tmp.string());
+    torch::save(model, bytes);
   } catch (const c10::Error& e) {
-    throw std::runtime_error(tmp.string() +
+    throw std::runtime_error(path.string() +
                              ": cannot save checkpoint: " + e.what_without_backtrace());
   }
-  replace_file(tmp, path);
+  core::write_file_atomically(bytes.str(), path);
 }
 
 GruClassifier load_checkpoint(const std::filesystem::path& dir) {
