@@ -12,6 +12,17 @@ namespace {
 
 using core::Op;
 
+// Every value finite: a NaN or infinity would quantize to an undefined integer.
+void check_finite(const std::vector<float>& values, const std::string& what) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) {
+      throw std::invalid_argument(what + " " + std::to_string(i) + " is " +
+                                  (std::isnan(values[i]) ? "NaN" : "infinite") +
+                                  " (the float model is corrupt)");
+    }
+  }
+}
+
 void check_linear(const FloatLinear& l, int32_t rows, int32_t cols, const std::string& what) {
   if (l.rows != rows || l.cols != cols ||
       l.weights.size() != static_cast<size_t>(rows) * static_cast<size_t>(cols) ||
@@ -20,6 +31,8 @@ void check_linear(const FloatLinear& l, int32_t rows, int32_t cols, const std::s
                                 std::to_string(cols) + " weights and " + std::to_string(rows) +
                                 " biases");
   }
+  check_finite(l.weights, what + " weight");
+  check_finite(l.bias, what + " bias");
 }
 
 void apply_linear(const FloatLinear& l, const float* x, float* y) {
@@ -120,14 +133,16 @@ void validate(const FloatGruModel& m) {
     throw std::invalid_argument("embedding: expected " + std::to_string(e.vocabulary) + "x" +
                                 std::to_string(m.features) + " weights");
   }
+  check_finite(e.weights, "embedding weight");
   int32_t input = m.features;
   for (size_t k = 0; k < m.layers.size(); ++k) {
     const FloatGruLayer& l = m.layers[k];
     const std::string where = "layer " + std::to_string(k) + " ";
     if (l.input_size != input || l.hidden <= 0) throw std::invalid_argument(where + "sizes");
+    static const char* gate_name[3] = {"r", "z", "n"};
     for (int g = 0; g < 3; ++g) {
-      check_linear(l.lin_i[g], l.hidden, l.input_size, where + "lin_i");
-      check_linear(l.lin_h[g], l.hidden, l.hidden, where + "lin_h");
+      check_linear(l.lin_i[g], l.hidden, l.input_size, where + "lin_i." + gate_name[g]);
+      check_linear(l.lin_h[g], l.hidden, l.hidden, where + "lin_h." + gate_name[g]);
     }
     input = l.hidden;
   }

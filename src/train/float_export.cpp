@@ -56,7 +56,11 @@ quant::FloatGruModel load_float_model(const std::filesystem::path& dir) {
   f.classifier.cols = static_cast<int32_t>(o.hidden);
   f.classifier.weights = to_vector(model->classifier->weight);
   f.classifier.bias = to_vector(model->classifier->bias);
-  quant::validate(f);
+  try {
+    quant::validate(f);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error((dir / "checkpoint").string() + ": " + e.what());
+  }
   return f;
 }
 

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "fixtures/random_float_model.hpp"
 
@@ -45,6 +48,36 @@ TEST(FloatGru, InputMismatchNamesWhatDiffers) {
             "vocabulary");
   EXPECT_EQ(input_mismatch(features, dataset("words", 1, 50)),
             "reads real features, task words has token ids of a 50-token vocabulary");
+}
+
+// A NaN or an infinity in any tensor is refused naming the tensor and the index (quantizing it
+// would be undefined behaviour).
+TEST(FloatGru, ValidateRefusesNonFiniteValuesNamingTheTensor) {
+  struct Case {
+    std::function<void(FloatGruModel&)> corrupt;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {[](FloatGruModel& m) { m.layers[0].lin_h[1].weights[3] = std::nanf(""); },
+       "layer 0 lin_h.z weight 3 is NaN"},
+      {[](FloatGruModel& m) { m.layers[1].lin_i[2].bias[0] = INFINITY; },
+       "layer 1 lin_i.n bias 0 is infinite"},
+      {[](FloatGruModel& m) { m.classifier.weights[5] = -INFINITY; },
+       "classifier weight 5 is infinite"},
+      {[](FloatGruModel& m) { m.embedding.weights[7] = std::nanf(""); },
+       "embedding weight 7 is NaN"}};
+  for (const Case& c : cases) {
+    FloatGruModel m = testing::random_float_model(4, 6, 3, 2, 8);
+    testing::add_random_embedding(m, 10);
+    validate(m);
+    c.corrupt(m);
+    try {
+      validate(m);
+      ADD_FAILURE() << "accepted: " << c.message;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(FloatGru, EmbeddingRowIsTheCellInput) {

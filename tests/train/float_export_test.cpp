@@ -37,6 +37,29 @@ TEST(FloatExport, PlainForwardMatchesLibTorch) {
   }
 }
 
+// A checkpoint whose weight was overwritten with NaN inside the archive (a corrupt file; the
+// archive itself is intact) is refused naming the file and the tensor, not quantized.
+TEST(FloatExport, ACheckpointWithANonFiniteWeightIsRefusedNamingFileAndTensor) {
+  for (const float bad : {std::nanf(""), INFINITY}) {
+    testing::TempDir dir;
+    GruClassifier model(GruClassifierOptions{7, 12, 1, 4});
+    {
+      torch::NoGradGuard no_grad;
+      model->gru->named_parameters()["weight_hh_l0"][13][2] = bad;  // row 13: gate z, unit 1
+    }
+    write_json_file({{"task", "pulse"}, {"model", to_json(model->options())}}, dir / "config.json");
+    save_checkpoint(model, dir.path());
+    try {
+      load_float_model(dir.path());
+      ADD_FAILURE() << "a corrupt checkpoint loaded";
+    } catch (const std::runtime_error& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find((dir / "checkpoint").string()), std::string::npos) << message;
+      EXPECT_NE(message.find("layer 0 lin_h.z weight 14"), std::string::npos) << message;
+    }
+  }
+}
+
 TEST(FloatExport, EmbeddingForwardMatchesLibTorch) {
   testing::TempDir dir;
   torch::manual_seed(6);
