@@ -15,15 +15,18 @@ namespace {
   throw std::invalid_argument("config file " + path + ": " + what);
 }
 
-void append_option(std::vector<std::string>& out, const std::string& name,
-                   const std::vector<std::string>& values) {
-  if (values.size() == 1 && values[0] == "false") return;
-  out.push_back("--" + name);
-  if (values.size() == 1 && values[0] == "true") return;
-  out.insert(out.end(), values.begin(), values.end());
+// One "--key=value" argument per value: a value can never be taken for an option or swallow the
+// next argument, and the option it reaches decides its type (a string option keeps "false", a
+// flag reads true/false).
+void append_option(std::vector<std::string>& out, const std::string& path, const std::string& key,
+                   const std::vector<std::string>& values, const KnownOption& known) {
+  if (key == "config") fail(path, "'config': an options file cannot name another");
+  if (known && !known(key)) fail(path, "unknown option '" + key + "' for this command");
+  if (values.empty()) fail(path, "option '" + key + "' has no value");
+  for (const std::string& v : values) out.push_back("--" + key + "=" + v);
 }
 
-std::vector<std::string> json_arguments(const std::string& path) {
+std::vector<std::string> json_arguments(const std::string& path, const KnownOption& known) {
   std::ifstream in(path);
   nlohmann::json json;
   try {
@@ -35,9 +38,9 @@ std::vector<std::string> json_arguments(const std::string& path) {
   std::vector<std::string> out;
   for (const auto& [key, value] : json.items()) {
     if (value.is_string()) {
-      append_option(out, key, {value.get<std::string>()});
+      append_option(out, path, key, {value.get<std::string>()}, known);
     } else if (value.is_boolean() || value.is_number()) {
-      append_option(out, key, {value.dump()});
+      append_option(out, path, key, {value.dump()}, known);
     } else {
       fail(path, "option '" + key + "' must be a string, number or boolean");
     }
@@ -45,7 +48,7 @@ std::vector<std::string> json_arguments(const std::string& path) {
   return out;
 }
 
-std::vector<std::string> toml_arguments(const std::string& path) {
+std::vector<std::string> toml_arguments(const std::string& path, const KnownOption& known) {
   std::vector<CLI::ConfigItem> items;
   try {
     items = CLI::ConfigTOML().from_file(path);
@@ -59,21 +62,22 @@ std::vector<std::string> toml_arguments(const std::string& path) {
       fail(path, "sections are not supported ('" + item.fullname() +
                      "'): write the subcommand's options at the top level");
     }
-    append_option(out, item.name, item.inputs);
+    append_option(out, path, item.name, item.inputs, known);
   }
   return out;
 }
 
 }  // namespace
 
-std::vector<std::string> config_file_arguments(const std::string& path) {
+std::vector<std::string> config_file_arguments(const std::string& path, const KnownOption& known) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) fail(path, "not found");
-  if (std::filesystem::path(path).extension() == ".json") return json_arguments(path);
-  return toml_arguments(path);
+  if (std::filesystem::path(path).extension() == ".json") return json_arguments(path, known);
+  return toml_arguments(path, known);
 }
 
-std::vector<std::string> expand_config_arguments(const std::vector<std::string>& args) {
+std::vector<std::string> expand_config_arguments(const std::vector<std::string>& args,
+                                                 const KnownOption& known) {
   if (args.empty()) return args;
   std::vector<std::string> from_files, rest;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -86,7 +90,7 @@ std::vector<std::string> expand_config_arguments(const std::vector<std::string>&
       rest.push_back(args[i]);
       continue;
     }
-    const std::vector<std::string> more = config_file_arguments(file);
+    const std::vector<std::string> more = config_file_arguments(file, known);
     from_files.insert(from_files.end(), more.begin(), more.end());
   }
   std::vector<std::string> out = {args[0]};

@@ -73,7 +73,12 @@ int main(int argc, char** argv) {
   const Command* command = top_level_flag ? nullptr : find_command(app, commands, args);
   if (!top_level_flag && command == nullptr) return kExitUsage;
   try {
-    if (command != nullptr) args = expand_config_arguments(args);
+    if (command != nullptr) {
+      const CLI::App* sub = command->app;
+      args = expand_config_arguments(args, [sub](const std::string& name) {
+        return sub->get_option_no_throw("--" + name) != nullptr;
+      });
+    }
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
     app.parse(reversed);
   } catch (const CLI::CallForHelp& e) {

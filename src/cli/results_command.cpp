@@ -147,11 +147,12 @@ std::vector<TaskSpec> selected_specs(const ResultsArgs& args) {
   return chosen;
 }
 
-// The last value of `--key` in an options file's arguments, or "".
+// The last value of `--key=value` in an options file's arguments, or "".
 std::string option_value(const std::vector<std::string>& args, const std::string& key) {
+  const std::string prefix = "--" + key + "=";
   std::string value;
-  for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == "--" + key) value = args[i + 1];
+  for (const std::string& a : args) {
+    if (a.rfind(prefix, 0) == 0) value = a.substr(prefix.size());
   }
   return value;
 }
