@@ -64,10 +64,12 @@ void print_result(const search::SearchResult& r, const std::string& run_dir) {
     std::printf("no front genome is within 0.5 pp of homogeneous 8-bit on validation\n");
   }
   std::printf(
-      "%lld evaluations, %lld cache hits, %s; wrote %s/{front.csv,front.json,baseline.csv}\n"
+      "%lld evaluations (%lld unbuildable: no int32-safe integer model, scored as accuracy 0), "
+      "%lld cache hits, %s; wrote %s/{front.csv,front.json,baseline.csv}\n"
       "report: %s/report.html\n",
-      static_cast<long long>(r.evaluations), static_cast<long long>(r.cache_hits),
-      format_duration(r.seconds).c_str(), run_dir.c_str(), run_dir.c_str());
+      static_cast<long long>(r.evaluations), static_cast<long long>(r.unbuildable),
+      static_cast<long long>(r.cache_hits), format_duration(r.seconds).c_str(), run_dir.c_str(),
+      run_dir.c_str());
 }
 
 int run_search_command(SearchArgs args) {

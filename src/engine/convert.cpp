@@ -29,7 +29,7 @@ quant::Multiplier multiplier(double real, const std::string& what) {
   try {
     return quant::decompose_multiplier(real);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(what + ": " + e.what());
+    throw UnbuildableModel(what + ": " + e.what());
   }
 }
 
@@ -52,15 +52,15 @@ QuantizedLinear make_linear(const quant::FloatLinear& f, int weight_bits,
     const double acc_scale = l.weight_scales[c] * input.scale;
     const double q = std::round(f.bias[c] / acc_scale);
     if (!(std::fabs(q) <= std::numeric_limits<int32_t>::max())) {
-      throw std::invalid_argument(what + ": bias " + std::to_string(c) + " overflows int32");
+      throw UnbuildableModel(what + ": bias " + std::to_string(c) + " overflows int32");
     }
     l.bias.push_back(static_cast<int32_t>(q));
     l.multipliers.push_back(multiplier(acc_scale / output.scale, what));
   }
   if (worst_case_accumulator(l) > std::numeric_limits<int32_t>::max()) {
-    throw std::invalid_argument(what + ": worst-case accumulator " +
-                                std::to_string(worst_case_accumulator(l)) +
-                                " overflows int32; refusing the model");
+    throw UnbuildableModel(what + ": worst-case accumulator " +
+                           std::to_string(worst_case_accumulator(l)) +
+                           " overflows int32; refusing the model");
   }
   return l;
 }
@@ -89,8 +89,13 @@ void check_layout(const quant::FloatGruModel& model, const core::Genome& genome)
   }
 }
 
-QuantizedAdd make_add(const QuantPoint& a, const QuantPoint& b, const QuantPoint& out) {
-  return {a, b, out, quant::make_add_params(a.scale, b.scale, out.scale)};
+QuantizedAdd make_add(const QuantPoint& a, const QuantPoint& b, const QuantPoint& out,
+                      const std::string& what) {
+  try {
+    return {a, b, out, quant::make_add_params(a.scale, b.scale, out.scale)};
+  } catch (const std::invalid_argument& e) {
+    throw UnbuildableModel(what + ": " + e.what());
+  }
 }
 
 QuantizedMul make_mul(const QuantPoint& a, const QuantPoint& b, const QuantPoint& out,
@@ -126,12 +131,13 @@ GruLayer make_layer(const quant::FloatGruLayer& f, const quant::ScaleSet& s, con
       make_mul(act[kGateR], l.lin_h[kGateN].output, point(s, g, Op::mul_rn, k), where + "mul.rn");
   for (int gate = 0; gate < 3; ++gate) {
     const QuantPoint& b = gate == kGateN ? l.mul_rn.output : l.lin_h[gate].output;
-    l.sum[gate] = make_add(l.lin_i[gate].output, b, point(s, g, core::kSumOps[gate], k));
+    l.sum[gate] = make_add(l.lin_i[gate].output, b, point(s, g, core::kSumOps[gate], k),
+                           where + core::op_name(core::kSumOps[gate]));
     l.act[gate] = make_lut(l.sum[gate].output, act[gate], gate == kGateN ? tanh_fn : sigmoid);
   }
   l.mul_un = make_mul(act[kGateZ], act[kGateN], point(s, g, Op::mul_un, k), where + "mul.un");
   l.mul_zh = make_mul(act[kGateZ], h, point(s, g, Op::mul_zh, k), where + "mul.zh");
-  l.h_add = make_add(l.mul_un.output, l.mul_zh.output, h);
+  l.h_add = make_add(l.mul_un.output, l.mul_zh.output, h, where + "h");
   return l;
 }
 

@@ -125,7 +125,7 @@ Evaluation GenomeFitness::evaluate(const core::Genome& genome) const {
   Evaluation out;
   try {
     out = measure(build(context_, settings_, genome), data::Split::validation);
-  } catch (const std::invalid_argument&) {
+  } catch (const engine::UnbuildableModel&) {
     out = unbuildable(genome);
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -154,7 +154,7 @@ GenomeFitness::Scores GenomeFitness::report(const core::Genome& genome) const {
     const engine::IntegerModel model = build(context_, settings_, genome);
     s.validation = measure(model, data::Split::validation);
     s.test = measure(model, data::Split::test);
-  } catch (const std::invalid_argument&) {
+  } catch (const engine::UnbuildableModel&) {
     s.validation = s.test = unbuildable(genome);
   }
   s.validation.seconds = s.test.seconds =

@@ -398,6 +398,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
       fitness->evaluations() + (final_fitness != fitness ? final_fitness->evaluations() : 0);
   r.cache_hits =
       fitness->cache_hits() + (final_fitness != fitness ? final_fitness->cache_hits() : 0);
+  r.unbuildable = fitness->failures() + (final_fitness != fitness ? final_fitness->failures() : 0);
   const double session_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   log << "finished front " << r.front.size() << " of " << candidates.size() << " candidates"
       << " baseline " << r.baseline.size() << " seconds " << session_seconds << std::endl;

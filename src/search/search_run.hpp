@@ -52,6 +52,7 @@ struct SearchResult {
   std::vector<report::ScoredGenome> front, baseline;
   bool bops_objective = false;
   int64_t evaluations = 0, cache_hits = 0;  // of this session
+  int64_t unbuildable = 0;                  // of this session's evaluations: no integer model
   int64_t stored_evaluations = 0;           // distinct evaluations over all sessions
   double seconds = 0;                       // wall time of every session of the run (search.log)
 };

@@ -1,0 +1,60 @@
+// What the fitness does with a genome that cannot be built, and with every other error: the
+// first is a point of the search space (scored, stored, counted), the rest stop the search and
+// leave nothing in the store.
+#include "search/genome_fitness.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fixtures/random_float_model.hpp"
+#include "fixtures/temp_dir.hpp"
+
+namespace mpgru::search {
+namespace {
+
+struct Tiny {
+  quant::FloatGruModel model = testing::random_float_model(4, 6, 3);
+  data::Sequences data = testing::random_sequences(60, 5, 4, 3);
+  quant::Calibration calibration = quant::calibrate(model, data, quant::CalibrationOptions{});
+};
+
+data::InMemoryDataset dataset_of(const data::Sequences& s) {
+  return data::InMemoryDataset("random", 3, s, s, s);
+}
+
+TEST(GenomeFitnessErrors, ADataShapeMismatchStopsAndStoresNothing) {
+  const Tiny s;
+  const data::InMemoryDataset wrong = dataset_of(testing::random_sequences(10, 5, 7, 3));
+  const testing::TempDir dir;
+  EvaluationStore store(dir / "evaluations.sqlite");
+  const GenomeFitness fitness({&s.model, &s.calibration, &wrong, "random", "ckpt"},
+                              FitnessSettings{}, &store);
+  const core::Genome g = core::Genome::homogeneous(fitness.layout(), 6);
+  try {
+    fitness.evaluate(g);
+    FAIL() << "a 7-feature dataset was scored by a 4-feature model";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("feature"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(fitness.report(g), std::invalid_argument);
+  EXPECT_EQ(store.count(), 0);
+  EXPECT_EQ(fitness.failures(), 0);
+}
+
+TEST(GenomeFitnessErrors, AnUnbuildableGenomeIsScoredStoredAndCounted) {
+  Tiny s;
+  s.model.layers[0].lin_i[0].bias[0] = 3e9f;  // no int32 bias at any scale the genome allows
+  const data::InMemoryDataset data = dataset_of(s.data);
+  const testing::TempDir dir;
+  EvaluationStore store(dir / "evaluations.sqlite");
+  const GenomeFitness fitness({&s.model, &s.calibration, &data, "random", "ckpt"},
+                              FitnessSettings{}, &store);
+  const Evaluation e = fitness.evaluate(core::Genome::homogeneous(fitness.layout(), 2));
+  EXPECT_EQ(e.sequences, -1);
+  EXPECT_EQ(e.accuracy, 0.0);
+  EXPECT_GT(e.size_bits, 0);
+  EXPECT_EQ(fitness.failures(), 1);
+  EXPECT_EQ(store.count(), 1);
+}
+
+}  // namespace
+}  // namespace mpgru::search
