@@ -72,9 +72,32 @@ void print_result(const search::SearchResult& r, const std::string& run_dir) {
       run_dir.c_str());
 }
 
+// A resumed run keeps its own config.json: any other option given with --resume would be
+// ignored, so it is an error naming the options.
+void refuse_flags_with_resume(const CLI::App& app) {
+  std::string given;
+  for (const CLI::Option* o : app.get_options()) {
+    const std::string name = o->get_name();
+    if (o->count() == 0 || name == "--resume" || name == "--help" || name == "--config") continue;
+    given += (given.empty() ? "" : ", ") + name;
+  }
+  if (!given.empty()) {
+    throw std::invalid_argument(
+        "--resume continues a run with its own config.json; " + given + " would be ignored: drop " +
+        (given.find(',') == std::string::npos ? "it" : "them") + ", or start a new run with --out");
+  }
+}
+
 int run_search_command(SearchArgs args) {
   std::string run_dir = args.out;
   if (!args.resume.empty()) {
+    const std::filesystem::path store = std::filesystem::path(args.resume) / "evaluations.sqlite";
+    std::error_code ec;
+    if (std::filesystem::exists(store, ec) && std::filesystem::file_size(store, ec) == 0) {
+      throw std::runtime_error(store.string() +
+                               " is empty (0 bytes): not a store a search wrote, so resuming "
+                               "would silently start over; move it away to start again");
+    }
     args.config = search::load_search_config(args.resume);
     run_dir = args.resume;
   } else {
@@ -157,7 +180,10 @@ Command add_search_command(CLI::App& parent) {
       ->capture_default_str();
   app->add_option("--crossover", c.crossover, "NSGA-II crossover probability")
       ->capture_default_str();
-  return {app, [args] { return run_search_command(*args); }};
+  return {app, [args, app] {
+            if (!args->resume.empty()) refuse_flags_with_resume(*app);
+            return run_search_command(*args);
+          }};
 }
 
 }  // namespace mpgru::cli

@@ -22,6 +22,7 @@
 #include <pagmo/problem.hpp>
 #include <pagmo/utils/multi_objective.hpp>
 
+#include "core/folder_lock.hpp"
 #include "core/json_file.hpp"
 #include "core/parallel_for.hpp"
 #include "data/task.hpp"
@@ -322,6 +323,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   validate(config);
   const auto start = Clock::now();
   std::filesystem::create_directories(run_dir);
+  const core::FolderLock lock(run_dir);  // one search (or resume) per folder at a time
   core::write_json_file({{"search", to_json(config)}}, run_dir / "config.json");
   const Loaded loaded = load(config);
   EvaluationStore store(run_dir / "evaluations.sqlite");

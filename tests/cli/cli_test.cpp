@@ -144,10 +144,23 @@ INSTANTIATE_TEST_SUITE_P(
         BadArgs{"report", "run_dir", 2}, BadArgs{"report /nonexistent/run", "/nonexistent/run", 2},
         BadArgs{"report /tmp", "/tmp: not a search run folder", 1},
         BadArgs{"export /nonexistent/m.mpq", "--out", 2},
+        BadArgs{"search --resume /nonexistent/run --population 8 --seed 3",
+                "--population, --seed would be ignored", 2},
         BadArgs{"export /nonexistent/m.mpq --out /tmp/mpgru-x", "/nonexistent/m.mpq", 1},
         BadArgs{"export /nonexistent/m.mpq --out /tmp/mpgru-x --name 2bad", "2bad", 2},
         BadArgs{"export /nonexistent/m.mpq --out /tmp/mpgru-x --task nope", "unknown task 'nope'",
                 2}));
+
+// A 0-byte store is not taken for a new one on --resume (the run would silently start over).
+TEST(Cli, ResumeRefusesAnEmptyStoreAndLeavesIt) {
+  mpgru::testing::TempDir dir;
+  std::ofstream(dir / "evaluations.sqlite").flush();
+  const CommandResult r = run("search --resume " + dir.path().string());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("evaluations.sqlite is empty (0 bytes)"), std::string::npos) << r.output;
+  EXPECT_EQ(std::filesystem::file_size(dir / "evaluations.sqlite"), 0u);
+  EXPECT_FALSE(std::filesystem::exists(dir / "config.json"));
+}
 
 TEST(Cli, ConfigFileSuppliesOptionsAndFlagsOverrideIt) {
   mpgru::testing::TempDir dir;

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/folder_lock.hpp"
 #include "data/task.hpp"
 #include "fixtures/temp_dir.hpp"
 #include "report/headline.hpp"
@@ -66,6 +67,21 @@ class SearchRun : public ::testing::Test {
     if (!std::filesystem::exists(kData / "mnist")) GTEST_SKIP() << "sMNIST absent";
   }
 };
+
+// Two searches (or resumes) of one folder: the second is refused before it writes anything.
+TEST_F(SearchRun, ASecondSearchOfAFolderInUseIsRefused) {
+  testing::TempDir dir;
+  const core::FolderLock first(dir.path());
+  try {
+    run_search(tiny_config(), dir.path());
+    FAIL() << "a second search ran in a folder in use";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("is in use by another mpgru process"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "config.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "evaluations.sqlite"));
+}
 
 TEST_F(SearchRun, SameSeedSameFrontAndResumeEvaluatesNothingNew) {
   testing::TempDir a, b;
