@@ -32,6 +32,12 @@ Clip read_wav(const std::filesystem::path& path, int expected_rate) {
                    std::to_string(expected_rate) + " Hz");
   }
   if (info.frames <= 0) fail(path, "no audio frames (empty file)");
+  if (info.frames > kMaxWavFrames) {
+    fail(path, std::to_string(info.frames) +
+                   " frames, more than any clip or noise bed mpgru "
+                   "reads (" +
+                   std::to_string(kMaxWavFrames) + ")");
+  }
   Clip clip;
   clip.sample_rate = info.samplerate;
   clip.samples.resize(static_cast<size_t>(info.frames));
@@ -39,6 +45,11 @@ Clip read_wav(const std::filesystem::path& path, int expected_rate) {
   if (read != info.frames) {
     fail(path, "truncated: " + std::to_string(read) + " of " + std::to_string(info.frames) +
                    " frames readable");
+  }
+  for (size_t i = 0; i < clip.samples.size(); ++i) {
+    if (!std::isfinite(clip.samples[i])) {
+      fail(path, "sample " + std::to_string(i) + " is not a finite number");
+    }
   }
   return clip;
 }

@@ -19,10 +19,13 @@ struct Clip {
   std::vector<float> samples;  // mono, full scale [-1, 1)
 };
 
+// The most frames read_wav reads (checked before allocating): 2^26, 70 minutes at 16 kHz.
+constexpr int64_t kMaxWavFrames = int64_t{1} << 26;
+
 // Reads a mono sound file (any format libsndfile reads; Speech Commands are 16-bit PCM WAV).
 // Throws WavError naming `path` if it cannot be opened or decoded (missing, truncated header,
-// not a sound file), has other than one channel, has zero frames, or — when expected_rate > 0 —
-// another sample rate.
+// not a sound file), has other than one channel, has zero or more than kMaxWavFrames frames, a
+// sample that is not finite (a float WAV), or — when expected_rate > 0 — another sample rate.
 Clip read_wav(const std::filesystem::path& path, int expected_rate = 0);
 
 // Converts to 16-bit PCM as libsndfile reads it back (x = pcm / 32768): round(x * 32768) with

@@ -47,14 +47,16 @@ void check_task_fits(const quant::FloatGruModel& model, const data::Dataset& dat
   }
 }
 
-PtqSetup prepare_ptq(const PtqArgs& args) {
+PtqSetup prepare_ptq(const PtqArgs& args,
+                     const std::function<void(const quant::FloatGruModel&)>& check_first) {
   PtqSetup s;
+  quant::CalibrationOptions options = args.calibration;
+  options.method = quant::parse_range_method(args.method);
   s.float_model = train::load_float_model(args.checkpoint);
+  if (check_first) check_first(s.float_model);  // e.g. the genome: before seconds of loading
   const std::string task = args.task.empty() ? train::checkpoint_task(args.checkpoint) : args.task;
   s.dataset = load_task_data(task, args.data_dir, args.skip_bad);
   check_task_fits(s.float_model, *s.dataset, args.checkpoint);
-  quant::CalibrationOptions options = args.calibration;
-  options.method = quant::parse_range_method(args.method);
   s.calibration = quant::calibrate(s.float_model, s.dataset->split(data::Split::train), options);
   return s;
 }

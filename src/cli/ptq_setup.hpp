@@ -1,6 +1,7 @@
 // What quantize and sweep share: loading a float checkpoint, its task's data, and calibrating.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -35,8 +36,11 @@ struct PtqSetup {
 void check_task_fits(const quant::FloatGruModel& model, const data::Dataset& dataset,
                      const std::string& checkpoint);
 
-// Loads the checkpoint and data and calibrates on the training split. Throws with context.
-PtqSetup prepare_ptq(const PtqArgs& args);
+// Loads the checkpoint and data and calibrates on the training split. Throws with context. The
+// cheap checks come first: the calibration method, then `check_first` on the float model (e.g.
+// parsing the genome against its layout), before the data is loaded and calibrated.
+PtqSetup prepare_ptq(const PtqArgs& args,
+                     const std::function<void(const quant::FloatGruModel&)>& check_first = {});
 
 // Loads a task's data from --data or the default folder.
 std::unique_ptr<data::Dataset> load_task_data(const std::string& task, const std::string& data_dir,

@@ -25,7 +25,9 @@ struct QatArgs {
 
 int run_qat(const QatArgs& args) {
   const data::Split split = data::parse_split(args.split);
-  const PtqSetup s = prepare_ptq(args.ptq);
+  const PtqSetup s = prepare_ptq(args.ptq, [&](const quant::FloatGruModel& m) {
+    (void)core::Genome::parse(quant::genome_layout(m), args.genome);
+  });
   const core::GenomeLayout layout = quant::genome_layout(s.float_model);
   const core::Genome genome = core::Genome::parse(layout, args.genome);
   const data::Sequences& eval = s.dataset->split(split);

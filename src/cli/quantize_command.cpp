@@ -18,7 +18,9 @@ struct QuantizeArgs {
 };
 
 int run_quantize(const QuantizeArgs& args) {
-  const PtqSetup s = prepare_ptq(args.ptq);
+  const PtqSetup s = prepare_ptq(args.ptq, [&](const quant::FloatGruModel& m) {
+    (void)core::Genome::parse(quant::genome_layout(m), args.genome);
+  });
   const core::GenomeLayout layout = quant::genome_layout(s.float_model);
   const core::Genome genome = core::Genome::parse(layout, args.genome);
   const engine::IntegerModel model = engine::convert(s.float_model, s.calibration, genome,

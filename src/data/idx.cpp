@@ -127,8 +127,9 @@ IdxArray parse_idx(const std::vector<uint8_t>& bytes, uint32_t expected_magic,
   for (uint32_t d = 0; d < ndims; ++d) {
     const uint32_t dim = read_be32(bytes.data() + 4 + 4 * d);
     out.dims.push_back(dim);
+    // Checked before multiplying, so the product cannot wrap.
+    if (dim != 0 && elements > (uint64_t{1} << 40) / dim) fail(source, "dimensions too large");
     elements *= dim;
-    if (elements > (uint64_t{1} << 40)) fail(source, "dimensions too large");
   }
   expected += elements;
   if (bytes.size() < expected) {
@@ -147,6 +148,12 @@ std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw std::runtime_error(path.string() + ": not found or not a regular file");
+  }
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxFileBytes) {
+    throw std::runtime_error(path.string() + ": " + std::to_string(size) +
+                             " bytes, more than any data file mpgru reads (" +
+                             std::to_string(kMaxFileBytes) + ")");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path.string() + ": cannot open for reading");

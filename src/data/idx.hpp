@@ -26,7 +26,12 @@ constexpr uint32_t kIdxLabelsMagic = 0x00000801;
 IdxArray parse_idx(const std::vector<uint8_t>& bytes, uint32_t expected_magic,
                    const std::string& source);
 
-// Reads a whole file; throws std::runtime_error naming the file if it cannot be read.
+// The largest file read_file_bytes reads (checked before reading): 1 GiB, over 20x the largest
+// IDX file of the tasks.
+constexpr uint64_t kMaxFileBytes = uint64_t{1} << 30;
+
+// Reads a whole file; throws std::runtime_error naming the file if it cannot be read or is larger
+// than kMaxFileBytes.
 std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
 
 // Refuses to inflate beyond this: a bound on memory for hostile input, over 20x the largest IDX

@@ -486,6 +486,11 @@ std::vector<uint8_t> read_file(const std::filesystem::path& path) {
   const uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec)
     throw std::runtime_error("cannot read model file '" + path.string() + "': " + ec.message());
+  if (size > kMaxModelFileBytes) {
+    throw std::runtime_error("model file '" + path.string() + "' is " + std::to_string(size) +
+                             " bytes, more than a model can be (" +
+                             std::to_string(kMaxModelFileBytes) + "); refused before reading");
+  }
   std::ifstream in(path, std::ios::binary);
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));

@@ -54,6 +54,9 @@ namespace mpgru::engine {
 
 constexpr uint32_t kModelFormatVersion = 1;
 constexpr size_t kModelHeaderBytes = 20;
+// load_model refuses larger files before reading them: 256 MiB holds a GRU far beyond any
+// microcontroller (a 2-layer GRU-4096 at 8 bits is 200 MB).
+constexpr uint64_t kMaxModelFileBytes = uint64_t{256} << 20;
 
 // Serializes `model`. Throws std::invalid_argument with check_model's message if the model is
 // invalid (a file that could not be loaded back is never produced).

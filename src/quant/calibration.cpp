@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 #include "quant/fixed_point.hpp"
@@ -90,6 +91,15 @@ void validate(const CalibrationOptions& o) {
   }
   if (o.sequences < 1) throw std::invalid_argument("calibration sequences must be >= 1");
   if (o.samples_per_point < 16) throw std::invalid_argument("calibration sample must be >= 16");
+}
+
+std::string canonical(const CalibrationOptions& o) {
+  std::ostringstream s;
+  s.precision(17);
+  s << "method=" << to_string(o.method);
+  if (o.method == RangeMethod::percentile) s << ";percentile=" << o.percentile;
+  s << ";sequences=" << o.sequences << ";samples=" << o.samples_per_point << ";seed=" << o.seed;
+  return s.str();
 }
 
 Calibration::Calibration(CalibrationOptions options)

@@ -30,6 +30,11 @@ struct CalibrationOptions {
 // Throws std::invalid_argument naming the bad field.
 void validate(const CalibrationOptions& options);
 
+// Canonical text of everything in `options` that changes the ranges, e.g.
+// "method=mse;sequences=1000;samples=65536;seed=1" (percentile only for that method): part of
+// the evaluation store's key, so results of other calibration settings never mix.
+std::string canonical(const CalibrationOptions& options);
+
 using PointKey = std::pair<core::Op, int>;  // op and layer (-1 for out)
 
 struct PointStats {

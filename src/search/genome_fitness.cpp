@@ -85,8 +85,15 @@ GenomeFitness::GenomeFitness(FitnessContext context, FitnessSettings settings,
   }
 }
 
+std::string store_fitness(const FitnessContext& context, const FitnessSettings& settings) {
+  std::string fitness = settings.canonical();
+  if (!context.calibration_key.empty()) fitness += ";calibration:" + context.calibration_key;
+  return fitness;
+}
+
 EvaluationKey GenomeFitness::key(const core::Genome& genome) const {
-  return {context_.task, context_.checkpoint_hash, settings_.canonical(), genome.to_compact()};
+  return {context_.task, context_.checkpoint_hash, store_fitness(context_, settings_),
+          genome.to_compact()};
 }
 
 Evaluation GenomeFitness::measure(const engine::IntegerModel& model, data::Split split) const {

@@ -37,7 +37,12 @@ struct FitnessContext {
   const data::Dataset* dataset = nullptr;
   std::string task;
   std::string checkpoint_hash;
+  std::string calibration_key;  // quant::canonical() of the calibration options (store key)
 };
+
+// The fitness text of the store key of every evaluation with `settings` in `context`: the
+// settings' canonical text and the calibration's.
+std::string store_fitness(const FitnessContext& context, const FitnessSettings& settings);
 
 // Model size in bits (DESIGN.md section 5) of `genome` on `model`'s shapes, without building it.
 int64_t size_bits(const quant::FloatGruModel& model, const core::Genome& genome);

@@ -241,7 +241,8 @@ std::vector<core::Genome> final_candidates(const pagmo::population& pop,
 int64_t write_evaluated(const EvaluationStore& store, const FitnessContext& context,
                         const FitnessSettings& search, const FitnessSettings& final_scores,
                         const std::filesystem::path& run_dir) {
-  const auto rows = store.all(context.task, context.checkpoint_hash, search.canonical());
+  const auto rows =
+      store.all(context.task, context.checkpoint_hash, store_fitness(context, search));
   std::vector<report::EvaluatedGenome> evaluated;
   for (const auto& [compact, e] : rows) {
     evaluated.push_back({compact, e.accuracy, e.size_bits, e.bops});
@@ -250,7 +251,7 @@ int64_t write_evaluated(const EvaluationStore& store, const FitnessContext& cont
   return static_cast<int64_t>(rows.size()) +
          static_cast<int64_t>(store
                                   .all(context.task, context.checkpoint_hash,
-                                       final_scores.canonical() + ";report_split=test")
+                                       store_fitness(context, final_scores) + ";report_split=test")
                                   .size());
 }
 
@@ -314,6 +315,9 @@ SearchConfig load_search_config(const std::filesystem::path& run_dir) {
     return from_json(core::read_json_file(path).at("search"));
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path.string() + ": not a search config: " + e.what());
+  } catch (const std::invalid_argument& e) {
+    // A bad value in the file is a bad file (exit 1), not a bad command line (exit 2).
+    throw std::runtime_error(path.string() + ": " + e.what());
   }
 }
 
@@ -327,8 +331,12 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   core::write_json_file({{"search", to_json(config)}}, run_dir / "config.json");
   const Loaded loaded = load(config);
   EvaluationStore store(run_dir / "evaluations.sqlite");
-  FitnessContext context{&loaded.model, &loaded.calibration, loaded.dataset.get(), loaded.task,
-                         file_hash(std::filesystem::path(config.checkpoint) / "checkpoint")};
+  FitnessContext context{&loaded.model,
+                         &loaded.calibration,
+                         loaded.dataset.get(),
+                         loaded.task,
+                         file_hash(std::filesystem::path(config.checkpoint) / "checkpoint"),
+                         quant::canonical(config.calibration)};
   const FitnessSettings settings = search_fitness_settings(config);
   auto fitness = std::make_shared<const GenomeFitness>(context, settings, &store);
   const pagmo::problem problem{GenomeProblem(fitness, config.objectives)};

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -97,6 +99,57 @@ TEST(WavFile, BadFilesAreNamed) {
   testing::write_bytes(dir / "truncated.wav", truncated);
   EXPECT_NE(error_of(dir / "truncated.wav").find("truncated.wav: "), std::string::npos);
   EXPECT_THROW(read_wav(dir / "stereo.wav", 0), WavError);
+}
+
+// A 32-bit float WAV (format 3) of the given samples.
+std::vector<uint8_t> float_wav(const std::vector<float>& samples) {
+  const auto data = static_cast<uint32_t>(samples.size() * 4);
+  std::vector<uint8_t> out = {'R', 'I', 'F', 'F'};
+  put(out, 36 + data, 4);
+  for (char c : std::string("WAVEfmt ")) out.push_back(static_cast<uint8_t>(c));
+  put(out, 16, 4);
+  put(out, 3, 2);  // IEEE float
+  put(out, 1, 2);
+  put(out, 16000, 4);
+  put(out, 16000 * 4, 4);
+  put(out, 4, 2);
+  put(out, 32, 2);
+  for (char c : std::string("data")) out.push_back(static_cast<uint8_t>(c));
+  put(out, data, 4);
+  for (float f : samples) {
+    uint32_t bits = 0;
+    std::memcpy(&bits, &f, 4);
+    put(out, bits, 4);
+  }
+  return out;
+}
+
+TEST(WavFile, NonFiniteSamplesAreRefusedNamingTheSample) {
+  testing::TempDir dir;
+  testing::write_bytes(dir / "nan.wav", float_wav({0.1f, 0.2f, std::nanf(""), 0.3f}));
+  EXPECT_NE(error_of(dir / "nan.wav").find("nan.wav: sample 2 is not a finite number"),
+            std::string::npos)
+      << error_of(dir / "nan.wav");
+  testing::write_bytes(dir / "inf.wav", float_wav({INFINITY}));
+  EXPECT_NE(error_of(dir / "inf.wav").find("sample 0 is not a finite number"), std::string::npos);
+  testing::write_bytes(dir / "fine.wav", float_wav({0.1f, -0.5f}));
+  EXPECT_EQ(read_wav(dir / "fine.wav", 16000).samples.size(), 2u);
+}
+
+// More frames than any clip is refused before the samples are allocated (a sparse file).
+TEST(WavFile, TooManyFramesAreRefusedBeforeReading) {
+  testing::TempDir dir;
+  const uint32_t frames = static_cast<uint32_t>(kMaxWavFrames) + 1;
+  std::vector<uint8_t> header = pcm16_wav(1, 16000, 0);
+  header[40] = static_cast<uint8_t>(frames * 2);
+  header[41] = static_cast<uint8_t>((frames * 2) >> 8);
+  header[42] = static_cast<uint8_t>((frames * 2) >> 16);
+  header[43] = static_cast<uint8_t>((frames * 2) >> 24);
+  testing::write_bytes(dir / "long.wav", header);
+  std::filesystem::resize_file(dir / "long.wav", 44 + uint64_t{frames} * 2);
+  EXPECT_NE(error_of(dir / "long.wav").find("long.wav: " + std::to_string(frames) + " frames"),
+            std::string::npos)
+      << error_of(dir / "long.wav");
 }
 
 }  // namespace

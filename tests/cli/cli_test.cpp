@@ -162,6 +162,24 @@ TEST(Cli, ResumeRefusesAnEmptyStoreAndLeavesIt) {
   EXPECT_FALSE(std::filesystem::exists(dir / "config.json"));
 }
 
+// A run folder whose config.json holds a bad value is a bad file (exit 1) named in the message.
+TEST(Cli, ResumeOfABadConfigIsAFileErrorNamingIt) {
+  mpgru::testing::TempDir dir;
+  std::ofstream(dir / "config.json") << R"({"search": {"fitness": "magic"}})";
+  const CommandResult r = run("search --resume " + dir.path().string());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find((dir / "config.json").string()), std::string::npos) << r.output;
+}
+
+// The genome is checked before the data is loaded and calibrated: a typo is reported at once.
+TEST(Cli, QuantizeChecksTheGenomeBeforeLoadingData) {
+  mpgru::testing::TempDir dir;
+  const CommandResult r = run("quantize --ckpt /nonexistent/ck --genome 88x -o " +
+                              (dir / "m.mpq").string() + " --calibration nope");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("nope"), std::string::npos) << r.output;
+}
+
 TEST(Cli, ConfigFileSuppliesOptionsAndFlagsOverrideIt) {
   mpgru::testing::TempDir dir;
   {

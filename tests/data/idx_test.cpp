@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "fixtures/idx_files.hpp"
 #include "fixtures/temp_dir.hpp"
 
@@ -21,6 +24,24 @@ TEST(Idx, ParsesHeaderAndData) {
   ASSERT_EQ(a.data.size(), 24u);
   EXPECT_EQ(a.data[0], 7);
   EXPECT_EQ(a.data[23], 7 + 23);
+}
+
+// Dimensions whose product would wrap a 64-bit count are refused, not allocated or wrapped.
+TEST(Idx, RejectsDimensionsWhoseProductWouldWrap) {
+  std::vector<uint8_t> header;
+  testing::put_be32(header, 0x00000803);
+  for (uint32_t d : {1u << 20, 1u << 20, 0xFFFFFFFFu}) testing::put_be32(header, d);
+  expect_error([&] { parse_idx(header, kIdxImagesMagic, "huge.idx"); },
+               {"huge.idx", "dimensions too large"});
+}
+
+// A file larger than any data file is refused before it is read (a sparse file: no disk used).
+TEST(Idx, RefusesAFileLargerThanTheLimitBeforeReadingIt) {
+  TempDir dir;
+  const auto path = dir / "huge.idx";
+  std::ofstream(path).put('x');
+  std::filesystem::resize_file(path, kMaxFileBytes + 1);
+  expect_error([&] { read_file_bytes(path); }, {path.string(), "more than any data file"});
 }
 
 TEST(Idx, RejectsWrongMagic) {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <ostream>
 #include <stdexcept>
@@ -222,6 +224,21 @@ void PrintTo(const ModelCase& c, std::ostream* os) {
 }
 
 class ModelFileCase : public ::testing::TestWithParam<ModelCase> {};
+
+// A file larger than any model is refused before it is read (a sparse file: no disk used).
+TEST(ModelFileLimits, AFileLargerThanAnyModelIsRefusedBeforeReading) {
+  const testing::TempDir dir;
+  const auto path = dir / "huge.mpq";
+  std::ofstream(path).put('x');
+  std::filesystem::resize_file(path, kMaxModelFileBytes + 1);
+  try {
+    load_model(path);
+    FAIL() << "loaded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("refused before reading"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+  }
+}
 
 TEST_P(ModelFileCase, RoundTripIsByteIdenticalAndFieldEqual) {
   const IntegerModel model = small_model(GetParam());

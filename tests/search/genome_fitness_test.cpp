@@ -26,7 +26,7 @@ TEST(GenomeFitnessErrors, ADataShapeMismatchStopsAndStoresNothing) {
   const data::InMemoryDataset wrong = dataset_of(testing::random_sequences(10, 5, 7, 3));
   const testing::TempDir dir;
   EvaluationStore store(dir / "evaluations.sqlite");
-  const GenomeFitness fitness({&s.model, &s.calibration, &wrong, "random", "ckpt"},
+  const GenomeFitness fitness({&s.model, &s.calibration, &wrong, "random", "ckpt", ""},
                               FitnessSettings{}, &store);
   const core::Genome g = core::Genome::homogeneous(fitness.layout(), 6);
   try {
@@ -46,7 +46,7 @@ TEST(GenomeFitnessErrors, AnUnbuildableGenomeIsScoredStoredAndCounted) {
   const data::InMemoryDataset data = dataset_of(s.data);
   const testing::TempDir dir;
   EvaluationStore store(dir / "evaluations.sqlite");
-  const GenomeFitness fitness({&s.model, &s.calibration, &data, "random", "ckpt"},
+  const GenomeFitness fitness({&s.model, &s.calibration, &data, "random", "ckpt", ""},
                               FitnessSettings{}, &store);
   const Evaluation e = fitness.evaluate(core::Genome::homogeneous(fitness.layout(), 2));
   EXPECT_EQ(e.sequences, -1);
@@ -54,6 +54,34 @@ TEST(GenomeFitnessErrors, AnUnbuildableGenomeIsScoredStoredAndCounted) {
   EXPECT_GT(e.size_bits, 0);
   EXPECT_EQ(fitness.failures(), 1);
   EXPECT_EQ(store.count(), 1);
+}
+
+// Results of other calibration settings never answer for each other: the settings are part of
+// the store key.
+TEST(GenomeFitnessKey, CalibrationSettingsAreInTheStoreKey) {
+  const Tiny s;
+  const data::InMemoryDataset data = dataset_of(s.data);
+  const testing::TempDir dir;
+  EvaluationStore store(dir / "evaluations.sqlite");
+  quant::CalibrationOptions a, b;
+  b.sequences = 500;
+  ASSERT_NE(quant::canonical(a), quant::canonical(b));
+  b = a;
+  b.method = quant::RangeMethod::maxabs;
+  ASSERT_NE(quant::canonical(a), quant::canonical(b));
+  const GenomeFitness first(
+      {&s.model, &s.calibration, &data, "random", "ckpt", quant::canonical(a)}, FitnessSettings{},
+      &store);
+  const GenomeFitness second(
+      {&s.model, &s.calibration, &data, "random", "ckpt", quant::canonical(b)}, FitnessSettings{},
+      &store);
+  const core::Genome g = core::Genome::homogeneous(first.layout(), 6);
+  first.evaluate(g);
+  second.evaluate(g);
+  EXPECT_EQ(second.cache_hits(), 0);
+  EXPECT_EQ(store.count(), 2);
+  first.evaluate(g);
+  EXPECT_EQ(first.cache_hits(), 1);
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ const TinyTask& tiny() {
 }
 
 std::shared_ptr<const GenomeFitness> tiny_fitness() {
-  FitnessContext c{&tiny().model, &tiny().calibration, &tiny().dataset, "pulse", "test"};
+  FitnessContext c{&tiny().model, &tiny().calibration, &tiny().dataset, "pulse", "test", ""};
   return std::make_shared<const GenomeFitness>(c, FitnessSettings{}, nullptr);
 }
 
