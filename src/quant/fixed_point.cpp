@@ -13,9 +13,6 @@
 namespace mpgru::quant {
 namespace {
 
-constexpr int32_t kInt32Min = std::numeric_limits<int32_t>::min();
-constexpr int32_t kInt32Max = std::numeric_limits<int32_t>::max();
-
 // Enough digits that the message names the exact double that was rejected.
 std::string exact(double v) {
   std::ostringstream out;
