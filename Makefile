@@ -1,7 +1,9 @@
 # The two entry points of the README. Both run scripts/setup.sh first (packages, data, build).
-.PHONY: demo test bench format
+.PHONY: demo test bench format fuzz
 
 BUILD ?= build
+FUZZ_SECONDS ?= 60
+CI_FUZZ_SECONDS ?= 15
 JOBS ?= 2
 
 demo:
@@ -10,6 +12,8 @@ demo:
 
 test:
 	./scripts/setup.sh
+	FUZZ_SECONDS=$(CI_FUZZ_SECONDS) ./scripts/fuzz.sh
+	./scripts/sanitize.sh
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE slow
 
 bench:
@@ -19,3 +23,8 @@ bench:
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+# libFuzzer harnesses (clang, ASan + UBSan) in build-fuzz, each run FUZZ_SECONDS seconds.
+fuzz:
+	./scripts/setup.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Measures exported models on a Cortex-M4 (results/deploy): for every task of the results table,
-# homogeneous 8-bit and the table's mixed genome are quantized from the task's float model
+# homogeneous 8-bit and the table's mixed genome (the first seed's pick) are quantized from the task's float model
 # (`mpgru quantize`), exported as C (`mpgru export`), built with arm-none-eabi-gcc -Os for the
 # Cortex-M4 (examples/cortex-m4) and run under QEMU's mps2-an386.
 #
@@ -78,9 +78,10 @@ steps_of() {
   esac
 }
 
-# The mixed genome of a task's row in the table: its first `...` cell.
+# The mixed genome of a task in the table: the first run row of the task with a `genome` cell
+# (the first seed's validation-chosen pick).
 mixed_genome() {
-  grep "^| $1 |" "$table" | head -n 1 | sed -n 's/^[^`]*`\([0-9]*\)`.*$/\1/p'
+  grep "^| $1 |.*\`[0-9]*\`" "$table" | head -n 1 | sed -n 's/^[^`]*`\([0-9]*\)`.*$/\1/p'
 }
 
 # Sum of the named sections in `arm-none-eabi-size -A` output of the given objects.
@@ -165,7 +166,8 @@ done
 {
   echo "# Exported models on a Cortex-M4"
   echo
-  echo "Homogeneous 8-bit and the mixed genome of each task in \`$table\`, exported with \`mpgru export\`,"
+  echo "Homogeneous 8-bit and the mixed genome of each task in \`$table\` (the first seed's"
+  echo "validation-chosen pick), exported with \`mpgru export\`,"
   echo "built with \`arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion) -mcpu=cortex-m4 -mthumb -Os\` and run"
   echo "under \`qemu-system-arm -M mps2-an386 -icount shift=0\` ($(qemu-system-arm --version | head -n 1))."
   echo "Made $(date -u +%Y-%m-%d) by \`scripts/deploy.sh\`; the rows are deploy.csv."
