@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -131,6 +132,32 @@ Evaluation read_evaluation(sqlite3_stmt* statement) {
   return evaluation;
 }
 
+// Why a stored row cannot be an evaluation mpgru wrote, or "". A row is input from a file like
+// any other: it is checked before it is used as a result.
+std::string row_problem(const Evaluation& e) {
+  if (!std::isfinite(e.accuracy) || e.accuracy < 0 || e.accuracy > 1) {
+    return "accuracy " + std::to_string(e.accuracy) + " outside [0, 1]";
+  }
+  if (e.size_bits < 0 || e.footprint_bytes < 0 || e.bops < 0) return "a negative size or BOPs";
+  if (!std::isfinite(e.seconds) || e.seconds < 0) return "seconds not finite and >= 0";
+  if (e.sequences < -1) return "sequences " + std::to_string(e.sequences) + " below -1";
+  if (e.sequences <= 0) {
+    return e.correct.empty() ? "" : "per-sequence results without a sequence count";
+  }
+  if (e.correct.size() != static_cast<size_t>((e.sequences + 7) / 8)) {
+    return std::to_string(e.correct.size()) + " bytes of per-sequence results for " +
+           std::to_string(e.sequences) + " sequences";
+  }
+  int64_t right = 0;
+  for (int64_t i = 0; i < e.sequences; ++i) right += predicted_right(e.correct, i) ? 1 : 0;
+  const double accuracy = static_cast<double>(right) / static_cast<double>(e.sequences);
+  if (std::abs(accuracy - e.accuracy) > 1e-9) {
+    return "accuracy " + std::to_string(e.accuracy) + " disagrees with its per-sequence results (" +
+           std::to_string(right) + " of " + std::to_string(e.sequences) + ")";
+  }
+  return {};
+}
+
 std::string hex32(int64_t value) {
   std::array<char, 16> text{};
   std::snprintf(text.data(), text.size(), "0x%08X", static_cast<unsigned>(value & 0xFFFFFFFF));
@@ -155,6 +182,15 @@ struct EvaluationStore::Impl {
 
   [[noreturn]] void fail(const std::string& doing) const {
     throw std::runtime_error(path + ": " + doing + ": " + sqlite3_errmsg(db.get()));
+  }
+  // `e` if it is a row mpgru could have written, else std::runtime_error naming the store,
+  // the genome and the problem.
+  Evaluation checked(const std::string& genome, Evaluation e) const {
+    if (const std::string problem = row_problem(e); !problem.empty()) {
+      throw std::runtime_error(path + ": the stored evaluation of genome '" + genome +
+                               "' is invalid: " + problem);
+    }
+    return e;
   }
   [[noreturn]] void refuse(const std::string& reason) const {
     throw std::runtime_error(path + ": not an mpgru evaluation store: " + reason);
@@ -386,7 +422,7 @@ std::optional<Evaluation> EvaluationStore::find(const EvaluationKey& key) const 
   impl_->bind_group(use.get(), key.task, key.checkpoint_hash, key.fitness);
   impl_->bind_text(use.get(), 4, key.genome);
   const int rc = sqlite3_step(use.get());
-  if (rc == SQLITE_ROW) return read_evaluation(use.get());
+  if (rc == SQLITE_ROW) return impl_->checked(key.genome, read_evaluation(use.get()));
   if (rc != SQLITE_DONE) impl_->fail("cannot look up genome '" + key.genome + "'");
   return std::nullopt;
 }
@@ -437,7 +473,9 @@ std::vector<std::pair<std::string, Evaluation>> EvaluationStore::all(
   std::vector<std::pair<std::string, Evaluation>> rows;
   int rc = SQLITE_ROW;
   while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
-    rows.emplace_back(column_string(use.get(), 8), read_evaluation(use.get()));
+    std::string genome = column_string(use.get(), 8);
+    Evaluation e = impl_->checked(genome, read_evaluation(use.get()));
+    rows.emplace_back(std::move(genome), std::move(e));
   }
   if (rc != SQLITE_DONE) impl_->fail("cannot list evaluations");
   return rows;

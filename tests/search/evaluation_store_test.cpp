@@ -93,15 +93,22 @@ EvaluationKey key_for(const std::string& genome) {
 
 // Distinct values in every field, with integers beyond 32 bits and accuracies that are not
 // exact in decimal, so a lossy column would show.
+// A consistent row (the store checks rows on read): accuracy = the share of set bits of the first
+// `sequences` bits of `correct`, which holds a NUL byte.
 Evaluation sample(int i) {
   Evaluation evaluation;
-  evaluation.accuracy = 0.1 * i + 1.0 / 3.0;
   evaluation.size_bits = (int64_t{1} << 40) + i;
   evaluation.footprint_bytes = std::numeric_limits<int64_t>::max() - i;
   evaluation.bops = int64_t{123456789012} * (i + 1);
   evaluation.seconds = 2.5 + i;
-  evaluation.sequences = 9 + i;
-  evaluation.correct = std::string("\x00\x5a", 2) + static_cast<char>(i);  // holds a NUL byte
+  evaluation.sequences = 17 + i;
+  evaluation.correct.assign(static_cast<size_t>((evaluation.sequences + 7) / 8), '\x5a');
+  evaluation.correct[0] = '\x00';
+  evaluation.correct[1] = static_cast<char>(i);
+  int64_t right = 0;
+  for (int64_t k = 0; k < evaluation.sequences; ++k)
+    right += predicted_right(evaluation.correct, k);
+  evaluation.accuracy = static_cast<double>(right) / static_cast<double>(evaluation.sequences);
   return evaluation;
 }
 
@@ -162,6 +169,42 @@ TEST(EvaluationStoreTest, InsertThenFindReturnsEveryField) {
       std::regex_match(found->timestamp, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z)")))
       << found->timestamp;
   EXPECT_EQ(store.count(), 1);
+}
+
+// A stored row is input like any file: one that mpgru cannot have written is refused on read,
+// naming the store, the genome and the problem, by find and by all.
+TEST(EvaluationStoreTest, InvalidStoredRowsAreRefusedOnRead) {
+  const std::vector<std::pair<std::string, std::string>> corruptions = {
+      {"UPDATE evaluations SET accuracy = 2.5", "outside [0, 1]"},
+      {"UPDATE evaluations SET accuracy = accuracy / 2", "disagrees with its per-sequence results"},
+      {"UPDATE evaluations SET sequences = 1000", "bytes of per-sequence results for 1000"},
+      {"UPDATE evaluations SET sequences = -7", "below -1"},
+      {"UPDATE evaluations SET size_bits = -1", "negative size"}};
+  for (const auto& [sql, problem] : corruptions) {
+    TempDir dir;
+    {
+      EvaluationStore store(dir / kStoreName);
+      ASSERT_TRUE(store.insert(key_for("1234"), sample(3)));
+    }
+    raw_exec(dir / kStoreName, sql);
+    EvaluationStore store(dir / kStoreName);
+    for (int call = 0; call < 2; ++call) {
+      try {
+        if (call == 0) {
+          store.find(key_for("1234"));
+        } else {
+          const EvaluationKey k = key_for("1234");
+          store.all(k.task, k.checkpoint_hash, k.fitness);
+        }
+        ADD_FAILURE() << sql << ": accepted";
+      } catch (const std::runtime_error& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find((dir / kStoreName).string()), std::string::npos) << message;
+        EXPECT_NE(message.find("genome '1234'"), std::string::npos) << message;
+        EXPECT_NE(message.find(problem), std::string::npos) << message;
+      }
+    }
+  }
 }
 
 TEST(EvaluationStoreTest, DuplicateInsertKeepsTheFirstRow) {
@@ -407,6 +450,7 @@ TEST(EvaluationStoreTest, SchemaOneStoreIsUpgradedKeepingItsRows) {
   Evaluation with_bits = sample(2);
   with_bits.sequences = 10;
   with_bits.correct = std::string("\xff\x01", 2);
+  with_bits.accuracy = 0.9;  // 9 of the 10 bits
   store.insert(key_for("new"), with_bits);
   const std::optional<Evaluation> found = store.find(key_for("new"));
   ASSERT_TRUE(found.has_value());
