@@ -37,6 +37,18 @@ CommandResult run(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
+// `command` through sh, stdout and stderr together.
+CommandResult run_shell(const std::string& command) {
+  FILE* pipe = popen(("sh -c \"" + command + "\" 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
 size_t lines(const std::string& s) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
 }
@@ -340,6 +352,45 @@ TEST_F(EvalPredictions, UnwritablePathFailsWithOneLineAndLeavesNoFile) {
     EXPECT_FALSE(std::filesystem::exists(path.string() + ".tmp")) << path;
   }
   EXPECT_TRUE(std::filesystem::is_directory(dir / "a-folder"));
+}
+
+// `mpgru ARGS` where no file may grow beyond `blocks` x 512 bytes (a full disk, for the files the
+// command writes): SIGXFSZ is ignored, so a write fails with EFBIG as on a full disk.
+CommandResult run_on_full_disk(const std::string& args, int blocks) {
+  return run_shell("trap '' XFSZ; ulimit -f " + std::to_string(blocks) + "; exec " +
+                   std::string(MPGRU_BINARY) + " " + args);
+}
+
+// On a full disk a command fails with exit 1 naming the file it could not write, and a file that
+// existed before is byte-identical afterwards: quantize over an existing model; train into a new
+// folder leaves no checkpoint.
+TEST_F(EvalPredictions, AFullDiskFailsNamingTheFileAndKeepsTheOldModel) {
+  mpgru::testing::TempDir dir;
+  const std::filesystem::path out = dir / "out.mpq";
+  std::filesystem::copy_file(model_, out);
+  const std::string before = read_file(out);
+  const std::string data = " --data " + kData.string();
+  CommandResult r =
+      run_on_full_disk("quantize --ckpt " + (dir_->path() / "float").string() + " --genome " +
+                           std::string(25, '8') + " --calib-sequences 64 -o " + out.string() + data,
+                       1);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find(out.string()), std::string::npos) << r.output;
+  EXPECT_EQ(read_file(out), before);
+  EXPECT_FALSE(std::filesystem::exists(out.string() + ".tmp"));
+
+  // train: LibTorch's checkpoint writer used to abort the process (SIGABRT) on a full disk.
+  const std::filesystem::path run_dir = dir / "float";
+  r = run_on_full_disk(
+      "train --task smnist --hidden 4 --epochs 1 --train-limit 256 --batch 64 "
+      "--threads 1 --seed 2 --out " +
+          run_dir.string() + data,
+      4);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find((run_dir / "checkpoint").string()), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("terminate"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(run_dir / "checkpoint"));
+  EXPECT_FALSE(std::filesystem::exists(run_dir / "checkpoint.tmp"));
 }
 
 TEST_F(EvalPredictions, FailedEvaluationLeavesNoFileAndKeepsAnOldOne) {
