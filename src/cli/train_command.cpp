@@ -51,6 +51,30 @@ void write_front_end(const data::Dataset& dataset, const std::filesystem::path& 
                         out / "front_end.json");
 }
 
+std::filesystem::path staging_folder(const std::filesystem::path& out) {
+  std::filesystem::path staging = out;
+  if (!staging.has_filename()) staging = staging.parent_path();  // "runs/x/"
+  staging += ".partial";
+  return staging;
+}
+
+// Moves a finished training's files from `staging` into `out` (created if missing), the old
+// checkpoint removed first and the new one renamed in last, so a folder never pairs a checkpoint
+// with another training's config.json; other files in `out` are left alone. Then removes
+// `staging`.
+void move_in(const std::filesystem::path& staging, const std::filesystem::path& out) {
+  std::filesystem::create_directories(out);
+  std::filesystem::remove(out / "checkpoint");
+  for (const char* name : {"config.json", "metrics.json", "front_end.json", "checkpoint"}) {
+    if (std::filesystem::exists(staging / name)) {
+      std::filesystem::rename(staging / name, out / name);
+    } else if (std::string(name) == "front_end.json") {
+      std::filesystem::remove(out / name);  // an older training's front end is not this one's
+    }
+  }
+  std::filesystem::remove_all(staging);
+}
+
 int run_train(const TrainArgs& args) {
   train::validate(args.config);
   const std::filesystem::path data_dir =
@@ -78,9 +102,14 @@ int run_train(const TrainArgs& args) {
   callbacks.on_epoch = [&](const train::EpochMetrics& e) {
     bar.log(epoch_line(e, args.config.epochs));
   };
-  const train::TrainResult result = train::train_float(*dataset, args.config, args.out, callbacks);
+  // Trained in a staging folder and moved in only when complete: a training that fails or is
+  // stopped never leaves a new config.json beside an old checkpoint.
+  const std::filesystem::path staging = staging_folder(args.out);
+  std::filesystem::remove_all(staging);
+  const train::TrainResult result = train::train_float(*dataset, args.config, staging, callbacks);
   bar.clear();
-  write_front_end(*dataset, args.out);
+  write_front_end(*dataset, staging);
+  move_in(staging, args.out);
   if (args.json) {
     std::cout << train::metrics_json(*dataset, result) << '\n';
   } else {

@@ -363,7 +363,7 @@ CommandResult run_on_full_disk(const std::string& args, int blocks) {
 
 // On a full disk a command fails with exit 1 naming the file it could not write, and a file that
 // existed before is byte-identical afterwards: quantize over an existing model; train into a new
-// folder leaves no checkpoint.
+// folder leaves no checkpoint, into an existing one leaves it as it was.
 TEST_F(EvalPredictions, AFullDiskFailsNamingTheFileAndKeepsTheOldModel) {
   mpgru::testing::TempDir dir;
   const std::filesystem::path out = dir / "out.mpq";
@@ -387,10 +387,25 @@ TEST_F(EvalPredictions, AFullDiskFailsNamingTheFileAndKeepsTheOldModel) {
           run_dir.string() + data,
       4);
   EXPECT_EQ(r.code, 1) << r.output;
-  EXPECT_NE(r.output.find((run_dir / "checkpoint").string()), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(run_dir.string() + ".partial/checkpoint"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("terminate"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(run_dir / "checkpoint"));
-  EXPECT_FALSE(std::filesystem::exists(run_dir / "checkpoint.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(run_dir.string() + ".partial/checkpoint.tmp"));
+
+  // Into an existing run folder: a failed training leaves its files byte-identical (it trains in
+  // RUN.partial and moves in only when complete).
+  const std::filesystem::path existing = dir / "existing";
+  std::filesystem::copy(dir_->path() / "float", existing);
+  const std::string checkpoint = read_file(existing / "checkpoint");
+  const std::string config = read_file(existing / "config.json");
+  r = run_on_full_disk(
+      "train --task smnist --hidden 4 --epochs 1 --train-limit 256 --batch 64 "
+      "--threads 1 --seed 2 --out " +
+          existing.string() + data,
+      4);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_EQ(read_file(existing / "checkpoint"), checkpoint);
+  EXPECT_EQ(read_file(existing / "config.json"), config);
 }
 
 TEST_F(EvalPredictions, FailedEvaluationLeavesNoFileAndKeepsAnOldOne) {
