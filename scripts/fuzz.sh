@@ -1,8 +1,9 @@
 #!/bin/sh
 # Builds the libFuzzer harnesses of tests/fuzz with clang (ASan + UBSan) in build-fuzz and runs
-# each for FUZZ_SECONDS (default 60) on a copy of its seed corpus (tests/fuzz/corpus/<name>; new
-# inputs stay in build-fuzz/corpus). Prints per harness the executions, the coverage and whether
-# it crashed; a crash stops with its input saved as build-fuzz/crash-<name>-*.
+# each for FUZZ_SECONDS (default 60) on its seed corpus (text seeds from tests/fuzz/corpus/<name>,
+# binary ones written by make_seeds; new inputs stay in build-fuzz/corpus). Prints per harness
+# the executions, the coverage and whether it crashed; a crash stops with its input saved as
+# build-fuzz/crash-<name>-*.
 #
 #   scripts/fuzz.sh [harness ...]        (default: all)
 #
@@ -18,6 +19,8 @@ cmake --build "$build" -j "$(nproc)"
 harnesses=${*:-"model_file model_crc genome idx wav config spam store"}
 failed=0
 printf '%-11s %12s %8s %8s  %s\n' harness executions cov ft result
+# Binary seeds (small models, an evaluation store) are generated, text seeds are committed.
+"./$build/tests/fuzz/make_seeds" "$build/corpus"
 for h in $harnesses; do
   corpus="$build/corpus/$h"
   mkdir -p "$corpus"
