@@ -56,13 +56,11 @@ std::string check_linear(const QuantizedLinear& l, const std::string& what) {
   return {};
 }
 
-// The add scheme's int32 sum cannot overflow only with operand multipliers <= 0.5.
+// The add's multipliers fit the runtime's types (check_model bounds the operand multipliers by
+// 0.5, so the int32 sum cannot overflow).
 std::string check_add(const QuantizedAdd& a, const std::string& what) {
   for (const quant::Multiplier* m : {&a.params.a, &a.params.b, &a.params.out}) {
     if (auto e = check_multiplier(*m, what); !e.empty()) return e;
-  }
-  if (quant::multiplier_value(a.params.a) > 0.5L || quant::multiplier_value(a.params.b) > 0.5L) {
-    return what + ": an operand multiplier is above 0.5 (the int32 sum could overflow)";
   }
   return {};
 }

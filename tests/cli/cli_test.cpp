@@ -23,11 +23,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-CommandResult run(const std::string& args) {
-  // No data folder: a case that wrongly reached training fails fast instead of training.
-  const std::string command =
-      "MPGRU_DATA_DIR=/nonexistent/mpgru-data " + std::string(MPGRU_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
+// A shell command line (popen runs it with sh -c), its exit code and output.
+CommandResult capture(const std::string& shell_command) {
+  FILE* pipe = popen(shell_command.c_str(), "r");
   if (pipe == nullptr) return {-1, "popen failed"};
   std::string output;
   std::array<char, 4096> buf;
@@ -37,16 +35,10 @@ CommandResult run(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
-// `command` through sh, stdout and stderr together.
-CommandResult run_shell(const std::string& command) {
-  FILE* pipe = popen(("sh -c \"" + command + "\" 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+CommandResult run(const std::string& args) {
+  // No data folder: a case that wrongly reached training fails fast instead of training.
+  return capture("MPGRU_DATA_DIR=/nonexistent/mpgru-data " + std::string(MPGRU_BINARY) + " " +
+                 args + " 2>&1");
 }
 
 size_t lines(const std::string& s) {
@@ -357,8 +349,8 @@ TEST_F(EvalPredictions, UnwritablePathFailsWithOneLineAndLeavesNoFile) {
 // `mpgru ARGS` where no file may grow beyond `blocks` x 512 bytes (a full disk, for the files the
 // command writes): SIGXFSZ is ignored, so a write fails with EFBIG as on a full disk.
 CommandResult run_on_full_disk(const std::string& args, int blocks) {
-  return run_shell("trap '' XFSZ; ulimit -f " + std::to_string(blocks) + "; exec " +
-                   std::string(MPGRU_BINARY) + " " + args);
+  return capture("trap '' XFSZ; ulimit -f " + std::to_string(blocks) + "; exec " +
+                 std::string(MPGRU_BINARY) + " " + args + " 2>&1");
 }
 
 // On a full disk a command fails with exit 1 naming the file it could not write, and a file that
