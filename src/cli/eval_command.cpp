@@ -7,11 +7,13 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 
 #include "cli/command.hpp"
 #include "cli/model_report.hpp"
 #include "cli/ptq_setup.hpp"
+#include "core/text_file.hpp"
 #include "engine/gru_engine.hpp"
 #include "engine/model_file.hpp"
 
@@ -30,34 +32,28 @@ struct EvalArgs {
   std::string predictions;  // CSV path; "" writes none
 };
 
-// FILE.tmp while the evaluation runs, renamed onto FILE by commit(). Opened before the
-// evaluation so a bad path fails at once; removed unless committed, so a failure leaves no
-// partial file. Errors are std::runtime_error (exit code 1) naming FILE.
+// The predictions CSV, kept in memory and written whole by commit() through
+// core::write_file_atomically, so a failure (a full disk included) leaves no partial file and an
+// older FILE unchanged. The path is tried at construction (FILE.tmp created and removed) so a bad
+// path fails before the evaluation. Errors are std::runtime_error (exit code 1) naming FILE.
 class PredictionsFile {
  public:
-  explicit PredictionsFile(const std::string& path) : path_(path), tmp_(path + ".tmp") {
+  explicit PredictionsFile(const std::string& path) : path_(path) {
     if (std::filesystem::is_directory(path_)) fail("it is a directory");
-    out_.open(tmp_, std::ios::trunc);
-    if (!out_) fail(std::strerror(errno));
-  }
-  ~PredictionsFile() {
-    if (committed_) return;
-    out_.close();
+    const std::filesystem::path tmp = path + ".tmp";
+    if (!std::ofstream(tmp, std::ios::trunc)) fail(std::strerror(errno));
     std::error_code ignored;
-    std::filesystem::remove(tmp_, ignored);
+    std::filesystem::remove(tmp, ignored);
   }
-  PredictionsFile(const PredictionsFile&) = delete;
-  PredictionsFile& operator=(const PredictionsFile&) = delete;
 
   std::ostream& out() { return out_; }
 
   void commit() {
-    out_.close();
-    if (!out_) fail("write failed");
-    std::error_code ec;
-    std::filesystem::rename(tmp_, path_, ec);
-    if (ec) fail(ec.message());
-    committed_ = true;
+    try {
+      core::write_file_atomically(out_.str(), path_);
+    } catch (const std::runtime_error& e) {
+      fail(e.what());
+    }
   }
 
  private:
@@ -66,9 +62,7 @@ class PredictionsFile {
   }
 
   std::filesystem::path path_;
-  std::filesystem::path tmp_;
-  std::ofstream out_;
-  bool committed_ = false;
+  std::ostringstream out_;
 };
 
 // index,label,prediction,correct,logit_0..logit_{C-1}: one row per sequence, in data order.

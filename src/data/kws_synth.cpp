@@ -31,6 +31,7 @@
 
 #include "audio/resample.hpp"
 #include "audio/wav_file.hpp"
+#include "core/text_file.hpp"
 
 extern char** environ;
 
@@ -546,7 +547,9 @@ std::string read_text(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-void write_text(const fs::path& path, const std::string& text) {
+// In place, for the config file only: it is also the run's lock (a rename would give a second run
+// a new, unlocked file). The folder counts as complete only once kCompleteFile is written last.
+void write_locked_config(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
@@ -569,7 +572,7 @@ std::unique_ptr<Fd> prepare_folder(const KwsSynthConfig& config) {
   }
   check_kws_synth_folder(config);  // again under the lock: another run may have started it
   fs::remove(config.out / kCompleteFile);
-  write_text(config_file, config.canonical());
+  write_locked_config(config_file, config.canonical());
   return lock;
 }
 
@@ -590,7 +593,7 @@ void write_lists(const fs::path& dir, const std::vector<ClipJob>& plan) {
     std::sort(paths.begin(), paths.end());
     std::string text;
     for (const std::string& p : paths) text += p + "\n";
-    write_text(dir / name, text);
+    core::write_text_file(text, dir / name);
   }
 }
 
@@ -599,7 +602,7 @@ void write_speakers(const fs::path& dir, const std::vector<KwsSynthSpeaker>& spe
   for (const KwsSynthSpeaker& s : speakers) {
     text += s.id + "\t" + s.variant + "\t" + s.dialect + "\t" + to_string(s.split) + "\n";
   }
-  write_text(dir / "speakers.txt", text);
+  core::write_text_file(text, dir / "speakers.txt");
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator) {
@@ -664,7 +667,7 @@ void write_readme(const fs::path& dir, const KwsSynthConfig& config, const KwsSy
     << " is scaled down to it\n\n"
     << "Clips:\n"
     << counts_table(r);
-  write_text(dir / "README.txt", t.str());
+  core::write_text_file(t.str(), dir / "README.txt");
 }
 
 // ---- Parallel rendering ---------------------------------------------------------------------
@@ -965,8 +968,8 @@ KwsSynthResult generate_kws_synth(const KwsSynthConfig& config,
   write_lists(config.out, plan);
   write_speakers(config.out, ctx.speakers);
   write_readme(config.out, config, result);
-  write_text(config.out / kCompleteFile,
-             "kws-synth complete: " + std::to_string(result.clips) + " clips\n");
+  core::write_text_file("kws-synth complete: " + std::to_string(result.clips) + " clips\n",
+                        config.out / kCompleteFile);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

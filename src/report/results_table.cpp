@@ -477,7 +477,7 @@ std::string figure_script(const std::vector<TaskResult>& results) {
   std::ostringstream s;
   s << "set terminal svg size " << 560 * cols << "," << 60 + 400 * rows
     << " dynamic noenhanced font 'Helvetica,12' background rgb 'white'\n"
-    << "set output '../fronts.svg'\n"
+    << "set output 'fronts.svg'\n"
     << "set multiplot layout " << rows << "," << cols
     << " title 'Mixed-precision fronts vs homogeneous bit widths (validation split, integer "
        "engine)'\n"
@@ -490,8 +490,8 @@ std::string figure_script(const std::vector<TaskResult>& results) {
 }
 
 void write_figure(const std::vector<TaskResult>& results, const fs::path& out_dir) {
-  const fs::path work = out_dir / ".fronts";
-  fs::create_directories(work);
+  const PlotFolder folder(out_dir / ".fronts");
+  const fs::path& work = folder.path();
   for (size_t i = 0; i < results.size(); ++i) {
     const RunResult& run = *results[i].runs.front();
     const ScoredGenome& eight = *run.headline.eight;
@@ -505,8 +505,7 @@ void write_figure(const std::vector<TaskResult>& results, const fs::path& out_di
                             work / ("iso" + n + ".dat"));
     }
   }
-  run_gnuplot(figure_script(results), work / "fronts.gp");
-  fs::remove_all(work);
+  run_gnuplot(figure_script(results), work / "fronts.gp", out_dir / "fronts.svg");
 }
 
 void check_tasks(const std::vector<ResultsTask>& tasks) {

@@ -14,7 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/folder_lock.hpp"
 #include "core/json_file.hpp"
+#include "core/staged_folder.hpp"
 #include "core/text_file.hpp"
 #include "report/front_file.hpp"
 #include "report/genome_clusters.hpp"
@@ -29,7 +31,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 struct Run {
-  fs::path dir;
+  fs::path dir;    // where its files are read and the new ones written
+  fs::path shown;  // the run folder, as the page and errors name it
   FrontFile file;
   std::vector<std::string> genes;
   std::vector<EvaluatedGenome> evaluated;
@@ -49,24 +52,29 @@ double float_test_accuracy(const json& config) {
   }
 }
 
-Run load_run(const fs::path& dir) {
+// The run whose files are in `dir`, shown as `shown` (the run folder while `dir` is its staging).
+Run load_run(const fs::path& dir, const fs::path& shown) {
   Run run;
   run.dir = dir;
+  run.shown = shown;
   if (!fs::exists(dir / "config.json")) {
-    throw std::runtime_error(dir.string() + ": not a search run folder (no config.json)");
+    throw std::runtime_error(shown.string() + ": not a search run folder (no config.json)");
   }
-  const fs::path front_json = dir / "front.json";
-  if (!fs::exists(front_json)) {
-    throw std::runtime_error(front_json.string() +
+  if (!fs::exists(dir / "front.json")) {
+    throw std::runtime_error((shown / "front.json").string() +
                              ": missing; the search has not finished (continue it with "
                              "`mpgru search --resume " +
-                             dir.string() + "`)");
+                             shown.string() + "`)");
   }
-  run.file = read_front_file(front_json);
+  try {
+    run.file = read_front_file(dir / "front.json");
+    run.evaluated = read_evaluated_csv(dir / "evaluated.csv");
+  } catch (const std::exception& e) {
+    throw std::runtime_error(core::with_path_replaced(e.what(), dir, shown));
+  }
   for (const core::Gene& g : run.file.baseline.front().genome.table()) run.genes.push_back(g.name);
   run.bops_objective = run.file.bops_objective();
   run.has_evaluated = fs::exists(dir / "evaluated.csv");
-  run.evaluated = read_evaluated_csv(dir / "evaluated.csv");
   run.float_accuracy = float_test_accuracy(run.file.config);
   return run;
 }
@@ -140,7 +148,7 @@ std::string genomes_script(const Run& run) {
   const size_t rows = run.file.front.size(), cols = run.genes.size();
   s << "set terminal svg size 900," << 170 + 22 * rows
     << " dynamic noenhanced font 'Helvetica,12' background rgb 'white'\n"
-    << "set output '../genomes.svg'\n"
+    << "set output 'genomes.svg'\n"
     << "set title 'bit width per gene of the front genomes (smallest model at the bottom)'\n"
     << "unset key\nset cbrange [1.5:8.5]\nset cbtics 2,1,8\nset cblabel 'bits'\n"
     << "set palette maxcolors 7 defined (0 '#f7fbff', 1 '#c6dbef', 2 '#6baed6', 3 '#2171b5', "
@@ -163,21 +171,22 @@ std::string genomes_script(const Run& run) {
   return s.str();
 }
 
-void write_pareto(const Run& run, bool bops, const fs::path& work, const std::string& output) {
+void write_pareto(const Run& run, bool bops, const fs::path& work, const fs::path& svg) {
   core::write_text_file(evaluated_data(run.evaluated, bops), work / "all.dat");
   for (const bool test : {false, true}) {
     const std::string split = test ? "_test.dat" : "_val.dat";
     core::write_text_file(points_data(run.file.front, test, bops), work / ("front" + split));
     core::write_text_file(points_data(run.file.baseline, test, bops), work / ("baseline" + split));
   }
-  run_gnuplot(pareto_script(run, bops, output), work / (bops ? "pareto_bops.gp" : "pareto.gp"));
+  run_gnuplot(pareto_script(run, bops, svg.filename().string()),
+              work / (bops ? "pareto_bops.gp" : "pareto.gp"), svg);
 }
 
 void write_plots(const Run& run) {
-  const fs::path work = run.dir / ".plots";
-  fs::create_directories(work);
-  write_pareto(run, false, work, "../pareto.svg");
-  if (run.bops_objective) write_pareto(run, true, work, "../pareto_bops.svg");
+  const PlotFolder folder(run.dir / ".plots");
+  const fs::path& work = folder.path();
+  write_pareto(run, false, work, run.dir / "pareto.svg");
+  if (run.bops_objective) write_pareto(run, true, work, run.dir / "pareto_bops.svg");
   if (!run.file.front.empty()) {
     std::ostringstream m;
     for (const ScoredGenome& p : run.file.front) {
@@ -185,9 +194,8 @@ void write_plots(const Run& run) {
       m << '\n';
     }
     core::write_text_file(m.str(), work / "genomes.dat");
-    run_gnuplot(genomes_script(run), work / "genomes.gp");
+    run_gnuplot(genomes_script(run), work / "genomes.gp", run.dir / "genomes.svg");
   }
-  fs::remove_all(work);
 }
 
 // ---- HTML --------------------------------------------------------------------------------
@@ -422,7 +430,7 @@ std::string html(const Run& run, const Headline& h, const GenomeClusters& cluste
       "search report: " +
       escape(run.task()) + "</title><style>" + kStyle + "</style></head><body>\n";
   s += "<h1>mpgru search report — " + escape(run.task()) + "</h1>\n<p>Run folder <code>" +
-       escape(run.dir.string()) + "</code>, report generated " + utc_now() +
+       escape(run.shown.string()) + "</code>, report generated " + utc_now() +
        ". Every accuracy is the integer engine's. The search and every choice below (the front, "
        "the iso-accuracy genomes) use the <b>validation</b> split only; the <b>test</b> split is "
        "reported beside them, never used to choose. Intervals are 95 %: Wilson for one "
@@ -446,10 +454,8 @@ std::string html(const Run& run, const Headline& h, const GenomeClusters& cluste
   return s + "</body></html>\n";
 }
 
-}  // namespace
-
-fs::path write_run_report(const fs::path& run_dir) {
-  const Run run = load_run(run_dir);
+void report_files(const fs::path& files, const fs::path& run_dir) {
+  const Run run = load_run(files, run_dir);
   write_plots(run);
   Headline h;
   try {
@@ -460,9 +466,32 @@ fs::path write_run_report(const fs::path& run_dir) {
   std::vector<std::vector<int>> genomes;
   for (const ScoredGenome& p : run.file.front) genomes.push_back(bits_of(p));
   const GenomeClusters clusters = cluster_genomes(genomes);
-  const fs::path path = run_dir / "report.html";
-  core::write_text_file(html(run, h, clusters), path);
-  return path;
+  core::write_text_file(html(run, h, clusters), files / "report.html");
+}
+
+}  // namespace
+
+void write_run_report_files(const fs::path& files, const fs::path& run_dir) {
+  try {
+    report_files(files, run_dir);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(core::with_path_replaced(e.what(), files, run_dir));
+  }
+}
+
+fs::path write_run_report(const fs::path& run_dir) {
+  if (!fs::exists(run_dir / "config.json")) {
+    throw std::runtime_error(run_dir.string() + ": not a search run folder (no config.json)");
+  }
+  const core::FolderLock lock(run_dir);
+  core::StagedFolder out(run_dir);
+  for (const char* name : {"config.json", "front.json", "evaluated.csv"}) out.link(name);
+  write_run_report_files(out.path(), run_dir);
+  for (const char* name : {"config.json", "front.json", "evaluated.csv"}) {
+    fs::remove(out.path() / name);  // only the new files move in
+  }
+  out.commit();
+  return run_dir / "report.html";
 }
 
 }  // namespace mpgru::report

@@ -13,7 +13,15 @@ namespace mpgru::report {
 // Regenerates the report from the run's front.json (headline figures by report/headline.hpp)
 // and evaluated.csv (the faint cloud of evaluated genomes; without it the report says so). Returns
 // the path of report.html. Throws std::runtime_error naming the file if front.json is missing (the
-// search has not finished) or malformed, or if gnuplot fails.
+// search has not finished) or malformed, if gnuplot fails or a file cannot be written. Holds the
+// folder's lock (core::FolderLock: refused while a search of it runs) and replaces the plots and
+// report.html together (core::StagedFolder): on failure every file is as it was.
 std::filesystem::path write_run_report(const std::filesystem::path& run_dir);
+
+// The same files, read from and written into `files` (a staging folder holding config.json,
+// front.json and evaluated.csv), the page naming `run_dir` as the run folder. For the search,
+// which holds the lock and stages its own outputs.
+void write_run_report_files(const std::filesystem::path& files,
+                            const std::filesystem::path& run_dir);
 
 }  // namespace mpgru::report

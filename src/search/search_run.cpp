@@ -25,6 +25,7 @@
 #include "core/folder_lock.hpp"
 #include "core/json_file.hpp"
 #include "core/parallel_for.hpp"
+#include "core/staged_folder.hpp"
 #include "data/task.hpp"
 #include "report/front_file.hpp"
 #include "report/hypervolume.hpp"
@@ -240,14 +241,14 @@ std::vector<core::Genome> final_candidates(const pagmo::population& pop,
 // built over every session: the store's rows of the search and of the final scores.
 int64_t write_evaluated(const EvaluationStore& store, const FitnessContext& context,
                         const FitnessSettings& search, const FitnessSettings& final_scores,
-                        const std::filesystem::path& run_dir) {
+                        const std::filesystem::path& out_dir) {
   const auto rows =
       store.all(context.task, context.checkpoint_hash, store_fitness(context, search));
   std::vector<report::EvaluatedGenome> evaluated;
   for (const auto& [compact, e] : rows) {
     evaluated.push_back({compact, e.accuracy, e.size_bits, e.bops});
   }
-  report::write_evaluated_csv(evaluated, run_dir / "evaluated.csv");
+  report::write_evaluated_csv(evaluated, out_dir / "evaluated.csv");
   return static_cast<int64_t>(rows.size()) +
          static_cast<int64_t>(store
                                   .all(context.task, context.checkpoint_hash,
@@ -413,19 +414,28 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   log << "finished front " << r.front.size() << " of " << candidates.size() << " candidates"
       << " baseline " << r.baseline.size() << " seconds " << session_seconds << std::endl;
   r.seconds = earlier_seconds + session_seconds;
-  r.stored_evaluations = write_evaluated(store, context, settings, final_scores, run_dir);
-  report::FrontFile file;
-  file.task = loaded.task;
-  file.checkpoint_hash = context.checkpoint_hash;
-  file.config = to_json(config);
-  file.front = r.front;
-  file.baseline = r.baseline;
-  file.evaluations = r.stored_evaluations;
-  file.session_evaluations = r.evaluations;
-  file.session_cache_hits = r.cache_hits;
-  file.seconds = r.seconds;
-  report::write_front_files(file, run_dir);
-  report::write_run_report(run_dir);
+  // Every output replaced together: a failure (a full disk) leaves the run's files as they were.
+  core::StagedFolder out(run_dir);
+  out.link("config.json");
+  try {
+    r.stored_evaluations = write_evaluated(store, context, settings, final_scores, out.path());
+    report::FrontFile file;
+    file.task = loaded.task;
+    file.checkpoint_hash = context.checkpoint_hash;
+    file.config = to_json(config);
+    file.front = r.front;
+    file.baseline = r.baseline;
+    file.evaluations = r.stored_evaluations;
+    file.session_evaluations = r.evaluations;
+    file.session_cache_hits = r.cache_hits;
+    file.seconds = r.seconds;
+    report::write_front_files(file, out.path());
+    report::write_run_report_files(out.path(), run_dir);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(core::with_path_replaced(e.what(), out.path(), run_dir));
+  }
+  std::filesystem::remove(out.path() / "config.json");  // written at the start, already in place
+  out.commit();
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -202,9 +203,9 @@ TEST(Cli, ConfigFileSuppliesOptionsAndFlagsOverrideIt) {
       std::string::npos);
 }
 
-// `eval --predictions` on a GRU-4 trained for one epoch on 256 sMNIST sequences (seconds),
-// quantized at 6 bits: trained once for the suite, skipped if the MNIST files are absent.
-class EvalPredictions : public ::testing::Test {
+// Commands on a GRU-4 trained for one epoch on 256 sMNIST sequences (seconds), quantized at 6
+// bits: trained once for the suite, skipped if the MNIST files are absent.
+class TrainedSmnist : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!std::filesystem::exists(kData / "mnist")) return;
@@ -257,7 +258,7 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
   return rows;
 }
 
-TEST_F(EvalPredictions, FileHasARowPerSequenceAndMatchesThePrintedAccuracy) {
+TEST_F(TrainedSmnist, FileHasARowPerSequenceAndMatchesThePrintedAccuracy) {
   mpgru::testing::TempDir dir;
   const std::string file = (dir / "p.csv").string();
   const CommandResult plain = eval("--json");
@@ -306,7 +307,7 @@ TEST_F(EvalPredictions, FileHasARowPerSequenceAndMatchesThePrintedAccuracy) {
   EXPECT_FALSE(std::filesystem::exists(file + ".tmp"));
 }
 
-TEST_F(EvalPredictions, FileDoesNotDependOnThreadsOrKernels) {
+TEST_F(TrainedSmnist, FileDoesNotDependOnThreadsOrKernels) {
   mpgru::testing::TempDir dir;
   const auto one = dir / "one.csv", two = dir / "two.csv", ref = dir / "ref.csv";
   ASSERT_EQ(eval("--threads 1 --predictions " + one.string()).code, 0);
@@ -328,7 +329,7 @@ std::filesystem::path read_only_folder(const mpgru::testing::TempDir& dir) {
   return access(folder.c_str(), W_OK) == 0 ? std::filesystem::path("/sys") : folder;
 }
 
-TEST_F(EvalPredictions, UnwritablePathFailsWithOneLineAndLeavesNoFile) {
+TEST_F(TrainedSmnist, UnwritablePathFailsWithOneLineAndLeavesNoFile) {
   mpgru::testing::TempDir dir;
   std::filesystem::create_directory(dir / "a-folder");
   const std::vector<std::filesystem::path> paths = {dir / "missing" / "p.csv", dir / "a-folder",
@@ -356,7 +357,7 @@ CommandResult run_on_full_disk(const std::string& args, int blocks) {
 // On a full disk a command fails with exit 1 naming the file it could not write, and a file that
 // existed before is byte-identical afterwards: quantize over an existing model; train into a new
 // folder leaves no checkpoint, into an existing one leaves it as it was.
-TEST_F(EvalPredictions, AFullDiskFailsNamingTheFileAndKeepsTheOldModel) {
+TEST_F(TrainedSmnist, AFullDiskFailsNamingTheFileAndKeepsTheOldModel) {
   mpgru::testing::TempDir dir;
   const std::filesystem::path out = dir / "out.mpq";
   std::filesystem::copy_file(model_, out);
@@ -400,7 +401,119 @@ TEST_F(EvalPredictions, AFullDiskFailsNamingTheFileAndKeepsTheOldModel) {
   EXPECT_EQ(read_file(existing / "config.json"), config);
 }
 
-TEST_F(EvalPredictions, FailedEvaluationLeavesNoFileAndKeepsAnOldOne) {
+// Every regular file of a folder and its bytes.
+std::map<std::string, std::string> folder_files(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.is_regular_file()) files[entry.path().filename().string()] = read_file(entry.path());
+  }
+  return files;
+}
+
+// The files of a run folder after a failed command are those before it: every file
+// byte-identical, none added or removed, except search.log, which is a log of sessions and may
+// only have grown (what it had is kept), and the lock file, which holds the last holder's pid.
+void expect_run_unchanged(const std::map<std::string, std::string>& before,
+                          const std::filesystem::path& dir) {
+  std::map<std::string, std::string> after = folder_files(dir);
+  for (const auto& [name, bytes] : before) {
+    ASSERT_TRUE(after.count(name)) << name << " was removed";
+    if (name == "search.log") {
+      EXPECT_EQ(after[name].compare(0, bytes.size(), bytes), 0) << name;
+    } else if (name != ".mpgru.lock") {
+      EXPECT_EQ(after[name], bytes) << name << " changed";
+    }
+    after.erase(name);
+  }
+  for (const auto& [name, bytes] : after) ADD_FAILURE() << name << " was added";
+}
+
+// The error names the run folder's file that could not be written (not the staging copy) and why.
+void expect_names_a_file_of(const std::string& output, const std::filesystem::path& run_dir) {
+  EXPECT_NE(output.find(run_dir.string() + "/"), std::string::npos) << output;
+  EXPECT_EQ(output.find(".staging"), std::string::npos) << output;
+  EXPECT_TRUE(output.find("File too large") != std::string::npos ||
+              output.find("is the disk full?") != std::string::npos)
+      << output;
+}
+
+// `mpgru search` of the suite's model: 8 genomes for 1 generation (seconds).
+std::string small_search(const std::string& ckpt, const std::filesystem::path& out) {
+  return "search --ckpt " + ckpt + " --population 8 --generations 1 --calib-sequences 64 --out " +
+         out.string();
+}
+
+// On a full disk: a new search fails naming its store; resuming a finished run and re-writing its
+// report fail naming the file they could not write, and the run's files are as before.
+TEST_F(TrainedSmnist, AFullDiskFailsASearchAResumeAndAReportAndKeepsTheRun) {
+  mpgru::testing::TempDir dir;
+  const std::string ckpt = (dir_->path() / "float").string();
+  const std::string data = " --data " + kData.string();
+  CommandResult r = run_on_full_disk(small_search(ckpt, dir / "new") + data, 40);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find((dir / "new" / "evaluations.sqlite").string()), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "new" / "front.csv"));
+
+  const std::filesystem::path done = dir / "done";
+  r = run(small_search(ckpt, done) + data);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::map<std::string, std::string> before = folder_files(done);
+  ASSERT_TRUE(before.count("report.html") && before.count("front.csv")) << r.output;
+  ASSERT_GT(before.at("report.html").size(), 100u * 512) << "the limit must stop the report";
+  // --resume takes the data folder from the environment (its own config has no --data).
+  r = capture("trap '' XFSZ; ulimit -f 100; MPGRU_DATA_DIR=" + kData.string() + " exec " +
+              std::string(MPGRU_BINARY) + " search --resume " + done.string() + " 2>&1");
+  EXPECT_EQ(r.code, 1) << r.output;
+  expect_names_a_file_of(r.output, done);
+  expect_run_unchanged(before, done);
+
+  r = run_on_full_disk("report " + done.string(), 100);
+  EXPECT_EQ(r.code, 1) << r.output;
+  expect_names_a_file_of(r.output, done);
+  expect_run_unchanged(before, done);
+  EXPECT_FALSE(std::filesystem::exists(done / ".plots"));
+}
+
+// Two resumes of one run at once: the second is refused naming the first's pid and writes
+// nothing; the first completes the run.
+TEST_F(TrainedSmnist, ASecondResumeOfARunIsRefusedAndTheFirstCompletes) {
+  mpgru::testing::TempDir dir;
+  const std::filesystem::path folder = dir / "run";
+  const std::string binary = "MPGRU_DATA_DIR=" + kData.string() + " " + MPGRU_BINARY;
+  // A search stopped (SIGKILL) once its config is written, then two resumes of it.
+  const std::string script =
+      binary + " search --ckpt " + (dir_->path() / "float").string() +
+      " --population 8 --generations 6 --calib-sequences 64 --out " + folder.string() +
+      " >/dev/null 2>&1 & p=$!\n"
+      "while [ ! -s " +
+      (folder / "config.json").string() +
+      " ]; do sleep 0.05; done\n"
+      "kill -9 $p; wait $p\n" +
+      binary + " search --resume " + folder.string() + " > " + (dir / "first.log").string() +
+      " 2>&1 & first=$!\n"
+      "while [ \"$(cat " +
+      (folder / ".mpgru.lock").string() +
+      " 2>/dev/null)\" != \"$first\" ]; do sleep 0.01; done\n"
+      "echo \"first pid $first\"\n" +
+      binary + " search --resume " + folder.string() +
+      " 2>&1; echo \"second exit $?\"\n"
+      "wait $first; echo \"first exit $?\"\n";
+  const CommandResult r = capture(script);
+  const std::string first_log = read_file(dir / "first.log");
+  const size_t at = r.output.find("first pid ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string pid = r.output.substr(at + 10, r.output.find('\n', at) - at - 10);
+  EXPECT_NE(r.output.find("is in use by another mpgru process (pid " + pid + ")"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("second exit 1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("first exit 0"), std::string::npos) << r.output << first_log;
+  EXPECT_TRUE(std::filesystem::exists(folder / "front.csv")) << first_log;
+  EXPECT_TRUE(std::filesystem::exists(folder / "report.html")) << first_log;
+}
+
+TEST_F(TrainedSmnist, FailedEvaluationLeavesNoFileAndKeepsAnOldOne) {
   mpgru::testing::TempDir dir;
   const std::filesystem::path file = dir / "p.csv";
   const std::string no_data = "eval " + model_ + " --task smnist --data /nonexistent/mpgru-data";
