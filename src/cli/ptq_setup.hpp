@@ -6,7 +6,7 @@
 #include <string>
 
 #include "cli/command.hpp"
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 #include "quant/calibration.hpp"
 #include "quant/float_gru.hpp"
 

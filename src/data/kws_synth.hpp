@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 
 namespace mpgru::data {
 

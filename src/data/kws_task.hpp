@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "audio/log_mel.hpp"
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 #include "data/speech_commands.hpp"
 
 namespace mpgru::data {

@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 
 namespace mpgru::data {
 

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 
 namespace mpgru::data {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 
 namespace mpgru::data {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 
 namespace mpgru::data {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 #include "engine/model.hpp"
 
 namespace mpgru::engine {

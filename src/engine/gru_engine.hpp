@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 #include "engine/model.hpp"
 #include "engine/optimized_kernels.hpp"
 #include "engine/reference_kernels.hpp"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/genome.hpp"
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 #include "quant/float_gru.hpp"
 
 namespace mpgru::quant {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/genome.hpp"
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 
 namespace mpgru::quant {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/genome.hpp"
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 #include "engine/model.hpp"
 #include "quant/calibration.hpp"
 #include "quant/float_gru.hpp"

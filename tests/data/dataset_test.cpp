@@ -1,5 +1,5 @@
 // Dataset interface: split names, slicing and shape validation.
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 
 #include <gtest/gtest.h>
 

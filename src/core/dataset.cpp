@@ -1,5 +1,5 @@
 // The Dataset interface: split names, sequence slicing and shape checks.
-#include "data/dataset.hpp"
+#include "core/dataset.hpp"
 
 #include <stdexcept>
 #include <utility>

@@ -1,5 +1,6 @@
 // The Dataset interface: fixed-length sequences of feature vectors with class labels, in three
-// splits.
+// splits. It lives in core (namespace data, as the loaders that fill it) so that the engine and
+// the quantization code read sequences without linking the data layer and its audio libraries.
 #pragma once
 
 #include <cstdint>
