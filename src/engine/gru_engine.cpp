@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/batch_engine.hpp"
 #include "quant/float_gru.hpp"
 
 namespace mpgru::engine {
@@ -121,16 +122,42 @@ EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequ
   if (options.keep_logits) out.logits.resize(static_cast<size_t>(out.count) * classes);
   const int workers =
       static_cast<int>(std::clamp<int64_t>(options.threads, 1, std::max<int64_t>(1, out.count)));
-  // Each worker writes only its own rows (i = w, w + workers, ...): no sharing, and each row's
-  // result is the same whichever worker computed it.
+  const KernelPath path = options.path ? *options.path : default_path();
+  // Worker w takes the contiguous rows [w * count / workers, (w + 1) * count / workers) and writes
+  // only those: no sharing, and each row's result is the same whichever worker computed it.
   auto work = [&](int w) {
-    GruEngine engine(model, options.kernels);
-    std::vector<int32_t> scratch(options.keep_logits ? 0 : classes);
-    for (int64_t i = w; i < out.count; i += workers) {
-      int32_t* logits = options.keep_logits ? out.logits.data() + static_cast<size_t>(i) * classes
-                                            : scratch.data();
-      engine.run(sequences.sequence(i), static_cast<int32_t>(sequences.steps), logits);
-      out.predictions[static_cast<size_t>(i)] = argmax(logits, model.classes);
+    const int64_t first = out.count * w / workers, last = out.count * (w + 1) / workers;
+    std::vector<int32_t> scratch;
+    if (options.kernels == Kernels::reference || options.batch <= 0) {
+      GruEngine engine(model, options.kernels);
+      scratch.resize(classes);
+      for (int64_t i = first; i < last; ++i) {
+        engine.run(sequences.sequence(i), static_cast<int32_t>(sequences.steps), scratch.data());
+        out.predictions[static_cast<size_t>(i)] = argmax(scratch.data(), model.classes);
+        if (options.keep_logits) {
+          std::copy(
+              scratch.begin(), scratch.end(),
+              out.logits.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(i) * classes));
+        }
+      }
+      return;
+    }
+    BatchEngine engine(model, path, options.batch);
+    scratch.resize(static_cast<size_t>(engine.max_batch()) * classes);
+    const int64_t stride = sequences.steps * sequences.features;
+    for (int64_t i = first; i < last; i += engine.max_batch()) {
+      const auto count = static_cast<int32_t>(std::min<int64_t>(engine.max_batch(), last - i));
+      engine.run(sequences.sequence(i), stride, count, static_cast<int32_t>(sequences.steps),
+                 scratch.data());
+      for (int32_t b = 0; b < count; ++b) {
+        const int32_t* logits = scratch.data() + static_cast<size_t>(b) * classes;
+        const auto row = static_cast<size_t>(i + b);
+        out.predictions[row] = argmax(logits, model.classes);
+        if (options.keep_logits) {
+          std::copy(logits, logits + classes,
+                    out.logits.begin() + static_cast<std::ptrdiff_t>(row * classes));
+        }
+      }
     }
   };
   std::vector<std::thread> pool;

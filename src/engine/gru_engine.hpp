@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/dataset.hpp"
+#include "engine/kernel_path.hpp"
 #include "engine/model.hpp"
 #include "engine/optimized_kernels.hpp"
 #include "engine/reference_kernels.hpp"
@@ -63,8 +65,14 @@ struct EngineEvaluation {
 
 struct EvaluateOptions {
   int threads = 1;  // each its own engine; results do not depend on it
+  // optimized: the batched engine (BatchEngine) on `path`; reference: GruEngine's reference
+  // kernels one sequence at a time (the specification; slow).
   Kernels kernels = Kernels::optimized;
-  bool keep_logits = false;  // fill EngineEvaluation::logits (count x classes int32)
+  bool keep_logits = false;        // fill EngineEvaluation::logits (count x classes int32)
+  std::optional<KernelPath> path;  // default: default_path() (the widest, or MPGRU_KERNEL_PATH)
+  // Sequences per batched run; 0: GruEngine one sequence at a time (the streaming engine, as
+  // evaluate ran before the batched engine; for comparisons).
+  int32_t batch = 64;
 };
 
 // Predicts every sequence of `sequences`.
@@ -73,7 +81,10 @@ EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequ
                           const EvaluateOptions& options);
 inline EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequences,
                                  int threads = 1, Kernels kernels = Kernels::optimized) {
-  return evaluate(model, sequences, EvaluateOptions{threads, kernels, false});
+  EvaluateOptions options;
+  options.threads = threads;
+  options.kernels = kernels;
+  return evaluate(model, sequences, options);
 }
 
 int32_t argmax(const int32_t* values, int32_t n);

@@ -31,11 +31,11 @@ std::vector<int32_t> contribution_table(const QuantPoint& in, const quant::Multi
   return t;
 }
 
+}  // namespace
+
 AddTable prepare_add(const QuantizedAdd& a) {
   return {contribution_table(a.a, a.params.a), contribution_table(a.b, a.params.b), &a};
 }
-
-}  // namespace
 
 PreparedModel prepare(const IntegerModel& model) {
   PreparedModel p;
@@ -73,8 +73,6 @@ MPGRU_TARGET_CLONES void linear(const PreparedLinear& l, const int16_t* x, int16
 StepScratch::StepScratch(int32_t hidden)
     : base(hidden), acc(static_cast<size_t>(hidden)), sum(static_cast<size_t>(hidden)) {}
 
-namespace {
-
 // Each pass is one operator over the hidden vector with restrict-qualified pointers, so the
 // compiler vectorizes it (gathers for the tables, 64-bit products for the multipliers).
 MPGRU_TARGET_CLONES void add_pass(const AddTable& t, const int16_t* __restrict qa,
@@ -91,6 +89,12 @@ MPGRU_TARGET_CLONES void add_pass(const AddTable& t, const int16_t* __restrict q
   }
 }
 
+MPGRU_TARGET_CLONES void lut_pass(const Lut& l, const int16_t* __restrict in,
+                                  int16_t* __restrict out, size_t n) {
+  const int16_t* __restrict table = l.table.data() - l.input.qmin();  // table[q] = ref::lut(l, q)
+  for (size_t c = 0; c < n; ++c) out[c] = table[in[c]];
+}
+
 // out = clamp(apply((a_offset - a) * b)) when negate_a, else clamp(apply(a * b)).
 MPGRU_TARGET_CLONES void mul_pass(const QuantizedMul& m, const int16_t* __restrict a,
                                   const int16_t* __restrict b, int16_t* __restrict out, size_t n,
@@ -104,8 +108,6 @@ MPGRU_TARGET_CLONES void mul_pass(const QuantizedMul& m, const int16_t* __restri
   }
 }
 
-}  // namespace
-
 void gru_step(const GruLayer& layer, const PreparedLayer& p, const int16_t* x, int16_t* h,
               StepScratch& scratch) {
   ref::StepScratch& s = scratch.base;
@@ -116,12 +118,12 @@ void gru_step(const GruLayer& layer, const PreparedLayer& p, const int16_t* x, i
   const size_t n = static_cast<size_t>(layer.hidden);
   int32_t* sum = scratch.sum.data();
   add_pass(p.sum[kGateR], s.ai[kGateR].data(), s.ah[kGateR].data(), s.t.data(), sum, n);
-  ref::lut(layer.act[kGateR], s.t.data(), s.r.data(), n);
+  lut_pass(layer.act[kGateR], s.t.data(), s.r.data(), n);
   add_pass(p.sum[kGateZ], s.ai[kGateZ].data(), s.ah[kGateZ].data(), s.t.data(), sum, n);
-  ref::lut(layer.act[kGateZ], s.t.data(), s.z.data(), n);
+  lut_pass(layer.act[kGateZ], s.t.data(), s.z.data(), n);
   mul_pass(layer.mul_rn, s.r.data(), s.ah[kGateN].data(), s.t.data(), n, 0, false);
   add_pass(p.sum[kGateN], s.ai[kGateN].data(), s.t.data(), s.r.data(), sum, n);  // r is free
-  ref::lut(layer.act[kGateN], s.r.data(), s.n.data(), n);
+  lut_pass(layer.act[kGateN], s.r.data(), s.n.data(), n);
   const int32_t z_one = layer.act[kGateZ].output.qmax();  // 1 - z = qmax - q_z
   mul_pass(layer.mul_un, s.z.data(), s.n.data(), s.t.data(), n, z_one, true);
   mul_pass(layer.mul_zh, s.z.data(), h, s.r.data(), n, 0, false);

@@ -47,6 +47,20 @@ struct PreparedModel {
 // `model` must pass check_model and outlive the result (it is referenced, not copied).
 PreparedModel prepare(const IntegerModel& model);
 
+// The contribution tables of one add (`a` must outlive the result).
+AddTable prepare_add(const QuantizedAdd& a);
+
+// The element-wise operators over n entries (a hidden vector, or B of them back to back), the
+// same results as ref::add and ref::mul; outputs must not overlap inputs. `sum` is n int32 of
+// scratch.
+void add_pass(const AddTable& t, const int16_t* qa, const int16_t* qb, int16_t* out, int32_t* sum,
+              size_t n);
+// out[c] = ref::lut(l, in[c]).
+void lut_pass(const Lut& l, const int16_t* in, int16_t* out, size_t n);
+// out = clamp(apply((a_offset - a) * b)) when negate_a, else clamp(apply(a * b)).
+void mul_pass(const QuantizedMul& m, const int16_t* a, const int16_t* b, int16_t* out, size_t n,
+              int32_t a_offset, bool negate_a);
+
 // Same results as ref::linear; `acc` is scratch of rows entries.
 void linear(const PreparedLinear& l, const int16_t* x, int16_t* y, int32_t* acc);
 

@@ -1,8 +1,6 @@
 // Reference integer kernels of the GRU operators.
 #include "engine/reference_kernels.hpp"
 
-#include "core/vectorize.hpp"
-
 #include <cmath>
 
 namespace mpgru::engine::ref {
@@ -14,10 +12,7 @@ int32_t quantize(const QuantPoint& p, double x) {
   return static_cast<int32_t>(q);
 }
 
-// The plain loops compiled per instruction set: only the compiler's vectorization differs;
-// integer results are identical.
-MPGRU_TARGET_CLONES void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y,
-                                int32_t* acc) {
+void linear(const QuantizedLinear& l, const int16_t* x, int16_t* y, int32_t* acc) {
   const auto rows = static_cast<size_t>(l.rows), cols = static_cast<size_t>(l.cols);
   for (size_t c = 0; c < rows; ++c) {
     const int8_t* w = l.weights.data() + c * cols;
@@ -25,10 +20,9 @@ MPGRU_TARGET_CLONES void linear(const QuantizedLinear& l, const int16_t* x, int1
     for (size_t j = 0; j < cols; ++j) sum += int32_t{w[j]} * int32_t{x[j]};
     acc[c] = sum;
   }
-  const int32_t lo = l.output.qmin(), hi = l.output.qmax();  // clamp_to, hoisted
-  const quant::Multiplier* m = l.multipliers.data();
   for (size_t c = 0; c < rows; ++c) {
-    y[c] = static_cast<int16_t>(std::min(std::max(quant::apply_multiplier(acc[c], m[c]), lo), hi));
+    y[c] =
+        static_cast<int16_t>(clamp_to(l.output, quant::apply_multiplier(acc[c], l.multipliers[c])));
   }
 }
 
@@ -40,25 +34,19 @@ void embedding_row(const QuantizedEmbedding& e, const QuantPoint& input, int32_t
   }
 }
 
-MPGRU_TARGET_CLONES void add(const QuantizedAdd& op, const int16_t* __restrict a,
-                             const int16_t* __restrict b, int16_t* __restrict out, size_t n) {
-  const QuantizedAdd p = op;  // a local copy: loop-invariant to the vectorizer
-  for (size_t c = 0; c < n; ++c) out[c] = static_cast<int16_t>(add(p, a[c], b[c]));
+void add(const QuantizedAdd& op, const int16_t* a, const int16_t* b, int16_t* out, size_t n) {
+  for (size_t c = 0; c < n; ++c) out[c] = static_cast<int16_t>(add(op, a[c], b[c]));
 }
 
-MPGRU_TARGET_CLONES void mul(const QuantizedMul& op, const int16_t* __restrict a,
-                             const int16_t* __restrict b, int16_t* __restrict out, size_t n) {
-  const QuantizedMul p = op;  // a local copy: loop-invariant to the vectorizer
-  for (size_t c = 0; c < n; ++c) out[c] = static_cast<int16_t>(mul(p, a[c], b[c]));
+void mul(const QuantizedMul& op, const int16_t* a, const int16_t* b, int16_t* out, size_t n) {
+  for (size_t c = 0; c < n; ++c) out[c] = static_cast<int16_t>(mul(op, a[c], b[c]));
 }
 
-MPGRU_TARGET_CLONES void lut(const Lut& op, const int16_t* __restrict in, int16_t* __restrict out,
-                             size_t n) {
-  const int16_t* table = op.table.data() - op.input.qmin();  // table[q] = lut(op, q)
-  for (size_t c = 0; c < n; ++c) out[c] = table[in[c]];
+void lut(const Lut& op, const int16_t* in, int16_t* out, size_t n) {
+  for (size_t c = 0; c < n; ++c) out[c] = static_cast<int16_t>(lut(op, in[c]));
 }
 
-void one_minus(int32_t one, const int16_t* __restrict in, int16_t* __restrict out, size_t n) {
+void one_minus(int32_t one, const int16_t* in, int16_t* out, size_t n) {
   for (size_t c = 0; c < n; ++c) out[c] = static_cast<int16_t>(one - in[c]);
 }
 

@@ -67,8 +67,8 @@ TEST(Engine, IsDeterministicAndThreadCountDoesNotMatter) {
   EXPECT_EQ(one.predictions, two.predictions);
   EXPECT_EQ(one.correct, two.correct);
   for (Kernels kernels : {Kernels::reference, Kernels::optimized}) {
-    const EngineEvaluation kept_one = evaluate(m, setup().data, {1, kernels, true});
-    const EngineEvaluation kept_three = evaluate(m, setup().data, {3, kernels, true});
+    const EngineEvaluation kept_one = evaluate(m, setup().data, {1, kernels, true, {}, 64});
+    const EngineEvaluation kept_three = evaluate(m, setup().data, {3, kernels, true, {}, 64});
     EXPECT_EQ(kept_one.logits, kept_three.logits);
     EXPECT_EQ(kept_one.predictions, one.predictions);
     EXPECT_EQ(kept_three.predictions, one.predictions);
@@ -80,7 +80,7 @@ TEST(Engine, KeptLogitsAreEachSequencesRunAndTheArgmaxIsThePrediction) {
   const data::Sequences& data = setup().data;
   const EngineEvaluation plain = evaluate(m, data, 2);
   EXPECT_TRUE(plain.logits.empty());  // not asked for: not kept
-  const EngineEvaluation kept = evaluate(m, data, {2, Kernels::optimized, true});
+  const EngineEvaluation kept = evaluate(m, data, {2, Kernels::optimized, true, {}, 64});
   EXPECT_EQ(kept.predictions, plain.predictions);
   EXPECT_EQ(kept.correct, plain.correct);
   EXPECT_EQ(kept.accuracy, plain.accuracy);
