@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "engine/elementwise_avx512.hpp"
 #include "engine/reference_kernels.hpp"
 #include "quant/float_gru.hpp"
 
@@ -23,6 +24,9 @@ BatchEngine::BatchEngine(const IntegerModel& model, KernelPath path, int32_t max
     l.hidden = PackedLinear({&g.lin_h[0], &g.lin_h[1], &g.lin_h[2]}, path);
     for (int gate = 0; gate < 3; ++gate) l.sum[gate] = opt::prepare_add(g.sum[gate]);
     l.h_add = opt::prepare_add(g.h_add);
+    for (int gate = 0; gate < 3; ++gate) {
+      l.lut32[gate].assign(g.act[gate].table.begin(), g.act[gate].table.end());
+    }
     l.h.assign(rows * static_cast<size_t>(g.hidden), 0);
     widest = std::max({widest, l.input.input_bytes_per_row(), l.hidden.input_bytes_per_row()});
     most_rows = std::max({most_rows, static_cast<size_t>(l.input.padded_rows()),
@@ -55,9 +59,7 @@ void BatchEngine::load_step(const float* sequences, int64_t stride, int32_t coun
       ref::embedding_row(model_.embedding, model_.input,
                          quant::token_index(*x, model_.embedding.vocabulary), q);
     } else {
-      for (size_t f = 0; f < features; ++f) {
-        q[f] = static_cast<int16_t>(ref::quantize(model_.input, x[f]));
-      }
+      opt::quantize_pass(model_.input, x, q, features);
     }
   }
 }
@@ -77,18 +79,44 @@ void BatchEngine::layer_step(size_t k, const int16_t* x, int32_t x_stride) {
     l.hidden.requantize(gate, acc_.data(), batch_, ah_[gate].data());
   }
   const size_t n = static_cast<size_t>(batch_) * static_cast<size_t>(g.hidden);
-  int32_t* sum = sum_.data();
-  opt::add_pass(l.sum[kGateR], ai_[kGateR].data(), ah_[kGateR].data(), t_.data(), sum, n);
-  opt::lut_pass(g.act[kGateR], t_.data(), r_.data(), n);
-  opt::add_pass(l.sum[kGateZ], ai_[kGateZ].data(), ah_[kGateZ].data(), t_.data(), sum, n);
-  opt::lut_pass(g.act[kGateZ], t_.data(), z_.data(), n);
-  opt::mul_pass(g.mul_rn, r_.data(), ah_[kGateN].data(), t_.data(), n, 0, false);
-  opt::add_pass(l.sum[kGateN], ai_[kGateN].data(), t_.data(), r_.data(), sum, n);  // r is free
-  opt::lut_pass(g.act[kGateN], r_.data(), n_.data(), n);
+  add(l.sum[kGateR], ai_[kGateR].data(), ah_[kGateR].data(), t_.data(), n);
+  lut(g.act[kGateR], l.lut32[kGateR], t_.data(), r_.data(), n);
+  add(l.sum[kGateZ], ai_[kGateZ].data(), ah_[kGateZ].data(), t_.data(), n);
+  lut(g.act[kGateZ], l.lut32[kGateZ], t_.data(), z_.data(), n);
+  mul(g.mul_rn, r_.data(), ah_[kGateN].data(), t_.data(), n, 0, false);
+  add(l.sum[kGateN], ai_[kGateN].data(), t_.data(), r_.data(), n);  // r is free
+  lut(g.act[kGateN], l.lut32[kGateN], r_.data(), n_.data(), n);
   const int32_t z_one = g.act[kGateZ].output.qmax();  // 1 - z = qmax - q_z
-  opt::mul_pass(g.mul_un, z_.data(), n_.data(), t_.data(), n, z_one, true);
-  opt::mul_pass(g.mul_zh, z_.data(), l.h.data(), r_.data(), n, 0, false);
-  opt::add_pass(l.h_add, t_.data(), r_.data(), l.h.data(), sum, n);
+  mul(g.mul_un, z_.data(), n_.data(), t_.data(), n, z_one, true);
+  mul(g.mul_zh, z_.data(), l.h.data(), r_.data(), n, 0, false);
+  add(l.h_add, t_.data(), r_.data(), l.h.data(), n);
+}
+
+void BatchEngine::add(const opt::AddTable& t, const int16_t* a, const int16_t* b, int16_t* out,
+                      size_t n) {
+  if (path_ == KernelPath::avx512_vnni) {
+    kernels::add_avx512(t, a, b, out, n);
+  } else {
+    opt::add_pass(t, a, b, out, sum_.data(), n);
+  }
+}
+
+void BatchEngine::mul(const QuantizedMul& m, const int16_t* a, const int16_t* b, int16_t* out,
+                      size_t n, int32_t a_offset, bool negate_a) {
+  if (path_ == KernelPath::avx512_vnni) {
+    kernels::mul_avx512(m, a, b, out, n, a_offset, negate_a);
+  } else {
+    opt::mul_pass(m, a, b, out, n, a_offset, negate_a);
+  }
+}
+
+void BatchEngine::lut(const Lut& l, const std::vector<int32_t>& table32, const int16_t* in,
+                      int16_t* out, size_t n) {
+  if (path_ == KernelPath::avx512_vnni) {
+    kernels::lut_avx512(l, table32.data() - l.input.qmin(), in, out, n);
+  } else {
+    opt::lut_pass(l, in, out, n);
+  }
 }
 
 void BatchEngine::run(const float* sequences, int64_t stride, int32_t count, int32_t steps,

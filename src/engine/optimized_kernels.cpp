@@ -89,6 +89,23 @@ MPGRU_TARGET_CLONES void add_pass(const AddTable& t, const int16_t* __restrict q
   }
 }
 
+// ref::quantize without the libm call: v is clamped to [qmin - 1, qmax + 1] first (rounding then
+// clamping gives the same as ref::quantize's clamp of the rounded value), truncated, and the
+// exact fraction v - trunc(v) decides the rounding away from zero at +-0.5, as std::round does.
+MPGRU_TARGET_CLONES void quantize_pass(const QuantPoint& p, const float* __restrict x,
+                                       int16_t* __restrict out, size_t n) {
+  const double scale = p.scale;
+  const int32_t lo = p.qmin(), hi = p.qmax();
+  const double vlo = lo - 1.0, vhi = hi + 1.0;
+  for (size_t i = 0; i < n; ++i) {
+    const double v = std::min(std::max(static_cast<double>(x[i]) / scale, vlo), vhi);
+    const auto t = static_cast<int32_t>(v);  // toward zero
+    const double fraction = v - static_cast<double>(t);
+    const int32_t r = t + (fraction >= 0.5 ? 1 : 0) - (fraction <= -0.5 ? 1 : 0);
+    out[i] = static_cast<int16_t>(std::min(std::max(r, lo), hi));
+  }
+}
+
 MPGRU_TARGET_CLONES void lut_pass(const Lut& l, const int16_t* __restrict in,
                                   int16_t* __restrict out, size_t n) {
   const int16_t* __restrict table = l.table.data() - l.input.qmin();  // table[q] = ref::lut(l, q)

@@ -55,6 +55,8 @@ AddTable prepare_add(const QuantizedAdd& a);
 // scratch.
 void add_pass(const AddTable& t, const int16_t* qa, const int16_t* qb, int16_t* out, int32_t* sum,
               size_t n);
+// out[i] = ref::quantize(p, x[i]) for finite x.
+void quantize_pass(const QuantPoint& p, const float* x, int16_t* out, size_t n);
 // out[c] = ref::lut(l, in[c]).
 void lut_pass(const Lut& l, const int16_t* in, int16_t* out, size_t n);
 // out = clamp(apply((a_offset - a) * b)) when negate_a, else clamp(apply(a * b)).

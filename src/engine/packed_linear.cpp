@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/vectorize.hpp"
+#include "engine/elementwise_avx512.hpp"
 
 namespace mpgru::engine {
 namespace {
@@ -80,6 +81,7 @@ PackedLinear::PackedLinear(std::vector<const QuantizedLinear*> parts, KernelPath
       shift_[row] = l.multipliers[c].shift;
     }
   }
+  for (const int32_t shift : shift_) count_.push_back(30 - shift);
   const size_t blocks = rows / kRowBlock;
   switch (path_) {
     case KernelPath::portable:
@@ -154,6 +156,12 @@ void PackedLinear::multiply(const uint8_t* packed, int32_t batch, int32_t* acc) 
 void PackedLinear::requantize(size_t part, const int32_t* acc, int32_t batch, int16_t* y) const {
   const QuantizedLinear& l = *parts_[part];
   const auto first = static_cast<size_t>(part_offset_[part]);
+  if (path_ == KernelPath::avx512_vnni) {
+    kernels::requantize_avx512(acc + first, static_cast<size_t>(padded_rows_), m0_.data() + first,
+                               count_.data() + first, static_cast<size_t>(l.rows), l.output.qmin(),
+                               l.output.qmax(), static_cast<size_t>(batch), y);
+    return;
+  }
   requantize_rows(acc + first, static_cast<size_t>(padded_rows_), m0_.data() + first,
                   shift_.data() + first, static_cast<size_t>(l.rows), l.output.qmin(),
                   l.output.qmax(), static_cast<size_t>(batch), y);

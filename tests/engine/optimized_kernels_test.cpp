@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "engine/convert.hpp"
@@ -65,6 +66,37 @@ TEST(OptimizedKernels, EngineIsBitExactOnAConvertedModel) {
   const auto c = quant::calibrate(f, data, o);
   for (int bits : {8, 4, 2}) {
     expect_identical_logits(convert(f, c, core::Genome::homogeneous({1, false}, bits), 28), data);
+  }
+}
+
+}  // namespace
+}  // namespace mpgru::engine
+
+namespace mpgru::engine {
+namespace {
+
+TEST(OptimizedKernels, QuantizePassEqualsReferenceQuantize) {
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<float> wide(-300.0f, 300.0f);
+  for (int bits = 2; bits <= 8; ++bits) {
+    for (bool is_signed : {true, false}) {
+      for (double scale : {0.25, 0.1, 1.0 / 3.0, 0.0078125, 2.5}) {
+        const QuantPoint p{bits, is_signed, scale};
+        std::vector<float> x;
+        for (int k = -300; k <= 300; ++k) {  // every tie k + 0.5 and its neighbours
+          const auto tie = static_cast<float>((k + 0.5) * scale);
+          x.insert(x.end(), {tie, std::nextafter(tie, 1e9f), std::nextafter(tie, -1e9f)});
+        }
+        for (int i = 0; i < 2000; ++i) x.push_back(wide(rng) * static_cast<float>(scale));
+        x.insert(x.end(), {0.0f, -0.0f, 1e30f, -1e30f, 3e38f, -3e38f});
+        std::vector<int16_t> got(x.size());
+        opt::quantize_pass(p, x.data(), got.data(), x.size());
+        for (size_t i = 0; i < x.size(); ++i) {
+          ASSERT_EQ(got[i], ref::quantize(p, x[i]))
+              << "x " << x[i] << ", scale " << scale << ", " << bits << (is_signed ? "s" : "u");
+        }
+      }
+    }
   }
 }
 
