@@ -25,7 +25,8 @@ BatchEngine::BatchEngine(const IntegerModel& model, KernelPath path, int32_t max
     for (int gate = 0; gate < 3; ++gate) l.sum[gate] = opt::prepare_add(g.sum[gate]);
     l.h_add = opt::prepare_add(g.h_add);
     for (int gate = 0; gate < 3; ++gate) {
-      l.lut32[gate].assign(g.act[gate].table.begin(), g.act[gate].table.end());
+      l.lut256[gate].assign(256, 0);
+      std::copy(g.act[gate].table.begin(), g.act[gate].table.end(), l.lut256[gate].begin());
     }
     l.h.assign(rows * static_cast<size_t>(g.hidden), 0);
     widest = std::max({widest, l.input.input_bytes_per_row(), l.hidden.input_bytes_per_row()});
@@ -80,12 +81,12 @@ void BatchEngine::layer_step(size_t k, const int16_t* x, int32_t x_stride) {
   }
   const size_t n = static_cast<size_t>(batch_) * static_cast<size_t>(g.hidden);
   add(l.sum[kGateR], ai_[kGateR].data(), ah_[kGateR].data(), t_.data(), n);
-  lut(g.act[kGateR], l.lut32[kGateR], t_.data(), r_.data(), n);
+  lut(g.act[kGateR], l.lut256[kGateR], t_.data(), r_.data(), n);
   add(l.sum[kGateZ], ai_[kGateZ].data(), ah_[kGateZ].data(), t_.data(), n);
-  lut(g.act[kGateZ], l.lut32[kGateZ], t_.data(), z_.data(), n);
+  lut(g.act[kGateZ], l.lut256[kGateZ], t_.data(), z_.data(), n);
   mul(g.mul_rn, r_.data(), ah_[kGateN].data(), t_.data(), n, 0, false);
   add(l.sum[kGateN], ai_[kGateN].data(), t_.data(), r_.data(), n);  // r is free
-  lut(g.act[kGateN], l.lut32[kGateN], r_.data(), n_.data(), n);
+  lut(g.act[kGateN], l.lut256[kGateN], r_.data(), n_.data(), n);
   const int32_t z_one = g.act[kGateZ].output.qmax();  // 1 - z = qmax - q_z
   mul(g.mul_un, z_.data(), n_.data(), t_.data(), n, z_one, true);
   mul(g.mul_zh, z_.data(), l.h.data(), r_.data(), n, 0, false);
@@ -110,10 +111,10 @@ void BatchEngine::mul(const QuantizedMul& m, const int16_t* a, const int16_t* b,
   }
 }
 
-void BatchEngine::lut(const Lut& l, const std::vector<int32_t>& table32, const int16_t* in,
+void BatchEngine::lut(const Lut& l, const std::vector<int16_t>& table256, const int16_t* in,
                       int16_t* out, size_t n) {
   if (path_ == KernelPath::avx512_vnni) {
-    kernels::lut_avx512(l, table32.data() - l.input.qmin(), in, out, n);
+    kernels::lut_avx512(l, table256.data(), in, out, n);
   } else {
     opt::lut_pass(l, in, out, n);
   }

@@ -36,8 +36,8 @@ class BatchEngine {
     PackedLinear hidden;  // lin_h of r, z, n
     opt::AddTable sum[3];
     opt::AddTable h_add;
-    std::vector<int32_t> lut32[3];  // the act tables as int32 (AVX-512 gathers)
-    std::vector<int16_t> h;         // batch x hidden: the state
+    std::vector<int16_t> lut256[3];  // the act tables padded to 256 entries (AVX-512 permutes)
+    std::vector<int16_t> h;          // batch x hidden: the state
   };
 
   void load_step(const float* sequences, int64_t stride, int32_t count, int32_t t);
@@ -46,7 +46,7 @@ class BatchEngine {
   void add(const opt::AddTable& t, const int16_t* a, const int16_t* b, int16_t* out, size_t n);
   void mul(const QuantizedMul& m, const int16_t* a, const int16_t* b, int16_t* out, size_t n,
            int32_t a_offset, bool negate_a);
-  void lut(const Lut& l, const std::vector<int32_t>& table32, const int16_t* in, int16_t* out,
+  void lut(const Lut& l, const std::vector<int16_t>& table256, const int16_t* in, int16_t* out,
            size_t n);
 
   const IntegerModel& model_;

@@ -45,10 +45,6 @@ MPGRU_AVX512 inline void store16(int16_t* p, __m512i v) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(v));
 }
 
-MPGRU_AVX512 inline __m512i gather16(__m512i index, const int32_t* table) {
-  return _mm512_i32gather_epi32(index, table, 4);
-}
-
 }  // namespace
 
 MPGRU_AVX512 void add_avx512(const opt::AddTable& t, const int16_t* qa, const int16_t* qb,
@@ -94,11 +90,26 @@ MPGRU_AVX512 void mul_avx512(const QuantizedMul& m, const int16_t* a, const int1
   if (c < n) opt::mul_pass(m, a + c, b + c, out + c, n - c, a_offset, negate_a);
 }
 
-MPGRU_AVX512 void lut_avx512(const Lut& l, const int32_t* table32, const int16_t* in, int16_t* out,
+MPGRU_AVX512 void lut_avx512(const Lut& l, const int16_t* table256, const int16_t* in, int16_t* out,
                              size_t n) {
+  // 32 lookups per step with in-register permutes of the table (8 registers of 32 entries; an
+  // index's bits 0-5 pick within a pair of registers, bits 6 and 7 pick the pair): no gathers.
+  __m512i t[8];
+  for (int k = 0; k < 8; ++k) t[k] = _mm512_loadu_si512(table256 + 32 * k);
+  const __m512i qmin = _mm512_set1_epi16(static_cast<int16_t>(l.input.qmin()));
+  const __m512i bit6 = _mm512_set1_epi16(64), bit7 = _mm512_set1_epi16(128);
   size_t c = 0;
-  for (; c + 16 <= n; c += 16) {
-    store16(out + c, gather16(load16(in + c), table32));
+  for (; c + 32 <= n; c += 32) {
+    const __m512i index = _mm512_sub_epi16(_mm512_loadu_si512(in + c), qmin);  // 0..255
+    const __m512i r0 = _mm512_permutex2var_epi16(t[0], index, t[1]);
+    const __m512i r1 = _mm512_permutex2var_epi16(t[2], index, t[3]);
+    const __m512i r2 = _mm512_permutex2var_epi16(t[4], index, t[5]);
+    const __m512i r3 = _mm512_permutex2var_epi16(t[6], index, t[7]);
+    const __mmask32 m6 = _mm512_test_epi16_mask(index, bit6);
+    const __mmask32 m7 = _mm512_test_epi16_mask(index, bit7);
+    const __m512i low = _mm512_mask_blend_epi16(m6, r0, r1);
+    const __m512i high = _mm512_mask_blend_epi16(m6, r2, r3);
+    _mm512_storeu_si512(out + c, _mm512_mask_blend_epi16(m7, low, high));
   }
   if (c < n) opt::lut_pass(l, in + c, out + c, n - c);
 }

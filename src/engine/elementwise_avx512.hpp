@@ -1,6 +1,6 @@
 // The batched engine's element-wise operators with AVX-512 (F, BW) intrinsics, for the
-// avx512_vnni path: 16 entries per instruction, the tables read by gathers, requantization as
-// two 8-lane 64-bit products. The same integers as the passes of optimized_kernels.hpp and the
+// avx512_vnni path: 16 entries per instruction, the tables by in-register permutes, requantization
+// as two 8-lane 64-bit products. The same integers as the passes of optimized_kernels.hpp and the
 // reference kernels (tested through BatchEngine on every path): apply_multiplier's single rounding
 // of the exact 64-bit product, half away from zero, then the output clamp. Tails shorter than 16
 // run the portable passes. Call only when the CPU has AVX-512 F and BW.
@@ -19,8 +19,8 @@ void add_avx512(const opt::AddTable& t, const int16_t* qa, const int16_t* qb, in
 // opt::mul_pass.
 void mul_avx512(const QuantizedMul& m, const int16_t* a, const int16_t* b, int16_t* out, size_t n,
                 int32_t a_offset, bool negate_a);
-// out[i] = table32[in[i]] where table32 points at the entry of q = 0 (int32 entries of a Lut).
-void lut_avx512(const Lut& l, const int32_t* table32, const int16_t* in, int16_t* out, size_t n);
+// ref::lut; `table256` is l.table padded with zeros to 256 entries (any 2..8-bit input range).
+void lut_avx512(const Lut& l, const int16_t* table256, const int16_t* in, int16_t* out, size_t n);
 // y[b][c] = clamp(apply(acc[b][c], {m0[c], 30 - count[c] ... })) as PackedLinear::requantize:
 // `count[c]` = 30 - shift[c].
 void requantize_avx512(const int32_t* acc, size_t acc_stride, const int32_t* m0,
