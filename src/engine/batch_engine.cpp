@@ -11,7 +11,7 @@
 namespace mpgru::engine {
 
 BatchEngine::BatchEngine(const IntegerModel& model, KernelPath path, int32_t max_batch)
-    : model_(model), path_(path), max_batch_((std::max(max_batch, 1) + 3) / 4 * 4) {
+    : model_(model), path_(path), max_batch_(std::max(max_batch, 1)) {
   if (!is_supported(path)) {
     throw std::invalid_argument(std::string("kernel path ") + to_string(path) +
                                 " is not supported by this CPU");
@@ -47,8 +47,7 @@ BatchEngine::BatchEngine(const IntegerModel& model, KernelPath path, int32_t max
   logits_acc_.resize(static_cast<size_t>(model.classes));
 }
 
-// The x gene's integers of step t of every sequence (rows past count repeat zeros: they are run
-// but never read).
+// The x gene's integers of step t of every sequence.
 void BatchEngine::load_step(const float* sequences, int64_t stride, int32_t count, int32_t t) {
   const auto features = static_cast<size_t>(model_.features);
   const auto per_step = static_cast<size_t>(model_.sequence_features());
@@ -126,8 +125,7 @@ void BatchEngine::run(const float* sequences, int64_t stride, int32_t count, int
     throw std::invalid_argument("BatchEngine::run: count " + std::to_string(count) +
                                 " outside 1.." + std::to_string(max_batch_));
   }
-  batch_ = (count + 3) / 4 * 4;
-  std::fill(input_.begin(), input_.end(), int16_t{0});
+  batch_ = count;
   for (Layer& l : layers_) std::fill(l.h.begin(), l.h.end(), int16_t{0});
   for (int32_t t = 0; t < steps; ++t) {
     load_step(sequences, stride, count, t);

@@ -52,7 +52,7 @@ class BatchEngine {
   const IntegerModel& model_;
   KernelPath path_;
   int32_t max_batch_;
-  int32_t batch_ = 0;  // rows in use this run: count rounded up to 4
+  int32_t batch_ = 0;  // sequences in this run
   std::vector<Layer> layers_;
   std::vector<int16_t> input_;                          // batch x features
   AlignedBuffer<uint8_t> packed_;                       // the packed input of one product

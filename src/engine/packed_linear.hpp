@@ -71,7 +71,7 @@ class PackedLinear {
   // `packed` (B * input_bytes_per_row() bytes) in the form the path reads.
   void pack_input(const int16_t* x, int32_t batch, int32_t x_stride, uint8_t* packed) const;
 
-  // acc[b][c] = bias[c] + sum_j w[c][j] x[b][j] for b < batch (a multiple of 4) and
+  // acc[b][c] = bias[c] + sum_j w[c][j] x[b][j] for b < batch (any count) and
   // c < padded_rows(); acc has row stride padded_rows().
   void multiply(const uint8_t* packed, int32_t batch, int32_t* acc) const;
 

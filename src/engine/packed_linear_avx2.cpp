@@ -18,8 +18,8 @@ __attribute__((target("avx2"))) inline __m256i pair(const int16_t* x) {
 
 }  // namespace
 
-// 4 inputs x 16 output rows per inner loop: 8 int32 accumulators, two weight vectors per column
-// pair (rows 0-7 and 8-15 of the block), vpmaddwd then vpaddd.
+// 4 inputs (then the last 1-3 one at a time) x 16 output rows per inner loop: 8 int32 accumulators,
+// two weight vectors per column pair (rows 0-7 and 8-15 of the block), vpmaddwd then vpaddd.
 __attribute__((target("avx2"))) void multiply_avx2(const int16_t* weights, const int32_t* init,
                                                    int32_t rows, int32_t cols, const int16_t* x,
                                                    int32_t batch, int32_t* acc) {
@@ -29,7 +29,8 @@ __attribute__((target("avx2"))) void multiply_avx2(const int16_t* weights, const
     const int16_t* w = weights + blk * pairs * 32;
     const __m256i i0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(init + blk * 16));
     const __m256i i1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(init + blk * 16 + 8));
-    for (size_t b = 0; b < static_cast<size_t>(batch); b += 4) {
+    size_t b = 0;
+    for (; b + 4 <= static_cast<size_t>(batch); b += 4) {
       const int16_t* x0 = x + b * stride;
       const int16_t* x1 = x0 + stride;
       const int16_t* x2 = x1 + stride;
@@ -56,6 +57,20 @@ __attribute__((target("avx2"))) void multiply_avx2(const int16_t* weights, const
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i * out_stride + 8),
                             results[2 * i + 1]);
       }
+    }
+    for (; b < static_cast<size_t>(batch); ++b) {  // the last 1-3 inputs, one at a time
+      const int16_t* x0 = x + b * stride;
+      __m256i a00 = i0, a01 = i1;
+      for (size_t g = 0; g < pairs; ++g) {
+        const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + g * 32));
+        const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + g * 32 + 16));
+        const __m256i p0 = pair(x0 + 2 * g);
+        a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(p0, w0));
+        a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(p0, w1));
+      }
+      int32_t* out = acc + b * out_stride + blk * 16;
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), a00);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8), a01);
     }
   }
 }

@@ -36,7 +36,7 @@ TEST(PackedLinear, EveryPathEqualsTheReferenceOverFullInputRanges) {
             random_gates(rng, rows, cols, bits, is_signed, input_bits);
         const PackedLinear packed({&gates[0], &gates[1], &gates[2]}, path);
         const QuantPoint& in = gates[0].input;
-        for (int32_t batch : {4, 12}) {
+        for (int32_t batch : {1, 3, 4, 12, 13}) {
           std::vector<int16_t> x(static_cast<size_t>(batch * cols));
           for (auto& v : x) {
             const uint64_t span = static_cast<uint64_t>(in.qmax() - in.qmin() + 1);
