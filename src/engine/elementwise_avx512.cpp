@@ -7,34 +7,52 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <limits>
 
 namespace mpgru::engine::kernels {
 namespace {
 
 #define MPGRU_AVX512 __attribute__((target("avx512f,avx512bw")))
 
-// apply_multiplier of the int32 in the low half of every 64-bit lane by the int32 m0 in the low
-// half of the same lane, k = count (30 - shift, 64-bit lanes), clamped to [lo, hi].
-MPGRU_AVX512 inline __m512i apply8(__m512i x, __m512i m0, __m512i count, __m512i lo, __m512i hi) {
-  const __m512i product = _mm512_mul_epi32(x, m0);  // exact signed 32 x 32 -> 64
-  const __m512i magnitude = _mm512_abs_epi64(product);
-  const __m512i one = _mm512_set1_epi64(1);
-  const __m512i rounded =
-      _mm512_srli_epi64(_mm512_add_epi64(_mm512_srlv_epi64(magnitude, count), one), 1);
-  const __mmask8 negative = _mm512_cmplt_epi64_mask(product, _mm512_setzero_si512());
-  const __m512i y = _mm512_mask_sub_epi64(rounded, negative, _mm512_setzero_si512(), rounded);
-  return _mm512_min_epi64(_mm512_max_epi64(y, lo), hi);
+// apply_multiplier, 8 lanes of 64 bits: the int32 in the low half of every lane times m0 (low
+// halves), rounded once at k = 31 - shift bits with ties away from zero:
+// (p + 2^(k-1) - [p < 0]) >> k, arithmetic (for p < 0 that is -((|p| + 2^(k-1)) >> k)); |p| <
+// 2^62 and k <= 62, so nothing overflows. `half` = 2^(k-1) per lane.
+MPGRU_AVX512 inline __m512i apply8(__m512i x, __m512i m0, __m512i k, __m512i half) {
+  const __m512i p = _mm512_mul_epi32(x, m0);          // exact signed 32 x 32 -> 64
+  const __m512i negative = _mm512_srai_epi64(p, 63);  // -1 or 0
+  return _mm512_srav_epi64(_mm512_add_epi64(_mm512_add_epi64(p, half), negative), k);
 }
 
-// 16 int32 lanes: the even ones in the low halves, the odd ones shifted down, recombined.
-// `m0` and `count` hold one int32 per lane.
-MPGRU_AVX512 inline __m512i apply16(__m512i x, __m512i m0, __m512i count, __m512i lo, __m512i hi) {
-  const __m512i low = _mm512_set1_epi64(0xFFFFFFFF);
-  const __m512i even = apply8(x, m0, _mm512_and_si512(count, low), lo, hi);
-  const __m512i odd = apply8(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m0, 32),
-                             _mm512_srli_epi64(count, 32), lo, hi);
-  return _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+// The multiplier of 16 lanes, split as apply8 reads it: even lanes (0, 2, ..., 14) and odd lanes.
+struct Multipliers16 {
+  __m512i m0;             // 16 x int32 (the odd lanes' are shifted down where used)
+  __m512i k_even, k_odd;  // 8 x int64 each
+  __m512i half_even, half_odd;
+};
+
+MPGRU_AVX512 inline Multipliers16 uniform(const quant::Multiplier& m) {
+  const int64_t k = 31 - m.shift;
+  const __m512i kv = _mm512_set1_epi64(k), half = _mm512_set1_epi64(int64_t{1} << (k - 1));
+  return {_mm512_set1_epi32(m.m0), kv, kv, half, half};
+}
+
+// The 16 results of x (16 x int32) in lane order, each clamped to [lo, hi] (64-bit lanes).
+MPGRU_AVX512 inline __m512i apply16(__m512i x, const Multipliers16& m, __m512i lo, __m512i hi) {
+  __m512i even = apply8(x, m.m0, m.k_even, m.half_even);
+  __m512i odd = apply8(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m.m0, 32), m.k_odd, m.half_odd);
+  even = _mm512_min_epi64(_mm512_max_epi64(even, lo), hi);
+  odd = _mm512_min_epi64(_mm512_max_epi64(odd, lo), hi);
+  const __m512i order = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
+  return _mm512_permutex2var_epi32(even, order, odd);
+}
+
+// The same without the clamp, for results known to fit int32 (an add's operand contributions).
+MPGRU_AVX512 inline __m512i apply16_unclamped(__m512i x, const Multipliers16& m) {
+  const __m512i even = apply8(x, m.m0, m.k_even, m.half_even);
+  const __m512i odd =
+      apply8(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m.m0, 32), m.k_odd, m.half_odd);
+  const __m512i order = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
+  return _mm512_permutex2var_epi32(even, order, odd);
 }
 
 MPGRU_AVX512 inline __m512i load16(const int16_t* p) {
@@ -50,24 +68,19 @@ MPGRU_AVX512 inline void store16(int16_t* p, __m512i v) {
 MPGRU_AVX512 void add_avx512(const opt::AddTable& t, const int16_t* qa, const int16_t* qb,
                              int16_t* out, size_t n) {
   // Each operand's contribution apply(q << 20, M) computed, not looked up: on AMD Zen 4 two
-  // gathers cost more than the two extra products. |q| <= 255, so q << 20 needs no saturation.
+  // gathers cost more than the two extra products. |q| <= 255 and M <= 0.5 (check_model), so
+  // q << 20 needs no saturation and the contributions stay below 2^27: no int32 clamp either.
   const QuantizedAdd& s = *t.source;
-  const int32_t wide = std::numeric_limits<int32_t>::max();
-  const __m512i wide_lo = _mm512_set1_epi64(-wide - 1), wide_hi = _mm512_set1_epi64(wide);
-  const __m512i ma = _mm512_set1_epi32(s.params.a.m0),
-                ka = _mm512_set1_epi32(30 - s.params.a.shift);
-  const __m512i mb = _mm512_set1_epi32(s.params.b.m0),
-                kb = _mm512_set1_epi32(30 - s.params.b.shift);
-  const __m512i m0 = _mm512_set1_epi32(s.params.out.m0);
-  const __m512i count = _mm512_set1_epi32(30 - s.params.out.shift);
+  const Multipliers16 ma = uniform(s.params.a), mb = uniform(s.params.b);
+  const Multipliers16 mo = uniform(s.params.out);
   const __m512i lo = _mm512_set1_epi64(s.output.qmin()), hi = _mm512_set1_epi64(s.output.qmax());
   size_t c = 0;
   for (; c + 16 <= n; c += 16) {
     const __m512i a =
-        apply16(_mm512_slli_epi32(load16(qa + c), quant::kAddLeftShift), ma, ka, wide_lo, wide_hi);
+        apply16_unclamped(_mm512_slli_epi32(load16(qa + c), quant::kAddLeftShift), ma);
     const __m512i b =
-        apply16(_mm512_slli_epi32(load16(qb + c), quant::kAddLeftShift), mb, kb, wide_lo, wide_hi);
-    store16(out + c, apply16(_mm512_add_epi32(a, b), m0, count, lo, hi));
+        apply16_unclamped(_mm512_slli_epi32(load16(qb + c), quant::kAddLeftShift), mb);
+    store16(out + c, apply16(_mm512_add_epi32(a, b), mo, lo, hi));
   }
   if (c < n) {
     int32_t sum[16];
@@ -77,15 +90,14 @@ MPGRU_AVX512 void add_avx512(const opt::AddTable& t, const int16_t* qa, const in
 
 MPGRU_AVX512 void mul_avx512(const QuantizedMul& m, const int16_t* a, const int16_t* b,
                              int16_t* out, size_t n, int32_t a_offset, bool negate_a) {
-  const __m512i m0 = _mm512_set1_epi32(m.multiplier.m0);
-  const __m512i count = _mm512_set1_epi32(30 - m.multiplier.shift);
+  const Multipliers16 mm = uniform(m.multiplier);
   const __m512i lo = _mm512_set1_epi64(m.output.qmin()), hi = _mm512_set1_epi64(m.output.qmax());
   const __m512i offset = _mm512_set1_epi32(a_offset);
   size_t c = 0;
   for (; c + 16 <= n; c += 16) {
     const __m512i va = load16(a + c);
     const __m512i qa = negate_a ? _mm512_sub_epi32(offset, va) : _mm512_add_epi32(offset, va);
-    store16(out + c, apply16(_mm512_mullo_epi32(qa, load16(b + c)), m0, count, lo, hi));
+    store16(out + c, apply16(_mm512_mullo_epi32(qa, load16(b + c)), mm, lo, hi));
   }
   if (c < n) opt::mul_pass(m, a + c, b + c, out + c, n - c, a_offset, negate_a);
 }
@@ -115,21 +127,36 @@ MPGRU_AVX512 void lut_avx512(const Lut& l, const int16_t* table256, const int16_
 }
 
 MPGRU_AVX512 void requantize_avx512(const int32_t* acc, size_t acc_stride, const int32_t* m0,
-                                    const int32_t* count, size_t rows, int32_t lo, int32_t hi,
-                                    size_t batch, int16_t* y) {
+                                    const int32_t* shift, const int64_t* split, size_t rows,
+                                    int32_t lo, int32_t hi, size_t batch, int16_t* y) {
   const __m512i lo64 = _mm512_set1_epi64(lo), hi64 = _mm512_set1_epi64(hi);
+  const size_t chunks = rows / 16;
   for (size_t b = 0; b < batch; ++b) {
     const int32_t* a = acc + b * acc_stride;
     int16_t* out = y + b * rows;
-    size_t c = 0;
-    for (; c + 16 <= rows; c += 16) {
-      const __m512i x = _mm512_loadu_si512(a + c);
-      store16(out + c,
-              apply16(x, _mm512_loadu_si512(m0 + c), _mm512_loadu_si512(count + c), lo64, hi64));
+    for (size_t chunk = 0; chunk < chunks; ++chunk) {
+      const int64_t* s = split + chunk * 32;  // k even, k odd, half even, half odd
+      const Multipliers16 m{_mm512_loadu_si512(m0 + chunk * 16), _mm512_loadu_si512(s),
+                            _mm512_loadu_si512(s + 8), _mm512_loadu_si512(s + 16),
+                            _mm512_loadu_si512(s + 24)};
+      store16(out + chunk * 16, apply16(_mm512_loadu_si512(a + chunk * 16), m, lo64, hi64));
     }
-    for (; c < rows; ++c) {
-      const int32_t v = quant::apply_multiplier(a[c], quant::Multiplier{m0[c], 30 - count[c]});
+    for (size_t c = chunks * 16; c < rows; ++c) {
+      const int32_t v = quant::apply_multiplier(a[c], quant::Multiplier{m0[c], shift[c]});
       out[c] = static_cast<int16_t>(std::min(std::max(v, lo), hi));
+    }
+  }
+}
+
+void split_multipliers(const int32_t* shift, size_t rows, int64_t* split) {
+  for (size_t chunk = 0; chunk < rows / 16; ++chunk) {
+    int64_t* s = split + chunk * 32;
+    for (size_t i = 0; i < 8; ++i) {
+      for (size_t odd = 0; odd < 2; ++odd) {
+        const int64_t k = 31 - shift[chunk * 16 + 2 * i + odd];
+        s[odd * 8 + i] = k;
+        s[16 + odd * 8 + i] = int64_t{1} << (k - 1);
+      }
     }
   }
 }

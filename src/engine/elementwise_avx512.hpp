@@ -21,10 +21,15 @@ void mul_avx512(const QuantizedMul& m, const int16_t* a, const int16_t* b, int16
                 int32_t a_offset, bool negate_a);
 // ref::lut; `table256` is l.table padded with zeros to 256 entries (any 2..8-bit input range).
 void lut_avx512(const Lut& l, const int16_t* table256, const int16_t* in, int16_t* out, size_t n);
-// y[b][c] = clamp(apply(acc[b][c], {m0[c], 30 - count[c] ... })) as PackedLinear::requantize:
-// `count[c]` = 30 - shift[c].
+// y[b][c] = clamp(apply(acc[b][c], {m0[c], shift[c]}), lo, hi) for c < rows, b < batch, as
+// PackedLinear::requantize; `split` holds split_multipliers(shift, rows).
 void requantize_avx512(const int32_t* acc, size_t acc_stride, const int32_t* m0,
-                       const int32_t* count, size_t rows, int32_t lo, int32_t hi, size_t batch,
-                       int16_t* y);
+                       const int32_t* shift, const int64_t* split, size_t rows, int32_t lo,
+                       int32_t hi, size_t batch, int16_t* y);
+
+// The per-channel rounding of every whole group of 16 channels as the AVX-512 requantization
+// reads it: per group, k = 31 - shift of the even then the odd channels (8 each), then 2^(k-1)
+// likewise; 32 int64 per group, rows / 16 groups.
+void split_multipliers(const int32_t* shift, size_t rows, int64_t* split);
 
 }  // namespace mpgru::engine::kernels

@@ -81,7 +81,8 @@ PackedLinear::PackedLinear(std::vector<const QuantizedLinear*> parts, KernelPath
       shift_[row] = l.multipliers[c].shift;
     }
   }
-  for (const int32_t shift : shift_) count_.push_back(30 - shift);
+  split_.assign(rows / kRowBlock * 32, 0);
+  kernels::split_multipliers(shift_.data(), rows, split_.data());
   const size_t blocks = rows / kRowBlock;
   switch (path_) {
     case KernelPath::portable:
@@ -158,8 +159,9 @@ void PackedLinear::requantize(size_t part, const int32_t* acc, int32_t batch, in
   const auto first = static_cast<size_t>(part_offset_[part]);
   if (path_ == KernelPath::avx512_vnni) {
     kernels::requantize_avx512(acc + first, static_cast<size_t>(padded_rows_), m0_.data() + first,
-                               count_.data() + first, static_cast<size_t>(l.rows), l.output.qmin(),
-                               l.output.qmax(), static_cast<size_t>(batch), y);
+                               shift_.data() + first, split_.data() + first / 16 * 32,
+                               static_cast<size_t>(l.rows), l.output.qmin(), l.output.qmax(),
+                               static_cast<size_t>(batch), y);
     return;
   }
   requantize_rows(acc + first, static_cast<size_t>(padded_rows_), m0_.data() + first,

@@ -92,7 +92,7 @@ class PackedLinear {
   std::vector<int32_t> init_;         // per padded row: bias (- 128 * row sum on the vnni path)
   std::vector<int32_t> m0_;           // per padded row
   std::vector<int32_t> shift_;        // per padded row
-  std::vector<int32_t> count_;        // per padded row: 30 - shift (the AVX-512 requantization)
+  std::vector<int64_t> split_;        // kernels::split_multipliers of shift_ (AVX-512)
 };
 
 namespace kernels {
