@@ -5,7 +5,9 @@
 #include "engine/batch_engine.hpp"
 #include "engine/convert.hpp"
 #include "engine/gru_engine.hpp"
+#include "engine/packed_linear.hpp"
 #include "fixtures/random_float_model.hpp"
+#include "fixtures/random_model.hpp"
 
 namespace {
 
@@ -68,6 +70,35 @@ void BM_BatchEngineSmnistGru128(benchmark::State& state) {
 BENCHMARK(BM_BatchEngineSmnistGru128)
     ->ArgNames({"bits", "path"})
     ->ArgsProduct({{8, 4, 2}, {0, 1, 2}})
+    ->Unit(benchmark::kMicrosecond);
+
+// The batched product alone: GRU-128's hidden linears (3 x 128 rows, 128 columns) on 64 inputs.
+void BM_PackedLinearGru128Hidden(benchmark::State& state) {
+  const auto paths = engine::supported_paths();
+  if (static_cast<size_t>(state.range(0)) >= paths.size()) {
+    state.SkipWithError("kernel path not supported by this CPU");
+    return;
+  }
+  const engine::KernelPath path = paths[static_cast<size_t>(state.range(0))];
+  state.SetLabel(engine::to_string(path));
+  const engine::IntegerModel m =
+      testing::random_model(core::Genome::homogeneous({1, false}, 8), 28, 128, 10, 3);
+  const auto& g = m.layers[0];
+  const engine::PackedLinear packed({&g.lin_h[0], &g.lin_h[1], &g.lin_h[2]}, path);
+  std::vector<int16_t> x(64 * 128, 5);
+  engine::AlignedBuffer<uint8_t> buffer(64 * packed.input_bytes_per_row());
+  engine::AlignedBuffer<int32_t> acc(static_cast<size_t>(64 * packed.padded_rows()));
+  packed.pack_input(x.data(), 64, 128, buffer.data());
+  for (auto _ : state) {
+    packed.multiply(buffer.data(), 64, acc.data());
+    benchmark::DoNotOptimize(acc.data());
+  }
+  state.counters["GMAC/s"] =
+      benchmark::Counter(64.0 * 384 * 128 * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_PackedLinearGru128Hidden)
+    ->ArgName("path")
+    ->DenseRange(0, 2)
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -69,15 +69,11 @@ void BatchEngine::layer_step(size_t k, const int16_t* x, int32_t x_stride) {
   const GruLayer& g = model_.layers[k];
   Layer& l = layers_[k];
   l.input.pack_input(x, batch_, x_stride, packed_.data());
-  l.input.multiply(packed_.data(), batch_, acc_.data());
-  for (size_t gate = 0; gate < 3; ++gate) {
-    l.input.requantize(gate, acc_.data(), batch_, ai_[gate].data());
-  }
+  int16_t* const ai[3] = {ai_[0].data(), ai_[1].data(), ai_[2].data()};
+  l.input.multiply_requantize(packed_.data(), batch_, acc_.data(), ai);
   l.hidden.pack_input(l.h.data(), batch_, g.hidden, packed_.data());
-  l.hidden.multiply(packed_.data(), batch_, acc_.data());
-  for (size_t gate = 0; gate < 3; ++gate) {
-    l.hidden.requantize(gate, acc_.data(), batch_, ah_[gate].data());
-  }
+  int16_t* const ah[3] = {ah_[0].data(), ah_[1].data(), ah_[2].data()};
+  l.hidden.multiply_requantize(packed_.data(), batch_, acc_.data(), ah);
   const size_t n = static_cast<size_t>(batch_) * static_cast<size_t>(g.hidden);
   add(l.sum[kGateR], ai_[kGateR].data(), ah_[kGateR].data(), t_.data(), n);
   lut(g.act[kGateR], l.lut256[kGateR], t_.data(), r_.data(), n);

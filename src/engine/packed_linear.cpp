@@ -154,6 +154,30 @@ void PackedLinear::multiply(const uint8_t* packed, int32_t batch, int32_t* acc) 
   }
 }
 
+void PackedLinear::multiply_requantize(const uint8_t* packed, int32_t batch, int32_t* acc,
+                                       int16_t* const* outputs) const {
+  if (path_ != KernelPath::avx512_vnni) {
+    multiply(packed, batch, acc);
+    for (size_t p = 0; p < parts_.size(); ++p) requantize(p, acc, batch, outputs[p]);
+    return;
+  }
+  std::vector<BlockOutput> blocks(static_cast<size_t>(padded_rows_ / kRowBlock));
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    const QuantizedLinear& l = *parts_[p];
+    for (int32_t first = 0; first < l.rows; first += kRowBlock) {
+      BlockOutput& o = blocks[static_cast<size_t>((part_offset_[p] + first) / kRowBlock)];
+      o.y = outputs[p] + first;
+      o.stride = static_cast<size_t>(l.rows);
+      o.valid = std::min(kRowBlock, l.rows - first);
+      o.lo = l.output.qmin();
+      o.hi = l.output.qmax();
+    }
+  }
+  kernels::multiply_requantize_avx512_vnni(weights8_.data(), init_.data(), padded_rows_,
+                                           padded_cols_, packed, batch, m0_.data(), split_.data(),
+                                           blocks.data());
+}
+
 void PackedLinear::requantize(size_t part, const int32_t* acc, int32_t batch, int16_t* y) const {
   const QuantizedLinear& l = *parts_[part];
   const auto first = static_cast<size_t>(part_offset_[part]);

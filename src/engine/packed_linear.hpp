@@ -79,6 +79,11 @@ class PackedLinear {
   // rows) for b < batch.
   void requantize(size_t part, const int32_t* acc, int32_t batch, int16_t* y) const;
 
+  // multiply, then requantize every part p into outputs[p]; on the avx512_vnni path in one pass
+  // (the accumulators requantized in registers). `acc` is scratch as for multiply.
+  void multiply_requantize(const uint8_t* packed, int32_t batch, int32_t* acc,
+                           int16_t* const* outputs) const;
+
  private:
   KernelPath path_ = KernelPath::portable;
   std::vector<const QuantizedLinear*> parts_;
@@ -95,6 +100,16 @@ class PackedLinear {
   std::vector<int64_t> split_;        // kernels::split_multipliers of shift_ (AVX-512)
 };
 
+// One 16-row block's destination in multiply_requantize: its channels start at y (row b of the
+// batch at y + b * stride); `valid` of the 16 rows are real (the rest padding, not stored); the
+// part's output clamp [lo, hi].
+struct BlockOutput {
+  int16_t* y = nullptr;
+  size_t stride = 0;
+  int32_t valid = 0;
+  int32_t lo = 0, hi = 0;
+};
+
 namespace kernels {
 // The path-specific products (packed_linear_avx2.cpp, packed_linear_avx512.cpp): the same
 // contract as PackedLinear::multiply over the packed layouts above.
@@ -102,6 +117,11 @@ void multiply_avx2(const int16_t* weights, const int32_t* init, int32_t rows, in
                    const int16_t* x, int32_t batch, int32_t* acc);
 void multiply_avx512_vnni(const int8_t* weights, const int32_t* init, int32_t rows, int32_t cols,
                           const uint8_t* x, int32_t batch, int32_t* acc);
+// The product with the requantization fused into its epilogue (no int32 round trip).
+void multiply_requantize_avx512_vnni(const int8_t* weights, const int32_t* init, int32_t rows,
+                                     int32_t cols, const uint8_t* x, int32_t batch,
+                                     const int32_t* m0, const int64_t* split,
+                                     const BlockOutput* blocks);
 }  // namespace kernels
 
 }  // namespace mpgru::engine

@@ -49,12 +49,19 @@ TEST(PackedLinear, EveryPathEqualsTheReferenceOverFullInputRanges) {
           AlignedBuffer<int32_t> acc(static_cast<size_t>(batch * packed.padded_rows()));
           packed.pack_input(x.data(), batch, cols, buffer.data());
           packed.multiply(buffer.data(), batch, acc.data());
+          std::vector<int16_t> fused[3];
+          for (size_t g = 0; g < 3; ++g)
+            fused[g].resize(static_cast<size_t>(batch * gates[g].rows));
+          int16_t* const outputs[3] = {fused[0].data(), fused[1].data(), fused[2].data()};
+          AlignedBuffer<int32_t> scratch_acc(acc.size());
+          packed.multiply_requantize(buffer.data(), batch, scratch_acc.data(), outputs);
           for (size_t g = 0; g < 3; ++g) {
             const QuantizedLinear& l = gates[g];
             std::vector<int16_t> y(static_cast<size_t>(batch * l.rows)),
                 expect(static_cast<size_t>(l.rows));
             std::vector<int32_t> scratch(static_cast<size_t>(l.rows));
             packed.requantize(g, acc.data(), batch, y.data());
+            EXPECT_EQ(fused[g], y) << to_string(path) << ": multiply_requantize, gate " << g;
             for (int32_t b = 0; b < batch; ++b) {
               ref::linear(l, x.data() + b * cols, expect.data(), scratch.data());
               const std::vector<int16_t> got(y.begin() + b * l.rows, y.begin() + (b + 1) * l.rows);
