@@ -1,5 +1,5 @@
 # The two entry points of the README. Both run scripts/setup.sh first (packages, data, build).
-.PHONY: demo test bench format fuzz
+.PHONY: demo test bench bench-peers format fuzz
 
 BUILD ?= build
 FUZZ_SECONDS ?= 60
@@ -20,6 +20,14 @@ bench:
 	./scripts/setup.sh
 	./$(BUILD)/bench/mpgru_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	./$(BUILD)/bench/mpgru_engine_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+# The integer engine side by side with PyTorch (python3-torch, optional: its rows are skipped
+# without it): sequences per second, ratios and the fraction of the int8 peak, in results/engine.
+bench-peers:
+	./scripts/setup.sh
+	mkdir -p results/engine
+	./$(BUILD)/bench/mpgru_engine_peers --rounds 5 --torch bench/peers_torch.py \
+	    --csv results/engine/peers.csv --md results/engine/peers.md
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

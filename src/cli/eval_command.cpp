@@ -15,6 +15,7 @@
 #include "cli/ptq_setup.hpp"
 #include "core/text_file.hpp"
 #include "engine/gru_engine.hpp"
+#include "engine/kernel_path.hpp"
 #include "engine/model_file.hpp"
 
 namespace mpgru::cli {
@@ -28,6 +29,8 @@ struct EvalArgs {
   std::string split = "test";
   int threads = 2;
   std::string kernels = "optimized";
+  std::string kernel_path;  // "" = engine::default_path()
+  int batch = 64;
   bool json = false;
   std::string predictions;  // CSV path; "" writes none
 };
@@ -65,6 +68,14 @@ class PredictionsFile {
   std::ostringstream out_;
 };
 
+std::string supported_path_names() {
+  std::string names;
+  for (engine::KernelPath p : engine::supported_paths()) {
+    names += (names.empty() ? "" : ", ") + std::string(engine::to_string(p));
+  }
+  return names;
+}
+
 // index,label,prediction,correct,logit_0..logit_{C-1}: one row per sequence, in data order.
 void write_predictions(std::ostream& out, const data::Sequences& sequences,
                        const engine::EngineEvaluation& e, int32_t classes) {
@@ -101,6 +112,14 @@ int run_eval(const EvalArgs& args) {
   options.kernels =
       args.kernels == "reference" ? engine::Kernels::reference : engine::Kernels::optimized;
   options.keep_logits = predictions != nullptr;
+  options.path = args.kernel_path.empty() ? engine::default_path()
+                                          : engine::parse_kernel_path(args.kernel_path);
+  if (!engine::is_supported(*options.path)) {
+    throw std::invalid_argument(
+        "--kernel-path " + args.kernel_path +
+        ": this CPU does not support it (supported: " + supported_path_names() + ")");
+  }
+  options.batch = args.batch;
   const engine::EngineEvaluation e = engine::evaluate(model, sequences, options);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -120,14 +139,20 @@ int run_eval(const EvalArgs& args) {
     j["seconds"] = seconds;
     j["threads"] = args.threads;
     j["kernels"] = args.kernels;
+    j["kernel_path"] = engine::to_string(*options.path);
+    j["batch"] = args.batch;
     if (predictions != nullptr) j["predictions"] = args.predictions;
     std::cout << j.dump(2) << '\n';
   } else {
     std::cout << args.model << " on " << dataset->name() << " " << data::to_string(split)
               << ": accuracy " << percent(e.accuracy) << " (" << e.correct << "/" << e.count
               << "), balanced " << percent(e.balanced_accuracy) << " (integer engine, "
-              << args.kernels << " kernels, " << args.threads
-              << (args.threads == 1 ? " thread, " : " threads, ") << seconds << " s)\n"
+              << args.kernels << " kernels"
+              << (args.kernels == "optimized"
+                      ? std::string(", ") + engine::to_string(*options.path) + " path"
+                      : std::string())
+              << ", " << args.threads << (args.threads == 1 ? " thread, " : " threads, ") << seconds
+              << " s)\n"
               << model_summary(model) << '\n';
     if (predictions != nullptr) {
       std::cout << "wrote " << args.predictions << " (" << e.count << " rows)\n";
@@ -154,6 +179,15 @@ Command add_eval_command(CLI::App& parent) {
                   "reference (plain loops) or optimized; bit-exact, same results")
       ->capture_default_str()
       ->check(CLI::IsMember({"reference", "optimized"}));
+  app->add_option("--kernel-path", args->kernel_path,
+                  "Instruction set of the optimized kernels: portable, avx2 or avx512_vnni "
+                  "(default: the widest this CPU has, or $MPGRU_KERNEL_PATH); same results")
+      ->check(CLI::IsMember({"portable", "avx2", "avx512_vnni"}));
+  app->add_option("--batch", args->batch,
+                  "Sequences run in lockstep by the optimized engine (0: one at a time, as a "
+                  "device streams); same results")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
   app->add_option("--predictions", args->predictions,
                   "Also write FILE, a CSV row per sequence of the split: "
                   "index,label,prediction,correct (0/1),logit_0..logit_{C-1} (the engine's int32 "

@@ -317,6 +317,22 @@ TEST_F(TrainedSmnist, FileDoesNotDependOnThreadsOrKernels) {
   EXPECT_GT(lines(first), 1u);
   EXPECT_EQ(read_file(two), first);
   EXPECT_EQ(read_file(ref), first);
+  // Every kernel path this CPU has, batched and one sequence at a time: the same file. An
+  // unsupported path is refused naming the supported ones.
+  for (const char* path : {"portable", "avx2", "avx512_vnni"}) {
+    for (const char* batch : {"0", "1", "64", "256"}) {
+      const auto file = dir / (std::string(path) + batch + ".csv");
+      const CommandResult r = eval(std::string("--threads 1 --kernel-path ") + path + " --batch " +
+                                   batch + " --predictions " + file.string());
+      if (r.code != 0) {
+        EXPECT_NE(r.output.find("this CPU does not support it (supported: portable"),
+                  std::string::npos)
+            << r.output;
+        continue;
+      }
+      EXPECT_EQ(read_file(file), first) << path << " batch " << batch;
+    }
+  }
 }
 
 // A folder the test cannot write to: a chmod 0555 one, or, for root (whom modes do not stop),
