@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/genome.hpp"
 #include "core/dataset.hpp"
+#include "core/genome.hpp"
 #include "quant/float_gru.hpp"
 
 namespace mpgru::quant {

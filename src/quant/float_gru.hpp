@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/genome.hpp"
 #include "core/dataset.hpp"
+#include "core/genome.hpp"
 
 namespace mpgru::quant {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "core/genome.hpp"
 #include "core/dataset.hpp"
+#include "core/genome.hpp"
 #include "engine/model.hpp"
 #include "quant/calibration.hpp"
 #include "quant/float_gru.hpp"

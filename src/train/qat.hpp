@@ -7,8 +7,8 @@
 #include <functional>
 #include <vector>
 
-#include "core/genome.hpp"
 #include "core/dataset.hpp"
+#include "core/genome.hpp"
 #include "engine/model.hpp"
 #include "quant/calibration.hpp"
 #include "quant/float_gru.hpp"
