@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the LibTorch-free libraries and their unit tests with AddressSanitizer +
 # UndefinedBehaviorSanitizer and assertions on (CMake option MPGRU_SANITIZE) in build-asan, and
-# runs every test program once, whole (one process per program, not per test as CTest does: the
+# runs every test program once (except the slow-labelled *_slow_test ones), whole (one process per program, not per test as CTest does: the
 # shared fixtures are built once, which keeps the run to minutes under ASan). A sanitizer report
 # fails the program; the script exits non-zero if any program failed.
 #
@@ -18,6 +18,7 @@ export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_erro
 failed=""
 for program in "$build"/tests/*_test; do
   name=$(basename "$program")
+  case $name in *_slow_test) continue ;; esac  # the slow-labelled programs: not in make test
   start=$(date +%s)
   if (cd "$build/tests" && "./$name" --gtest_brief=1 >"$name.log" 2>&1); then
     result=ok
