@@ -202,15 +202,19 @@ int main(int argc, char** argv) try {
       }
     }
   }
-  std::vector<double> peaks;
-  std::map<std::string, std::vector<double>> rates;  // key -> one rate per round
+  std::map<std::string, std::vector<double>> path_peaks;  // path name -> one peak per round
+  std::map<std::string, std::vector<double>> rates;       // key -> one rate per round
   std::vector<std::string> order;
   auto key = [](const Config& c, const std::string& engine) {
     return c.shape + "," + std::to_string(c.bits) + "," + engine + "," + c.path + "," +
            std::to_string(c.batch) + "," + std::to_string(c.threads);
   };
   for (int round = 0; round < args.rounds; ++round) {
-    peaks.push_back(bench::int8_peak_macs_per_second(paths.back()));
+    for (engine::KernelPath p : paths) {
+      if (p != engine::KernelPath::portable) {
+        path_peaks[engine::to_string(p)].push_back(bench::int8_peak_macs_per_second(p));
+      }
+    }
     for (const Config& c : configs) {
       for (const auto& [engine, rate] : c.measure()) {
         const std::string k = key(c, engine);
@@ -221,7 +225,7 @@ int main(int argc, char** argv) try {
       }
     }
   }
-  const double peak = median(peaks);
+  const double peak = median(path_peaks[engine::to_string(paths.back())]);
   std::ostringstream csv;
   csv << "task,bits,engine,path,batch,threads,median_seq_per_s,min,max,rounds\n";
   for (const std::string& k : order) {
@@ -230,12 +234,17 @@ int main(int argc, char** argv) try {
         << *std::max_element(v.begin(), v.end()) << ',' << v.size() << '\n';
   }
   std::ostringstream md;
-  md << "int8 peak of the widest path (" << engine::to_string(paths.back())
-     << ", measured: independent dot-product instructions, no loads, one thread): " << peak / 1e9
-     << " GMAC/s (median of " << peaks.size() << ")\n\n";
+  md << "int8 peaks, measured per path (independent dot-product instructions, no loads, one "
+        "thread; median of "
+     << args.rounds << " rounds):";
+  for (const auto& [name, values] : path_peaks) {
+    md << " " << name << " " << median(values) / 1e9 << " GMAC/s;";
+  }
+  md << " '% of int8 peak' is of the widest path's (" << engine::to_string(paths.back())
+     << "), per thread; MACs per sequence: steps x 3H x (F + H) + H x classes.\n\n";
   md << "| task | bits | engine | path | batch | threads | seq/s (median) | x torch float same "
-        "batch "
-        "| % of int8 peak |\n|---|---|---|---|---|---|---|---|---|\n";
+        "batch | % of int8 peak | % of its path's peak |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const std::string& k : order) {
     std::istringstream f(k);
     std::string task, bits, engine, path, batch, threads;
@@ -250,11 +259,14 @@ int main(int argc, char** argv) try {
     const double t = rates.count(torch_key) ? median(rates[torch_key]) : 0;
     int64_t macs = 0;
     for (const Shape& s : shapes) macs = s.task == task ? s.macs() : macs;
+    const double own = path_peaks.count(path) ? median(path_peaks[path]) : 0;
+    const double per_thread = r * static_cast<double>(macs) / std::stod(threads);
     char line[512];
-    std::snprintf(line, sizeof(line), "| %s | %s | %s | %s | %s | %s | %.0f | %s | %.1f |\n",
+    std::snprintf(line, sizeof(line), "| %s | %s | %s | %s | %s | %s | %.0f | %s | %.1f | %s |\n",
                   task.c_str(), bits.c_str(), engine.c_str(), path.c_str(), batch.c_str(),
                   threads.c_str(), r, t > 0 ? std::to_string(r / t).substr(0, 5).c_str() : "-",
-                  100.0 * r * static_cast<double>(macs) / peak / std::stod(threads));
+                  100.0 * per_thread / peak,
+                  own > 0 ? std::to_string(100.0 * per_thread / own).substr(0, 4).c_str() : "-");
     md << line;
   }
   std::printf("\n%s", md.str().c_str());
