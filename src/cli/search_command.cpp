@@ -7,6 +7,7 @@
 #include "cli/progress_bar.hpp"
 #include "cli/ptq_setup.hpp"
 #include "report/headline.hpp"
+#include "search/mpi_evaluator.hpp"
 #include "search/search_run.hpp"
 
 namespace mpgru::cli {
@@ -20,6 +21,7 @@ struct SearchArgs {
   std::string out = "runs/search";
   std::string resume;
   int64_t qat_seed = -1;  // -1: the search seed
+  std::string evaluator = "threads";
 };
 
 std::string interval(const report::Interval& i) {
@@ -78,7 +80,10 @@ void refuse_flags_with_resume(const CLI::App& app) {
   std::string given;
   for (const CLI::Option* o : app.get_options()) {
     const std::string name = o->get_name();
-    if (o->count() == 0 || name == "--resume" || name == "--help" || name == "--config") continue;
+    if (o->count() == 0 || name == "--resume" || name == "--help" || name == "--config" ||
+        name == "--evaluator" || name == "--workers") {
+      continue;  // where the evaluations run is not part of a run: it may change on resume
+    }
     given += (given.empty() ? "" : ", ") + name;
   }
   if (!given.empty()) {
@@ -88,7 +93,8 @@ void refuse_flags_with_resume(const CLI::App& app) {
   }
 }
 
-int run_search_command(SearchArgs args) {
+// Resolves the run's config and folder: a resumed run's own config.json, or the flags.
+std::string resolve_run(SearchArgs& args) {
   std::string run_dir = args.out;
   if (!args.resume.empty()) {
     const std::filesystem::path store = std::filesystem::path(args.resume) / "evaluations.sqlite";
@@ -111,6 +117,11 @@ int run_search_command(SearchArgs args) {
                                   " or another --out");
     }
   }
+  return run_dir;
+}
+
+int search_and_print(const SearchArgs& args, const std::string& run_dir,
+                     const search::Dispatch& dispatch) {
   const search::SearchResult r = search::run_search(
       args.config, run_dir,
       [](const search::GenerationProgress& p) {
@@ -132,9 +143,43 @@ int run_search_command(SearchArgs args) {
                     p.done, p.total, format_duration(p.elapsed_seconds).c_str(),
                     format_duration(eta).c_str());
         std::fflush(stdout);
-      });
+      },
+      dispatch);
   print_result(r, run_dir);
   return kExitOk;
+}
+
+int run_search_command(SearchArgs args, unsigned workers_given) {
+  if (args.evaluator == "threads") {
+    const std::string run_dir = resolve_run(args);
+    if (workers_given > 0) args.config.workers = workers_given;  // also on --resume
+    return search_and_print(args, run_dir, {});
+  }
+  // MPI: rank 0 searches, the other ranks evaluate. An error on rank 0 ends the whole job
+  // (the workers wait for it), with the exit code mpgru gives that error.
+  const search::mpi::Session session;
+  if (session.rank() != 0) {
+    const nlohmann::json config = search::mpi::broadcast_config({});
+    try {
+      search::serve_search(search::search_config_from_json(config), search::mpi::serve);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "mpgru search: error: MPI rank %d: %s\n", session.rank(), e.what());
+      session.abort(kExitFailure);
+    }
+    return kExitOk;
+  }
+  try {
+    const std::string run_dir = resolve_run(args);
+    search::mpi::broadcast_config(search::search_config_json(args.config));
+    const search::mpi::Pool pool(session.size());
+    std::printf("MPI evaluator: %u worker ranks\n", pool.workers());
+    return search_and_print(args, run_dir, {&pool, pool.workers()});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mpgru search: error: %s\n", e.what());
+    std::fflush(stderr);
+    session.abort(dynamic_cast<const std::invalid_argument*>(&e) != nullptr ? kExitUsage
+                                                                            : kExitFailure);
+  }
 }
 
 }  // namespace
@@ -157,7 +202,15 @@ Command add_search_command(CLI::App& parent) {
   app->add_option("--population", c.population, "Population (multiple of 4, >= 8)")
       ->capture_default_str();
   app->add_option("--generations", c.generations, "Generations")->capture_default_str();
-  app->add_option("--workers", c.workers, "Parallel evaluations")->capture_default_str();
+  app->add_option("--workers", c.workers,
+                  "Parallel evaluations (threads; also allowed with --resume)")
+      ->capture_default_str();
+  app->add_option("--evaluator", args->evaluator,
+                  "threads (--workers of them) or mpi: run as `mpirun -np N mpgru search ... "
+                  "--evaluator mpi`, rank 0 searching, the other N-1 ranks evaluating (allowed "
+                  "with --resume; docs/scaleout.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"threads", "mpi"}));
   app->add_option("--seed", c.seed, "Seed of NSGA-II (and of QAT, unless --qat-seed)")
       ->capture_default_str();
   app->add_option("--qat-seed", args->qat_seed, "Seed of every QAT fine-tune (default: --seed)")
@@ -182,7 +235,9 @@ Command add_search_command(CLI::App& parent) {
       ->capture_default_str();
   return {app, [args, app] {
             if (!args->resume.empty()) refuse_flags_with_resume(*app);
-            return run_search_command(*args);
+            const unsigned workers =
+                app->get_option("--workers")->count() > 0 ? args->config.workers : 0;
+            return run_search_command(*args, workers);
           }};
 }
 

@@ -1,6 +1,8 @@
 // Genome fitness with the evaluation store in front.
 #include "search/genome_fitness.hpp"
 
+#include <tuple>
+
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -128,14 +130,19 @@ Evaluation GenomeFitness::evaluate(const core::Genome& genome) const {
       return *hit;
     }
   }
-  const auto start = std::chrono::steady_clock::now();
   Evaluation out;
-  try {
-    out = measure(build(context_, settings_, genome), data::Split::validation);
-  } catch (const engine::UnbuildableModel&) {
-    out = unbuildable(genome);
+  if (remote_ != nullptr) {
+    out = remote_->evaluate(role_, genome);  // its seconds are the remote evaluation's
+    if (out.sequences < 0) ++failures_;
+  } else {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      out = measure(build(context_, settings_, genome), data::Split::validation);
+    } catch (const engine::UnbuildableModel&) {
+      out = unbuildable(genome);
+    }
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++evaluations_;
   if (store_ != nullptr) store_->insert(key(genome), out);
   return out;
@@ -154,9 +161,19 @@ GenomeFitness::Scores GenomeFitness::report(const core::Genome& genome) const {
     cache_hits_ += 2;
     return {*val, *test};
   }
+  Scores s;
+  if (remote_ != nullptr) {
+    std::tie(s.validation, s.test) = remote_->report(role_, genome);
+    if (s.validation.sequences < 0) ++failures_;
+    ++evaluations_;
+    if (store_ != nullptr) {
+      store_->insert_or_complete(val_key, s.validation);
+      store_->insert_or_complete(test_key, s.test);
+    }
+    return s;
+  }
   // One model (one fine-tune) for both splits.
   const auto start = std::chrono::steady_clock::now();
-  Scores s;
   try {
     const engine::IntegerModel model = build(context_, settings_, genome);
     s.validation = measure(model, data::Split::validation);

@@ -47,6 +47,17 @@ std::string store_fitness(const FitnessContext& context, const FitnessSettings& 
 // Model size in bits (DESIGN.md section 5) of `genome` on `model`'s shapes, without building it.
 int64_t size_bits(const quant::FloatGruModel& model, const core::Genome& genome);
 
+// Evaluations done in another process (the MPI evaluator, search/mpi_evaluator.hpp): the same
+// figures GenomeFitness would compute here, for the settings named by `role` ("search" or
+// "final"). Throws std::runtime_error with the remote error.
+class RemoteFitness {
+ public:
+  virtual ~RemoteFitness() = default;
+  virtual Evaluation evaluate(const std::string& role, const core::Genome& genome) const = 0;
+  virtual std::pair<Evaluation, Evaluation> report(const std::string& role,
+                                                   const core::Genome& genome) const = 0;
+};
+
 class GenomeFitness {
  public:
   // `store` may be null (no caching across runs).
@@ -65,6 +76,13 @@ class GenomeFitness {
   Scores report(const core::Genome& genome) const;
 
   const core::GenomeLayout& layout() const { return layout_; }
+
+  // From now on, what the store does not hold is computed by `remote` (not owned; must outlive
+  // this) under `role`, and stored here as it arrives. nullptr: computed in this process.
+  void use_remote(const RemoteFitness* remote, std::string role) {
+    remote_ = remote;
+    role_ = std::move(role);
+  }
   // Models built and scored by this instance (a report() of a genome the search evaluated is one
   // more: its own fine-tune, both splits).
   int64_t evaluations() const { return evaluations_; }
@@ -81,6 +99,8 @@ class GenomeFitness {
   FitnessSettings settings_;
   EvaluationStore* store_;
   core::GenomeLayout layout_;
+  const RemoteFitness* remote_ = nullptr;
+  std::string role_;
   mutable std::atomic<int64_t> evaluations_{0};
   mutable std::atomic<int64_t> cache_hits_{0};
   mutable std::atomic<int64_t> failures_{0};

@@ -117,11 +117,11 @@ Loaded load(const SearchConfig& c) {
 }
 
 pagmo::population initial_population(const pagmo::problem& p, const SearchConfig& c,
-                                     const core::GenomeLayout& layout) {
+                                     const core::GenomeLayout& layout, unsigned threads) {
   // With several workers the random part is evaluated through the batch evaluator too.
-  pagmo::population pop = c.workers > 1 ? pagmo::population{p, pagmo::bfe{pagmo::thread_bfe{}},
-                                                            c.population - 7, c.seed}
-                                        : pagmo::population{p, c.population - 7, c.seed};
+  pagmo::population pop =
+      threads > 1 ? pagmo::population{p, pagmo::bfe{pagmo::thread_bfe{}}, c.population - 7, c.seed}
+                  : pagmo::population{p, c.population - 7, c.seed};
   for (int bits = core::kMaxBits; bits >= core::kMinBits; --bits) {
     pop.push_back(to_vector(core::Genome::homogeneous(layout, bits)));
   }
@@ -310,6 +310,30 @@ FitnessSettings final_settings(const SearchConfig& config) {
   return settings;
 }
 
+void serve_search(
+    const SearchConfig& config,
+    const std::function<void(const GenomeFitness& search, const GenomeFitness& final)>& serve) {
+  validate(config);
+  const Loaded loaded = load(config);
+  FitnessContext context{&loaded.model,
+                         &loaded.calibration,
+                         loaded.dataset.get(),
+                         loaded.task,
+                         file_hash(std::filesystem::path(config.checkpoint) / "checkpoint"),
+                         quant::canonical(config.calibration)};
+  const GenomeFitness search(context, search_fitness_settings(config), nullptr);
+  const GenomeFitness final(context, final_settings(config), nullptr);
+  serve(search, final);
+}
+
+nlohmann::json search_config_json(const SearchConfig& config) {
+  return to_json(config);
+}
+
+SearchConfig search_config_from_json(const nlohmann::json& j) {
+  return from_json(j);
+}
+
 SearchConfig load_search_config(const std::filesystem::path& run_dir) {
   const std::filesystem::path path = run_dir / "config.json";
   try {
@@ -324,8 +348,10 @@ SearchConfig load_search_config(const std::filesystem::path& run_dir) {
 
 SearchResult run_search(const SearchConfig& config, const std::filesystem::path& run_dir,
                         const std::function<void(const GenerationProgress&)>& progress,
-                        const std::function<void(const ScoringProgress&)>& scoring) {
+                        const std::function<void(const ScoringProgress&)>& scoring,
+                        const Dispatch& dispatch) {
   validate(config);
+  const unsigned threads = dispatch.remote != nullptr ? dispatch.threads : config.workers;
   const auto start = Clock::now();
   std::filesystem::create_directories(run_dir);
   const core::FolderLock lock(run_dir);  // one search (or resume) per folder at a time
@@ -339,14 +365,16 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
                          file_hash(std::filesystem::path(config.checkpoint) / "checkpoint"),
                          quant::canonical(config.calibration)};
   const FitnessSettings settings = search_fitness_settings(config);
-  auto fitness = std::make_shared<const GenomeFitness>(context, settings, &store);
+  auto search_fitness = std::make_shared<GenomeFitness>(context, settings, &store);
+  if (dispatch.remote != nullptr) search_fitness->use_remote(dispatch.remote, "search");
+  const std::shared_ptr<const GenomeFitness> fitness = search_fitness;
   const pagmo::problem problem{GenomeProblem(fitness, config.objectives)};
   const oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
-                                          config.workers);
+                                          threads);
   pagmo::nsga2 algorithm(1u, config.crossover, config.eta_c, config.mutation, config.eta_m,
                          config.seed);
-  if (config.workers > 1) algorithm.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
-  pagmo::population pop = initial_population(problem, config, fitness->layout());
+  if (threads > 1) algorithm.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
+  pagmo::population pop = initial_population(problem, config, fitness->layout(), threads);
   const double earlier_seconds = earlier_sessions_seconds(run_dir / "search.log");
   std::ofstream log(run_dir / "search.log", std::ios::app);
   log << "session started after " << earlier_seconds << " seconds of earlier sessions" << std::endl;
@@ -381,7 +409,9 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   const FitnessSettings final_scores = final_settings(config);
   std::shared_ptr<const GenomeFitness> final_fitness = fitness;
   if (final_scores.canonical() != settings.canonical()) {
-    final_fitness = std::make_shared<const GenomeFitness>(context, final_scores, &store);
+    auto separate = std::make_shared<GenomeFitness>(context, final_scores, &store);
+    if (dispatch.remote != nullptr) separate->use_remote(dispatch.remote, "final");
+    final_fitness = separate;
   }
   ScoringProgress scoring_progress{0, candidates.size() + baseline.size(), 0};
   const auto scoring_start = Clock::now();
@@ -393,8 +423,8 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
         << std::chrono::duration<double>(Clock::now() - start).count() << std::endl;
     if (scoring) scoring(scoring_progress);
   };
-  auto baseline_scores = score(*final_fitness, baseline, config.workers, one_done);
-  auto candidate_scores = score(*final_fitness, candidates, config.workers, one_done);
+  auto baseline_scores = score(*final_fitness, baseline, threads, one_done);
+  auto candidate_scores = score(*final_fitness, candidates, threads, one_done);
   const auto eight = baseline_scores.front();
   pair_with_eight(baseline_scores, eight);
   pair_with_eight(candidate_scores, eight);

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -75,9 +77,29 @@ struct ScoringProgress {
 // Runs (or resumes) the search in `run_dir`: writes config.json first, then evaluations.sqlite
 // as it goes, and at the end evaluated.csv, front.csv, baseline.csv, front.json
 // (report/front_file.hpp) and search.log, then the report (report/run_report.hpp).
+// Where the evaluations run: in this process on config.workers threads (remote null), or through
+// `remote` (the MPI evaluator) with `threads` dispatch threads, one per worker it has. Never part
+// of the run's config: a run may be resumed with either.
+struct Dispatch {
+  const RemoteFitness* remote = nullptr;
+  unsigned threads = 0;
+};
+
 SearchResult run_search(const SearchConfig& config, const std::filesystem::path& run_dir,
                         const std::function<void(const GenerationProgress&)>& progress = {},
-                        const std::function<void(const ScoringProgress&)>& scoring = {});
+                        const std::function<void(const ScoringProgress&)>& scoring = {},
+                        const Dispatch& dispatch = {});
+
+// The other side of a remote evaluator (an MPI worker rank): loads what run_search would (float
+// model, data, calibration) and calls `serve` with the search's and the final scores' fitness
+// (no store: the caller stores).
+void serve_search(
+    const SearchConfig& config,
+    const std::function<void(const GenomeFitness& search, const GenomeFitness& final)>& serve);
+
+// The search config as config.json holds it, and back (throws on a bad field).
+nlohmann::json search_config_json(const SearchConfig& config);
+SearchConfig search_config_from_json(const nlohmann::json& j);
 
 // The fitness settings the search evaluates with (one core per evaluation): their canonical
 // text keys the run's rows in the store.
