@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -527,6 +528,122 @@ TEST_F(TrainedSmnist, ASecondResumeOfARunIsRefusedAndTheFirstCompletes) {
   EXPECT_NE(r.output.find("first exit 0"), std::string::npos) << r.output << first_log;
   EXPECT_TRUE(std::filesystem::exists(folder / "front.csv")) << first_log;
   EXPECT_TRUE(std::filesystem::exists(folder / "report.html")) << first_log;
+}
+
+// ---- The MPI evaluator (skipped without mpirun) ----
+
+bool have_mpirun() {
+  return std::system("command -v mpirun >/dev/null 2>&1") == 0;
+}
+
+// `mpirun -np 3` of `args` on loopback, as root too (CI), more ranks than cores allowed.
+std::string mpirun3(const std::string& data, const std::string& args) {
+  return "MPGRU_DATA_DIR=" + data + " mpirun --oversubscribe --allow-run-as-root -np 3 " +
+         std::string(MPGRU_BINARY) + " " + args;
+}
+
+std::string sqlite_count(const std::filesystem::path& store, const std::string& where) {
+  std::string out = capture("sqlite3 " + store.string() +
+                            " \"select count(*) from evaluations where " + where + "\"")
+                        .output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// The evaluations of the last generation line of a search.log: every search evaluation of that
+// session.
+int64_t last_generation_evaluations(const std::filesystem::path& log) {
+  std::istringstream in(read_file(log));
+  std::string line;
+  int64_t evaluations = -1;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string word;
+    while (words >> word) {
+      if (word == "evaluations") words >> evaluations;
+    }
+  }
+  return evaluations;
+}
+
+// For a seed, 3 MPI ranks (2 evaluating) and 2 threads give the same front and baseline; the store
+// holds each genome once per fitness key (its primary key) and as many search rows as the thread
+// run evaluated.
+TEST_F(TrainedSmnist, MpiEvaluatorGivesTheThreadEvaluatorsFront) {
+  if (!have_mpirun()) GTEST_SKIP() << "no mpirun (Debian openmpi-bin)";
+  mpgru::testing::TempDir dir;
+  const std::string ckpt = (dir_->path() / "float").string();
+  const std::string args = " --population 8 --generations 3 --calib-sequences 64 --ckpt " + ckpt;
+  CommandResult r = run("search --workers 2 --out " + (dir / "threads").string() + args +
+                        " --data " + kData.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = capture(
+      mpirun3(kData.string(), "search --evaluator mpi --out " + (dir / "mpi").string() + args) +
+      " 2>&1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("MPI evaluator: 2 worker ranks"), std::string::npos) << r.output;
+  EXPECT_EQ(read_file(dir / "mpi" / "front.csv"), read_file(dir / "threads" / "front.csv"));
+  EXPECT_EQ(read_file(dir / "mpi" / "baseline.csv"), read_file(dir / "threads" / "baseline.csv"));
+  const std::string search_rows = "fitness not like '%report_split%'";
+  EXPECT_EQ(sqlite_count(dir / "mpi" / "evaluations.sqlite", search_rows),
+            sqlite_count(dir / "threads" / "evaluations.sqlite", search_rows));
+  EXPECT_EQ(std::to_string(last_generation_evaluations(dir / "mpi" / "search.log")),
+            sqlite_count(dir / "mpi" / "evaluations.sqlite", search_rows));
+}
+
+// A worker rank killed (SIGKILL) mid-run: the job ends with an error; `--resume` with threads
+// completes it; the rows stored before the kill plus the evaluations of the resumed session are
+// exactly the evaluations of an uninterrupted run (nothing lost, nothing repeated), and the
+// front is the uninterrupted run's.
+TEST_F(TrainedSmnist, AKilledMpiWorkerLosesNothingAndResumeCompletes) {
+  if (!have_mpirun()) GTEST_SKIP() << "no mpirun (Debian openmpi-bin)";
+  mpgru::testing::TempDir dir;
+  const std::string ckpt = (dir_->path() / "float").string();
+  const std::string args =
+      " --population 16 --generations 30 --calib-sequences 64 --seed 4 --ckpt " + ckpt;
+  const std::filesystem::path folder = dir / "killed";
+  const std::filesystem::path store = folder / "evaluations.sqlite";
+  const std::string search_rows = "fitness not like '%report_split%'";
+  const std::string script =
+      mpirun3(kData.string(), "search --evaluator mpi --out " + folder.string() + args) + " > " +
+      (dir / "mpirun.log").string() + " 2>&1 & m=$!\n" + "n=0; while [ \"$(sqlite3 " +
+      store.string() + " \"select count(*) from evaluations\" " +
+      "2>/dev/null || echo 0)\" -lt 40 ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done\n" +
+      "holder=$(cat " + (folder / ".mpgru.lock").string() + ")\n" +
+      "for p in $(pgrep -f -- \"--out " + folder.string() + " \"); do\n" +
+      "  if [ $p != $m ] && [ $p != $holder ] && [ \"$(cat /proc/$p/comm)\" = mpgru ]; then\n" +
+      "    kill -9 $p; echo killed $p; break; fi; done\n" + "wait $m; echo \"mpirun exit $?\"\n";
+  CommandResult r = capture(script);
+  const std::string mpirun_log = read_file(dir / "mpirun.log");
+  ASSERT_NE(r.output.find("killed "), std::string::npos) << r.output << mpirun_log;
+  EXPECT_EQ(r.output.find("mpirun exit 0"), std::string::npos) << r.output << mpirun_log;
+  EXPECT_FALSE(std::filesystem::exists(folder / "front.csv")) << "the run finished before the kill";
+  const int64_t before = std::stoll(sqlite_count(store, search_rows));
+  EXPECT_GT(before, 0);
+
+  r = capture("MPGRU_DATA_DIR=" + kData.string() + " " + MPGRU_BINARY + " search --resume " +
+              folder.string() + " --workers 2 2>&1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  // The resumed session's search log lines count its own evaluations only.
+  std::istringstream log(read_file(folder / "search.log"));
+  std::string line, last_session;
+  while (std::getline(log, line)) {
+    if (line.rfind("session started", 0) == 0) last_session.clear();
+    last_session += line + "\n";
+  }
+  const auto session_log = dir / "session.log";
+  std::ofstream(session_log) << last_session;
+  const int64_t resumed = last_generation_evaluations(session_log);
+
+  const std::filesystem::path reference = dir / "reference";
+  r = run("search --workers 2 --out " + reference.string() + args + " --data " + kData.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  const int64_t uninterrupted =
+      std::stoll(sqlite_count(reference / "evaluations.sqlite", search_rows));
+  EXPECT_EQ(before + resumed, uninterrupted)
+      << before << " stored before the kill, " << resumed << " evaluated on resume";
+  EXPECT_EQ(sqlite_count(store, search_rows), std::to_string(uninterrupted));
+  EXPECT_EQ(read_file(folder / "front.csv"), read_file(reference / "front.csv"));
 }
 
 TEST_F(TrainedSmnist, FailedEvaluationLeavesNoFileAndKeepsAnOldOne) {
