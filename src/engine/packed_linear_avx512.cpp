@@ -3,7 +3,9 @@
 // (engine/kernel_path.hpp).
 // GCC 12 reports its own AVX-512 headers' undefined-source idiom as maybe-uninitialized
 // (GCC PR 105593) once they are inlined here; the warning is about the headers, not this code.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <cstring>
