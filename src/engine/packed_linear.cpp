@@ -16,6 +16,14 @@ int32_t round_up(int32_t n, int32_t multiple) {
   return (n + multiple - 1) / multiple * multiple;
 }
 
+// v modulo 2^32 as an int32 (two's complement).
+int32_t wrap_to_int32(int64_t v) {
+  const auto bits = static_cast<uint32_t>(static_cast<uint64_t>(v));
+  int32_t out;
+  std::memcpy(&out, &bits, sizeof(out));
+  return out;
+}
+
 // acc[b][c] = init[c] + sum_j w[c][j] x[b][j]: int8 weights row-major, int16 inputs.
 void multiply_portable(const int8_t* w, const int32_t* init, int32_t rows, int32_t cols,
                        const int16_t* x, int32_t batch, int32_t* acc) {
@@ -70,13 +78,15 @@ PackedLinear::PackedLinear(std::vector<const QuantizedLinear*> parts, KernelPath
     const QuantizedLinear& l = *parts_[p];
     for (size_t c = 0; c < static_cast<size_t>(l.rows); ++c) {
       const size_t row = static_cast<size_t>(part_offset_[p]) + c;
-      int32_t row_sum = 0;
+      int64_t row_sum = 0;
       for (size_t j = 0; j < static_cast<size_t>(l.cols); ++j) {
         w[row * cols + j] = l.weights[c * static_cast<size_t>(l.cols) + j];
         row_sum += l.weights[c * static_cast<size_t>(l.cols) + j];
       }
       const bool offset = path_ == KernelPath::avx512_vnni && signed_input_;
-      init_[row] = l.bias[c] - (offset ? 128 * row_sum : 0);
+      // bias - 128 * row_sum may leave int32 (a bias near the int32 limit) even though every
+      // true accumulator fits: kept modulo 2^32, as vpdpbusd's sums are (found by fuzzing).
+      init_[row] = wrap_to_int32(int64_t{l.bias[c]} - (offset ? 128 * row_sum : 0));
       m0_[row] = l.multipliers[c].m0;
       shift_[row] = l.multipliers[c].shift;
     }

@@ -10,8 +10,9 @@
 //    2 * 255 * 127, cannot saturate) into int32;
 //  - avx512_vnni: vpdpbusd multiplies unsigned 8-bit inputs by signed 8-bit weights in groups of
 //    four into int32. A signed input x in [-127, 127] enters as x + 128 in [1, 255]; the extra
-//    128 * sum_j w[c][j] is subtracted in the accumulator's initial value. The int32 sums wrap
-//    (two's complement, no saturation), so the final value is exact whenever the true one fits.
+//    128 * sum_j w[c][j] is subtracted in the accumulator's initial value (modulo 2^32: with a
+//    bias near the int32 limit the start value itself may wrap). The int32 sums wrap (two's
+//    complement, no saturation), so the final value is exact whenever the true one fits.
 // Layout: rows padded to blocks of 16 (zero weights, zero bias), columns to groups of 4.
 #pragma once
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "engine/reference_kernels.hpp"
@@ -73,6 +74,33 @@ TEST(PackedLinear, EveryPathEqualsTheReferenceOverFullInputRanges) {
           }
         }
       }
+    }
+  }
+}
+
+// Found by fuzzing: a bias near the int32 limit with a signed input made the vnni path's start
+// value bias - 128 * row_sum overflow int32 (undefined behaviour in C++). It is kept modulo 2^32,
+// as the instruction's sums are, and the result stays exact.
+TEST(PackedLinear, ABiasAtTheInt32LimitStaysExact) {
+  for (KernelPath path : supported_paths()) {
+    for (const int32_t bias :
+         {std::numeric_limits<int32_t>::max() - 300, std::numeric_limits<int32_t>::min() + 300}) {
+      QuantizedLinear l;
+      l.rows = 1;
+      l.cols = 2;
+      l.weights = {-1, -1};  // row sum -2: the offset adds 256
+      l.bias = {bias};
+      l.weight_scales = {1.0};
+      l.multipliers = {quant::decompose_multiplier(1e-9)};
+      l.input = testing::fixture_point(8, true, 1.0);
+      l.output = testing::fixture_point(8, true, 1.0);
+      const PackedLinear packed({&l}, path);
+      const std::vector<int16_t> x = {1, 1, 1, 1, 1, 1, 1, 1};  // 4 rows of 2
+      AlignedBuffer<uint8_t> buffer(4 * packed.input_bytes_per_row());
+      AlignedBuffer<int32_t> acc(static_cast<size_t>(4 * packed.padded_rows()));
+      packed.pack_input(x.data(), 4, 2, buffer.data());
+      packed.multiply(buffer.data(), 4, acc.data());
+      EXPECT_EQ(acc[0], bias - 2) << to_string(path);
     }
   }
 }

@@ -1,6 +1,6 @@
-// Runs a loaded model as a user would: a few sequences through the engine with both kernel
-// paths (features or token ids made from the fuzz input, including out-of-range ones), and the
-// C generator. Used by the .mpq harnesses.
+// Runs a loaded model as a user would: a few sequences through the streaming engine with both
+// kernels, the batched engine on every kernel path this CPU has (features or token ids made from
+// the fuzz input, including out-of-range ones), and the C generator. Used by the .mpq harnesses.
 #pragma once
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "engine/batch_engine.hpp"
 #include "engine/gru_engine.hpp"
 #include "engine/model.hpp"
 #include "export/c_model.hpp"
@@ -34,6 +35,11 @@ inline void run_model(const engine::IntegerModel& model, const uint8_t* data, si
     engine::GruEngine e(model, k);
     std::vector<int32_t> logits(static_cast<size_t>(model.classes));
     for (int64_t i = 0; i < 2; ++i) e.run(s.sequence(i), steps, logits.data());
+  }
+  for (engine::KernelPath path : engine::supported_paths()) {  // the batched engine, every path
+    engine::BatchEngine e(model, path, 2);
+    std::vector<int32_t> logits(2 * static_cast<size_t>(model.classes));
+    e.run(s.values.data(), steps * s.features, 2, steps, logits.data());
   }
   if (codegen::export_problem(model).empty()) {
     (void)codegen::generate_c_model(model, {"fuzzed", "fuzz.mpq", "", "", "fuzz"});
