@@ -22,6 +22,7 @@ struct SearchArgs {
   std::string resume;
   int64_t qat_seed = -1;  // -1: the search seed
   std::string evaluator = "threads";
+  std::string topology = "ring";
 };
 
 std::string interval(const report::Interval& i) {
@@ -110,6 +111,7 @@ std::string resolve_run(SearchArgs& args) {
     args.config.fitness.mode = search::parse_fitness_mode(args.fitness);
     args.config.objectives = search::parse_objectives(args.objectives);
     args.config.calibration.method = quant::parse_range_method(args.method);
+    args.config.islands.topology = search::parse_topology(args.topology);
     if (args.qat_seed < 0) args.qat_seed = args.config.seed;
     args.config.fitness.qat.seed = static_cast<uint64_t>(args.qat_seed);
     if (std::filesystem::exists(std::filesystem::path(run_dir) / "evaluations.sqlite")) {
@@ -225,6 +227,19 @@ Command add_search_command(CLI::App& parent) {
                   "Non-dominated ranks of the final population that get the final scores "
                   "(qat: the --final-steps fine-tune)")
       ->capture_default_str();
+  app->add_option("--islands", c.islands.islands,
+                  "Island model: this many NSGA-II populations of --population each, own seeds "
+                  "(seed, seed + 1, ...), one shared store (1: none)")
+      ->capture_default_str();
+  app->add_option("--migrants", c.islands.migrants,
+                  "Genomes each island receives per migration (its worst are replaced)")
+      ->capture_default_str();
+  app->add_option("--migrate-every", c.islands.migrate_every, "Generations between migrations")
+      ->capture_default_str();
+  app->add_option("--topology", args->topology,
+                  "ring (island k sends to k + 1) or full (each receives the best of all others)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ring", "full"}));
   app->add_option("--calibration", args->method, "mse, percentile or maxabs")
       ->capture_default_str();
   app->add_option("--calib-sequences", c.calibration.sequences, "Calibration sequences")

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 
@@ -39,30 +40,38 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 json to_json(const SearchConfig& c) {
-  return {{"checkpoint", c.checkpoint},
-          {"task", c.task},
-          {"data_dir", c.data_dir},
-          {"skip_bad", c.skip_bad},
-          {"fitness", to_string(c.fitness.mode)},
-          {"qat_steps", c.fitness.qat.steps},
-          {"qat_epochs", c.fitness.qat.epochs},
-          {"qat_batch", c.fitness.qat.batch},
-          {"qat_lr", c.fitness.qat.lr},
-          {"qat_scale_lr", c.fitness.qat.scale_lr},
-          {"qat_seed", c.fitness.qat.seed},
-          {"objectives", c.objectives == Objectives::error_size ? "error,size" : "error,size,bops"},
-          {"calibration", quant::to_string(c.calibration.method)},
-          {"calib_sequences", c.calibration.sequences},
-          {"population", c.population},
-          {"generations", c.generations},
-          {"seed", c.seed},
-          {"workers", c.workers},
-          {"final_steps", c.final_steps},
-          {"final_fronts", c.final_fronts},
-          {"crossover", c.crossover},
-          {"eta_c", c.eta_c},
-          {"mutation", c.mutation},
-          {"eta_m", c.eta_m}};
+  json j = {
+      {"checkpoint", c.checkpoint},
+      {"task", c.task},
+      {"data_dir", c.data_dir},
+      {"skip_bad", c.skip_bad},
+      {"fitness", to_string(c.fitness.mode)},
+      {"qat_steps", c.fitness.qat.steps},
+      {"qat_epochs", c.fitness.qat.epochs},
+      {"qat_batch", c.fitness.qat.batch},
+      {"qat_lr", c.fitness.qat.lr},
+      {"qat_scale_lr", c.fitness.qat.scale_lr},
+      {"qat_seed", c.fitness.qat.seed},
+      {"objectives", c.objectives == Objectives::error_size ? "error,size" : "error,size,bops"},
+      {"calibration", quant::to_string(c.calibration.method)},
+      {"calib_sequences", c.calibration.sequences},
+      {"population", c.population},
+      {"generations", c.generations},
+      {"seed", c.seed},
+      {"workers", c.workers},
+      {"final_steps", c.final_steps},
+      {"final_fronts", c.final_fronts},
+      {"crossover", c.crossover},
+      {"eta_c", c.eta_c},
+      {"mutation", c.mutation},
+      {"eta_m", c.eta_m}};
+  if (c.islands.islands > 1) {  // absent for one island: older run folders stay as they were
+    j["islands"] = c.islands.islands;
+    j["migrants"] = c.islands.migrants;
+    j["migrate_every"] = c.islands.migrate_every;
+    j["topology"] = to_string(c.islands.topology);
+  }
+  return j;
 }
 
 SearchConfig from_json(const json& j) {
@@ -91,6 +100,10 @@ SearchConfig from_json(const json& j) {
   c.eta_c = j.at("eta_c").get<double>();
   c.mutation = j.at("mutation").get<double>();
   c.eta_m = j.at("eta_m").get<double>();
+  c.islands.islands = j.value("islands", 1u);
+  c.islands.migrants = j.value("migrants", 2u);
+  c.islands.migrate_every = j.value("migrate_every", 2u);
+  c.islands.topology = parse_topology(j.value("topology", std::string("ring")));
   return c;
 }
 
@@ -287,6 +300,11 @@ void validate(const SearchConfig& c) {
   if (c.workers < 1) throw std::invalid_argument("workers must be >= 1");
   if (c.final_steps < 0) throw std::invalid_argument("final-steps must be >= 0");
   if (c.final_fronts < 1) throw std::invalid_argument("final-fronts must be >= 1");
+  if (c.islands.islands < 1) throw std::invalid_argument("islands must be >= 1");
+  if (c.islands.migrate_every < 1) throw std::invalid_argument("migrate-every must be >= 1");
+  if (c.islands.migrants >= c.population) {
+    throw std::invalid_argument("migrants must be fewer than the population");
+  }
   if (!(c.crossover >= 0 && c.crossover < 1))
     throw std::invalid_argument("crossover must be in [0, 1)");
   if (!(c.mutation >= 0 && c.mutation <= 1))
@@ -371,17 +389,39 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   const pagmo::problem problem{GenomeProblem(fitness, config.objectives)};
   const oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
                                           threads);
-  pagmo::nsga2 algorithm(1u, config.crossover, config.eta_c, config.mutation, config.eta_m,
-                         config.seed);
-  if (threads > 1) algorithm.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
-  pagmo::population pop = initial_population(problem, config, fitness->layout(), threads);
+  const auto make_algorithm = [&](unsigned seed) {
+    pagmo::nsga2 a(1u, config.crossover, config.eta_c, config.mutation, config.eta_m, seed);
+    if (threads > 1) a.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
+    return a;
+  };
+  pagmo::nsga2 algorithm = make_algorithm(config.seed);
+  std::optional<Archipelago> islands;
+  pagmo::population pop;
+  if (config.islands.islands > 1) {
+    islands.emplace(
+        config.islands, config.seed,
+        [&](unsigned seed) {
+          SearchConfig island = config;
+          island.seed = seed;
+          return initial_population(problem, island, fitness->layout(), threads);
+        },
+        make_algorithm, threads > 1);
+    pop = islands->merged();
+  } else {
+    pop = initial_population(problem, config, fitness->layout(), threads);
+  }
   const double earlier_seconds = earlier_sessions_seconds(run_dir / "search.log");
   std::ofstream log(run_dir / "search.log", std::ios::app);
   log << "session started after " << earlier_seconds << " seconds of earlier sessions" << std::endl;
   const auto size_8 = static_cast<double>(
       size_bits(loaded.model, core::Genome::homogeneous(fitness->layout(), core::kMaxBits)));
   for (unsigned g = 1; g <= config.generations; ++g) {
-    pop = algorithm.evolve(pop);
+    if (islands) {
+      islands->evolve(g, config.generations, log);
+      pop = islands->merged();
+    } else {
+      pop = algorithm.evolve(pop);
+    }
     GenerationProgress p{g,
                          config.generations,
                          fitness->evaluations(),

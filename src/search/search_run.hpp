@@ -19,6 +19,7 @@
 #include "report/scored_genome.hpp"
 #include "search/genome_fitness.hpp"
 #include "search/genome_problem.hpp"
+#include "search/islands.hpp"
 
 namespace mpgru::search {
 
@@ -43,6 +44,7 @@ struct SearchConfig {
   // scores. More ranks give genomes that a short QAT budget ranked just behind the front their
   // chance after the longer fine-tune.
   unsigned final_fronts = 1;
+  IslandSettings islands;  // islands.islands > 1: the island model (search/islands.hpp)
 };
 
 // Throws std::invalid_argument naming the bad field.

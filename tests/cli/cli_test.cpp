@@ -646,6 +646,38 @@ TEST_F(TrainedSmnist, AKilledMpiWorkerLosesNothingAndResumeCompletes) {
   EXPECT_EQ(read_file(folder / "front.csv"), read_file(reference / "front.csv"));
 }
 
+// Three islands on a ring, 2 migrants every 2 generations: the run finishes, the log shows each
+// island receiving from its neighbour, the config records the islands, and the same seed gives
+// the same front with one thread, two threads and (if mpirun is there) MPI ranks.
+TEST_F(TrainedSmnist, IslandModelMigratesAndIsReproducible) {
+  mpgru::testing::TempDir dir;
+  const std::string args =
+      " --population 8 --generations 4 --calib-sequences 64 --islands 3 "
+      "--migrants 2 --migrate-every 2 --topology ring --ckpt " +
+      (dir_->path() / "float").string();
+  const std::string data = " --data " + kData.string();
+  CommandResult r = run("search --workers 2 --out " + (dir / "two").string() + args + data);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run("search --workers 1 --out " + (dir / "one").string() + args + data);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string log = read_file(dir / "two" / "search.log");
+  for (const char* line : {"migration after generation 2: island 0 received 2 from island 2",
+                           "migration after generation 2: island 1 received 2 from island 0",
+                           "migration after generation 2: island 2 received 2 from island 1"}) {
+    EXPECT_NE(log.find(line), std::string::npos) << line << "\n" << log;
+  }
+  EXPECT_EQ(log.find("migration after generation 4"), std::string::npos) << "none after the last";
+  EXPECT_NE(read_file(dir / "two" / "config.json").find("\"islands\": 3"), std::string::npos);
+  EXPECT_EQ(read_file(dir / "one" / "front.csv"), read_file(dir / "two" / "front.csv"));
+  if (have_mpirun()) {
+    r = capture(
+        mpirun3(kData.string(), "search --evaluator mpi --out " + (dir / "mpi").string() + args) +
+        " 2>&1");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(read_file(dir / "mpi" / "front.csv"), read_file(dir / "two" / "front.csv"));
+  }
+}
+
 TEST_F(TrainedSmnist, FailedEvaluationLeavesNoFileAndKeepsAnOldOne) {
   mpgru::testing::TempDir dir;
   const std::filesystem::path file = dir / "p.csv";
