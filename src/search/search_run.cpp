@@ -129,6 +129,16 @@ Loaded load(const SearchConfig& c) {
   return l;
 }
 
+// What every evaluation of a search shares, pointing into `loaded`.
+FitnessContext fitness_context(const Loaded& loaded, const SearchConfig& config) {
+  return {&loaded.model,
+          &loaded.calibration,
+          loaded.dataset.get(),
+          loaded.task,
+          file_hash(std::filesystem::path(config.checkpoint) / "checkpoint"),
+          quant::canonical(config.calibration)};
+}
+
 pagmo::population initial_population(const pagmo::problem& p, const SearchConfig& c,
                                      const core::GenomeLayout& layout, unsigned threads) {
   // With several workers the random part is evaluated through the batch evaluator too.
@@ -333,12 +343,7 @@ void serve_search(
     const std::function<void(const GenomeFitness& search, const GenomeFitness& final)>& serve) {
   validate(config);
   const Loaded loaded = load(config);
-  FitnessContext context{&loaded.model,
-                         &loaded.calibration,
-                         loaded.dataset.get(),
-                         loaded.task,
-                         file_hash(std::filesystem::path(config.checkpoint) / "checkpoint"),
-                         quant::canonical(config.calibration)};
+  const FitnessContext context = fitness_context(loaded, config);
   const GenomeFitness search(context, search_fitness_settings(config), nullptr);
   const GenomeFitness final(context, final_settings(config), nullptr);
   serve(search, final);
@@ -376,12 +381,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   core::write_json_file({{"search", to_json(config)}}, run_dir / "config.json");
   const Loaded loaded = load(config);
   EvaluationStore store(run_dir / "evaluations.sqlite");
-  FitnessContext context{&loaded.model,
-                         &loaded.calibration,
-                         loaded.dataset.get(),
-                         loaded.task,
-                         file_hash(std::filesystem::path(config.checkpoint) / "checkpoint"),
-                         quant::canonical(config.calibration)};
+  const FitnessContext context = fitness_context(loaded, config);
   const FitnessSettings settings = search_fitness_settings(config);
   auto search_fitness = std::make_shared<GenomeFitness>(context, settings, &store);
   if (dispatch.remote != nullptr) search_fitness->use_remote(dispatch.remote, "search");
