@@ -16,6 +16,20 @@ int32_t round_up(int32_t n, int32_t multiple) {
   return (n + multiple - 1) / multiple * multiple;
 }
 
+// The row-major padded weights w (rows x cols) as blocks of 16 rows, each a run of column groups
+// of `group` values per row: out[((block * groups + g) * 16 + r) * group + k] =
+// w[block * 16 + r][g * group + k], the layout the SIMD products load (rows and cols padded).
+template <typename T>
+void interleave(const std::vector<int8_t>& w, size_t rows, size_t cols, size_t group, T* out) {
+  const size_t block = PackedLinear::kRowBlock, groups = cols / group;
+  for (size_t b = 0; b < rows / block; ++b)
+    for (size_t g = 0; g < groups; ++g)
+      for (size_t r = 0; r < block; ++r)
+        for (size_t k = 0; k < group; ++k)
+          out[((b * groups + g) * block + r) * group + k] =
+              w[(b * block + r) * cols + g * group + k];
+}
+
 // v modulo 2^32 as an int32 (two's complement).
 int32_t wrap_to_int32(int64_t v) {
   const auto bits = static_cast<uint32_t>(static_cast<uint64_t>(v));
@@ -91,36 +105,34 @@ PackedLinear::PackedLinear(std::vector<const QuantizedLinear*> parts, KernelPath
       shift_[row] = l.multipliers[c].shift;
     }
   }
+  blocks_.resize(rows / kRowBlock);
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    const QuantizedLinear& l = *parts_[p];
+    for (int32_t first = 0; first < l.rows; first += kRowBlock) {
+      blocks_[static_cast<size_t>((part_offset_[p] + first) / kRowBlock)] = {
+          p,
+          first,
+          static_cast<size_t>(l.rows),
+          std::min(kRowBlock, l.rows - first),
+          l.output.qmin(),
+          l.output.qmax()};
+    }
+  }
   split_.assign(rows / kRowBlock * 32, 0);
   kernels::split_multipliers(shift_.data(), rows, split_.data());
-  const size_t blocks = rows / kRowBlock;
   switch (path_) {
     case KernelPath::portable:
       weights8_.resize(w.size());
       std::copy(w.begin(), w.end(), weights8_.data());
       break;
-    case KernelPath::avx2: {  // [block][pair][16 rows][2]
-      const size_t pairs = cols / 2;
+    case KernelPath::avx2:  // [block][pair][16 rows][2]
       weights16_.resize(rows * cols);
-      for (size_t blk = 0; blk < blocks; ++blk)
-        for (size_t g = 0; g < pairs; ++g)
-          for (size_t r = 0; r < kRowBlock; ++r)
-            for (size_t k = 0; k < 2; ++k)
-              weights16_[((blk * pairs + g) * kRowBlock + r) * 2 + k] =
-                  w[(blk * kRowBlock + r) * cols + g * 2 + k];
+      interleave(w, rows, cols, 2, weights16_.data());
       break;
-    }
-    case KernelPath::avx512_vnni: {  // [block][group][16 rows][4]
-      const size_t groups = cols / 4;
+    case KernelPath::avx512_vnni:  // [block][group][16 rows][4]
       weights8_.resize(rows * cols);
-      for (size_t blk = 0; blk < blocks; ++blk)
-        for (size_t g = 0; g < groups; ++g)
-          for (size_t r = 0; r < kRowBlock; ++r)
-            for (size_t k = 0; k < 4; ++k)
-              weights8_[((blk * groups + g) * kRowBlock + r) * 4 + k] =
-                  w[(blk * kRowBlock + r) * cols + g * 4 + k];
+      interleave(w, rows, cols, 4, weights8_.data());
       break;
-    }
   }
 }
 
@@ -171,21 +183,9 @@ void PackedLinear::multiply_requantize(const uint8_t* packed, int32_t batch, int
     for (size_t p = 0; p < parts_.size(); ++p) requantize(p, acc, batch, outputs[p]);
     return;
   }
-  std::vector<BlockOutput> blocks(static_cast<size_t>(padded_rows_ / kRowBlock));
-  for (size_t p = 0; p < parts_.size(); ++p) {
-    const QuantizedLinear& l = *parts_[p];
-    for (int32_t first = 0; first < l.rows; first += kRowBlock) {
-      BlockOutput& o = blocks[static_cast<size_t>((part_offset_[p] + first) / kRowBlock)];
-      o.y = outputs[p] + first;
-      o.stride = static_cast<size_t>(l.rows);
-      o.valid = std::min(kRowBlock, l.rows - first);
-      o.lo = l.output.qmin();
-      o.hi = l.output.qmax();
-    }
-  }
   kernels::multiply_requantize_avx512_vnni(weights8_.data(), init_.data(), padded_rows_,
                                            padded_cols_, packed, batch, m0_.data(), split_.data(),
-                                           blocks.data());
+                                           blocks_.data(), outputs);
 }
 
 void PackedLinear::requantize(size_t part, const int32_t* acc, int32_t batch, int16_t* y) const {

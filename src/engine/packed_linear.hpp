@@ -49,6 +49,17 @@ class AlignedBuffer {
   size_t size_ = 0;
 };
 
+// One 16-row block's destination in multiply_requantize: part `part`'s outputs from its row
+// `first` (row b of the batch at outputs[part] + first + b * stride); `valid` of the 16 rows are
+// real (the rest padding, not stored); the part's output clamp [lo, hi].
+struct BlockOutput {
+  size_t part = 0;
+  int32_t first = 0;
+  size_t stride = 0;
+  int32_t valid = 0;
+  int32_t lo = 0, hi = 0;
+};
+
 class PackedLinear {
  public:
   static constexpr int32_t kRowBlock = 16;
@@ -99,16 +110,7 @@ class PackedLinear {
   std::vector<int32_t> m0_;           // per padded row
   std::vector<int32_t> shift_;        // per padded row
   std::vector<int64_t> split_;        // kernels::split_multipliers of shift_ (AVX-512)
-};
-
-// One 16-row block's destination in multiply_requantize: its channels start at y (row b of the
-// batch at y + b * stride); `valid` of the 16 rows are real (the rest padding, not stored); the
-// part's output clamp [lo, hi].
-struct BlockOutput {
-  int16_t* y = nullptr;
-  size_t stride = 0;
-  int32_t valid = 0;
-  int32_t lo = 0, hi = 0;
+  std::vector<BlockOutput> blocks_;   // per 16-row block (multiply_requantize)
 };
 
 namespace kernels {
@@ -122,7 +124,7 @@ void multiply_avx512_vnni(const int8_t* weights, const int32_t* init, int32_t ro
 void multiply_requantize_avx512_vnni(const int8_t* weights, const int32_t* init, int32_t rows,
                                      int32_t cols, const uint8_t* x, int32_t batch,
                                      const int32_t* m0, const int64_t* split,
-                                     const BlockOutput* blocks);
+                                     const BlockOutput* blocks, int16_t* const* outputs);
 }  // namespace kernels
 
 }  // namespace mpgru::engine

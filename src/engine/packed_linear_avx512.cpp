@@ -23,6 +23,7 @@ struct Epilogue {
   int32_t* acc = nullptr;  // acc[b][row], row stride out_stride (when blocks is null)
   size_t out_stride = 0;
   const BlockOutput* blocks = nullptr;  // per 16-row block: requantize and store int16
+  int16_t* const* outputs = nullptr;    // per part
   const int32_t* m0 = nullptr;          // per row
   const int64_t* split = nullptr;       // split_multipliers, 32 per block
 };
@@ -67,40 +68,39 @@ MPGRU_VNNI void tile(const int8_t* w, size_t block_bytes, const int32_t* init, s
     const __m512i lo = _mm512_set1_epi64(o.lo), hi = _mm512_set1_epi64(o.hi);
     const auto valid = static_cast<__mmask16>((1u << o.valid) - 1);
     for (int r = 0; r < ROWS; ++r) {
-      _mm512_mask_cvtepi32_storeu_epi16(o.y + (b + r) * o.stride, valid,
+      _mm512_mask_cvtepi32_storeu_epi16(e.outputs[o.part] + o.first + (b + r) * o.stride, valid,
                                         avx512::apply16(a[r][k], m, lo, hi));
     }
   }
 }
 
-// Every block pair (then the odd block) x every group of 4 inputs (then the last 1-3 alone).
+// BLOCKS blocks from block `blk` for every input: groups of 4 inputs, then the last 1-3 alone.
+template <int BLOCKS>
+MPGRU_VNNI void block_column(const int8_t* weights, size_t block_bytes, const int32_t* init,
+                             size_t groups, const uint8_t* x, size_t stride, size_t inputs,
+                             size_t blk, const Epilogue& e) {
+  const int8_t* w = weights + blk * block_bytes;
+  size_t b = 0;
+  for (; b + 4 <= inputs; b += 4) {
+    tile<4, BLOCKS>(w, block_bytes, init + blk * 16, groups, x + b * stride, stride, b, blk, e);
+  }
+  for (; b < inputs; ++b) {
+    tile<1, BLOCKS>(w, block_bytes, init + blk * 16, groups, x + b * stride, stride, b, blk, e);
+  }
+}
+
+// Every block pair (then the odd block).
 MPGRU_VNNI void product(const int8_t* weights, const int32_t* init, int32_t rows, int32_t cols,
                         const uint8_t* x, int32_t batch, const Epilogue& e) {
   const auto groups = static_cast<size_t>(cols) / 4, stride = static_cast<size_t>(cols);
   const size_t block_bytes = groups * 64;
   const size_t blocks = static_cast<size_t>(rows) / 16;
-  const auto rows_in = static_cast<size_t>(batch);
+  const auto inputs = static_cast<size_t>(batch);
   size_t blk = 0;
   for (; blk + 2 <= blocks; blk += 2) {
-    const int8_t* w = weights + blk * block_bytes;
-    size_t b = 0;
-    for (; b + 4 <= rows_in; b += 4) {
-      tile<4, 2>(w, block_bytes, init + blk * 16, groups, x + b * stride, stride, b, blk, e);
-    }
-    for (; b < rows_in; ++b) {
-      tile<1, 2>(w, block_bytes, init + blk * 16, groups, x + b * stride, stride, b, blk, e);
-    }
+    block_column<2>(weights, block_bytes, init, groups, x, stride, inputs, blk, e);
   }
-  for (; blk < blocks; ++blk) {
-    const int8_t* w = weights + blk * block_bytes;
-    size_t b = 0;
-    for (; b + 4 <= rows_in; b += 4) {
-      tile<4, 1>(w, block_bytes, init + blk * 16, groups, x + b * stride, stride, b, blk, e);
-    }
-    for (; b < rows_in; ++b) {
-      tile<1, 1>(w, block_bytes, init + blk * 16, groups, x + b * stride, stride, b, blk, e);
-    }
-  }
+  if (blk < blocks) block_column<1>(weights, block_bytes, init, groups, x, stride, inputs, blk, e);
 }
 
 }  // namespace
@@ -116,9 +116,11 @@ MPGRU_VNNI void multiply_avx512_vnni(const int8_t* weights, const int32_t* init,
 MPGRU_VNNI void multiply_requantize_avx512_vnni(const int8_t* weights, const int32_t* init,
                                                 int32_t rows, int32_t cols, const uint8_t* x,
                                                 int32_t batch, const int32_t* m0,
-                                                const int64_t* split, const BlockOutput* blocks) {
+                                                const int64_t* split, const BlockOutput* blocks,
+                                                int16_t* const* outputs) {
   Epilogue e;
   e.blocks = blocks;
+  e.outputs = outputs;
   e.m0 = m0;
   e.split = split;
   product(weights, init, rows, cols, x, batch, e);

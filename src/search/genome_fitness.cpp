@@ -163,26 +163,21 @@ GenomeFitness::Scores GenomeFitness::report(const core::Genome& genome) const {
   }
   Scores s;
   if (remote_ != nullptr) {
-    std::tie(s.validation, s.test) = remote_->report(role_, genome);
+    std::tie(s.validation, s.test) = remote_->report(role_, genome);  // the remote's seconds
     if (s.validation.sequences < 0) ++failures_;
-    ++evaluations_;
-    if (store_ != nullptr) {
-      store_->insert_or_complete(val_key, s.validation);
-      store_->insert_or_complete(test_key, s.test);
+  } else {
+    // One model (one fine-tune) for both splits.
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      const engine::IntegerModel model = build(context_, settings_, genome);
+      s.validation = measure(model, data::Split::validation);
+      s.test = measure(model, data::Split::test);
+    } catch (const engine::UnbuildableModel&) {
+      s.validation = s.test = unbuildable(genome);
     }
-    return s;
+    s.validation.seconds = s.test.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
-  // One model (one fine-tune) for both splits.
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    const engine::IntegerModel model = build(context_, settings_, genome);
-    s.validation = measure(model, data::Split::validation);
-    s.test = measure(model, data::Split::test);
-  } catch (const engine::UnbuildableModel&) {
-    s.validation = s.test = unbuildable(genome);
-  }
-  s.validation.seconds = s.test.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++evaluations_;
   if (store_ != nullptr) {
     store_->insert_or_complete(val_key, s.validation);
