@@ -29,7 +29,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libpagmo-dev libeigen3-dev libboost-serialization-dev libtbb-dev
   libopenmpi-dev openmpi-bin
-  libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev zlib1g-dev
+  libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev zlib1g-dev libzip-dev
   libsndfile1-dev libfftw3-dev libsamplerate0-dev gnuplot-nox espeak-ng sox
   libgtest-dev libbenchmark-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm clang
