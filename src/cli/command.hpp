@@ -35,5 +35,6 @@ Command add_results_command(CLI::App& parent);
 Command add_data_command(CLI::App& parent);
 Command add_tasks_command(CLI::App& parent);
 Command add_export_command(CLI::App& parent);
+Command add_import_command(CLI::App& parent);
 
 }  // namespace mpgru::cli

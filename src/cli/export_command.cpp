@@ -1,10 +1,14 @@
-// `mpgru export`: an integer model (.mpq) as C99 sources for a microcontroller.
+// `mpgru export`: an integer model (.mpq) as C99 sources for a microcontroller, and/or as a
+// PyTorch state dict of its fake-quantized weights with its bit widths and scales.
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "core/json_file.hpp"
 #include "data/task.hpp"
 #include "engine/model_file.hpp"
 #include "export/c_export.hpp"
+#include "torchfile/quantized_parameters.hpp"
+#include "train/torch_state_file.hpp"
 
 namespace mpgru::cli {
 namespace {
@@ -15,9 +19,34 @@ struct ExportArgs {
   std::string name;
   std::string task;
   bool no_input_helper = false;
+  std::string torch_file;
 };
 
+// FILE.pt (fake-quantized state dict) and FILE.pt.json's path beside it.
+std::filesystem::path quantization_json_path(const std::string& torch_file) {
+  return std::filesystem::path(torch_file + ".json");
+}
+
+void export_torch(const engine::IntegerModel& model, const ExportArgs& args) {
+  const auto parameters = torchfile::fake_quantized_parameters(model);
+  core::write_json_file(torchfile::quantization_json(model),
+                        quantization_json_path(args.torch_file));
+  train::save_torch_state_dict(parameters, args.torch_file);
+  std::cout << "wrote " << args.torch_file << " (" << parameters.size()
+            << " fake-quantized tensors: embedding., gru., classifier.) and "
+            << quantization_json_path(args.torch_file).string()
+            << " (bit widths and scales of every gene; docs/pytorch.md)\n";
+}
+
 int run_export(const ExportArgs& args) {
+  if (args.out.empty() && args.torch_file.empty()) {
+    throw std::invalid_argument(
+        "give --out (C sources) or --torch (a PyTorch state dict), or both");
+  }
+  if (args.out.empty()) {
+    export_torch(engine::load_model(args.model), args);
+    return kExitOk;
+  }
   codegen::ExportOptions options;
   options.model.name = args.name.empty() ? codegen::default_model_name(args.model) : args.name;
   if (const std::string e = codegen::check_c_name(options.model.name); !e.empty()) {
@@ -42,6 +71,7 @@ int run_export(const ExportArgs& args) {
   std::cout << "\nmodel " << options.model.name << ": " << options.model.name << "_reset, "
             << options.model.name << "_step, " << options.model.name << "_logits, "
             << options.model.name << "_predict (see " << options.model.name << ".h)\n";
+  if (!args.torch_file.empty()) export_torch(model, args);
   return kExitOk;
 }
 
@@ -55,7 +85,10 @@ Command add_export_command(CLI::App& parent) {
       "runtime mpgru_rt.h/.c (docs/deploy.md)");
   add_config_option(app);
   app->add_option("model", args->model, "The integer model (.mpq)")->required();
-  app->add_option("--out,-o", args->out, "Folder to write the C files into (created)")->required();
+  app->add_option("--out,-o", args->out, "Folder to write the C files into (created)");
+  app->add_option("--torch", args->torch_file,
+                  "Also (or only) write FILE: a PyTorch state dict of the fake-quantized weights "
+                  "(torch.load), and FILE.json: every gene's bit width and scale");
   app->add_option("--name", args->name,
                   "Prefix of every symbol (default: the model file's name made a C identifier)");
   app->add_option("--task", args->task,

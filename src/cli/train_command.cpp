@@ -5,10 +5,10 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/front_end_file.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/ptq_setup.hpp"
 #include "core/json_file.hpp"
-#include "data/kws_task.hpp"
 #include "data/task.hpp"
 #include "train/trainer.hpp"
 
@@ -37,18 +37,6 @@ std::string epoch_line(const train::EpochMetrics& e, int epochs) {
                 e.epoch, epochs, e.train_loss, 100 * e.train_accuracy, e.val_loss,
                 100 * e.val_accuracy, e.lr, e.seconds);
   return buf;
-}
-
-// Audio tasks: the front end and the training split's feature statistics, which a deployment
-// applies before the model's input quantizer.
-void write_front_end(const data::Dataset& dataset, const std::filesystem::path& out) {
-  const auto* kws = dynamic_cast<const data::KwsDataset*>(&dataset);
-  if (kws == nullptr) return;
-  core::write_json_file({{"front_end", kws->front_end()},
-                         {"normalisation", "(x - mean) / stddev per feature"},
-                         {"mean", kws->normalisation().mean},
-                         {"stddev", kws->normalisation().stddev}},
-                        out / "front_end.json");
 }
 
 std::filesystem::path staging_folder(const std::filesystem::path& out) {

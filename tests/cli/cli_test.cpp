@@ -16,31 +16,16 @@
 #include <string>
 #include <vector>
 
+#include "cli/mpgru_command.hpp"
 #include "fixtures/temp_dir.hpp"
 
 namespace {
 
-struct CommandResult {
-  int code;
-  std::string output;  // stdout and stderr together
-};
-
-// A shell command line (popen runs it with sh -c), its exit code and output.
-CommandResult capture(const std::string& shell_command) {
-  FILE* pipe = popen(shell_command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using mpgru::testing::capture;
+using mpgru::testing::CommandResult;
 
 CommandResult run(const std::string& args) {
-  // No data folder: a case that wrongly reached training fails fast instead of training.
-  return capture("MPGRU_DATA_DIR=/nonexistent/mpgru-data " + std::string(MPGRU_BINARY) + " " +
-                 args + " 2>&1");
+  return mpgru::testing::run_mpgru(args);
 }
 
 size_t lines(const std::string& s) {
@@ -61,7 +46,7 @@ TEST(Cli, HelpWorksForTheCommandAndEverySubcommand) {
 
 TEST(Cli, EverySubcommandHasHelp) {
   for (const char* sub : {"train", "quantize", "qat", "eval", "sweep", "search", "report",
-                          "results", "data kws-synth", "tasks", "export"}) {
+                          "results", "data kws-synth", "tasks", "export", "import"}) {
     const CommandResult r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;

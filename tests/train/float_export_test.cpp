@@ -8,6 +8,7 @@
 #include "engine/convert.hpp"
 #include "engine/float_simulation.hpp"
 #include "engine/gru_engine.hpp"
+#include "fixtures/random_float_model.hpp"
 #include "fixtures/temp_dir.hpp"
 #include "train/checkpoint.hpp"
 #include "train/trainer.hpp"
@@ -34,6 +35,29 @@ TEST(FloatExport, PlainForwardMatchesLibTorch) {
         EXPECT_NEAR(logits[static_cast<size_t>(c)], want[b][c].item<float>(), 1e-5) << layers;
       }
     }
+  }
+}
+
+TEST(FloatExport, SaveFloatCheckpointIsLoadFloatModelsInverse) {
+  for (bool embedding : {false, true}) {
+    testing::TempDir dir;
+    quant::FloatGruModel f = testing::random_float_model(embedding ? 4 : 7, 12, 5, 2, 9);
+    if (embedding) testing::add_random_embedding(f, 13);
+    const nlohmann::json model = save_float_checkpoint(f, dir.path());
+    EXPECT_EQ(model.at("layers"), 2);
+    EXPECT_EQ(model.at("vocabulary"), embedding ? 13 : 0);
+    write_json_file({{"task", "pulse"}, {"model", model}}, dir / "config.json");
+    const quant::FloatGruModel back = load_float_model(dir.path());
+    EXPECT_EQ(back.embedding.weights, f.embedding.weights);
+    ASSERT_EQ(back.layers.size(), 2u);
+    for (size_t k = 0; k < 2; ++k) {
+      for (int g = 0; g < 3; ++g) {
+        EXPECT_EQ(back.layers[k].lin_i[g].weights, f.layers[k].lin_i[g].weights);
+        EXPECT_EQ(back.layers[k].lin_h[g].bias, f.layers[k].lin_h[g].bias);
+      }
+    }
+    EXPECT_EQ(back.classifier.weights, f.classifier.weights);
+    EXPECT_EQ(back.classifier.bias, f.classifier.bias);
   }
 }
 
