@@ -45,6 +45,7 @@ nlohmann::json to_json(const std::filesystem::path& data_dir, const std::vector<
                      {"description", s.task->description},
                      {"data", s.dir.string()},
                      {"present", s.present},
+                     {"input", s.task->input_note},
                      {"how_to_get", s.task->how_to_get}});
   }
   return {{"data_dir", data_dir.string()}, {"tasks", tasks}};
@@ -58,6 +59,7 @@ void print_table(const std::filesystem::path& data_dir, const std::vector<TaskSt
   for (const TaskStatus& s : all) {
     std::cout << s.task->name << std::string(width + 2 - s.task->name.size(), ' ')
               << s.task->description << "\n"
+              << indent << "input: " << s.task->input_note << "\n"
               << indent
               << (s.present ? "present at " + describe_folder(s.dir)
                             : "missing (" + s.dir.string() + "): " + s.task->how_to_get)

@@ -214,6 +214,11 @@ class TensorReader {
                                " of a storage of " + std::to_string(t.storage_elements));
     }
     const std::string& storage = storage_bytes(t);
+    // The record may be cached from a tensor that declared a smaller storage: check this view.
+    if (static_cast<uint64_t>(last + 1) * static_cast<uint64_t>(element_bytes(t.type)) >
+        storage.size()) {
+      throw std::runtime_error(where + "reads past the end of storage record " + t.storage_key);
+    }
     out.values.resize(static_cast<size_t>(count));
     std::vector<int64_t> index(t.sizes.size(), 0);
     for (int64_t i = 0; i < count; ++i) {

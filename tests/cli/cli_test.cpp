@@ -64,6 +64,11 @@ TEST(Cli, TasksListsEveryTaskWithItsDataStatus) {
   }
   EXPECT_NE(r.output.find("missing (/nonexistent/mpgru-data/mnist)"), std::string::npos)
       << r.output;
+  // Each task's input convention, for users who train elsewhere (docs/pytorch.md).
+  EXPECT_NE(r.output.find("input: one image row per step, top row first: 28 pixels, each value / "
+                          "255"),
+            std::string::npos)
+      << r.output;
   const CommandResult json = run("tasks --json");
   ASSERT_EQ(json.code, 0) << json.output;
   const nlohmann::json listed = nlohmann::json::parse(json.output);
@@ -72,6 +77,7 @@ TEST(Cli, TasksListsEveryTaskWithItsDataStatus) {
     names.push_back(t.at("name"));
     EXPECT_FALSE(t.at("present").get<bool>()) << t.dump();
     EXPECT_FALSE(t.at("how_to_get").get<std::string>().empty()) << t.dump();
+    EXPECT_FALSE(t.at("input").get<std::string>().empty()) << t.dump();
   }
   for (const char* task : {"smnist", "kws", "sfmnist"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), task), names.end()) << task;

@@ -1,8 +1,13 @@
 // Writes the binary seed inputs of the fuzz harnesses (generated, not committed): small .mpq
-// models (1 and 2 layers, one with an embedding) for model_file and model_crc, and an evaluation
-// store with two rows for store. Usage: make_seeds CORPUS_DIR (writes CORPUS_DIR/<harness>/...).
+// models (1 and 2 layers, one with an embedding) for model_file and model_crc, an evaluation
+// store with two rows for store, and the PyTorch fixtures (tests/fixtures/torch) for torch_file
+// with their data.pkl records for torch_pickle. Usage: make_seeds CORPUS_DIR (writes
+// CORPUS_DIR/<harness>/...).
+#include <zip.h>
+
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "engine/model_file.hpp"
@@ -46,6 +51,47 @@ void write_store(const std::filesystem::path& corpus) {
 
 }  // namespace
 
+// The data.pkl record of a PyTorch zip archive ("" if it has none).
+std::string data_pkl(const std::filesystem::path& archive) {
+  int error = 0;
+  zip_t* zip = zip_open(archive.c_str(), ZIP_RDONLY, &error);
+  if (zip == nullptr) return "";
+  std::string out;
+  for (zip_int64_t i = 0; i < zip_get_num_entries(zip, 0); ++i) {
+    const std::string name = zip_get_name(zip, static_cast<zip_uint64_t>(i), 0);
+    zip_stat_t st;
+    if (name.size() < 9 || name.substr(name.size() - 9) != "/data.pkl" ||
+        zip_stat_index(zip, static_cast<zip_uint64_t>(i), 0, &st) != 0) {
+      continue;
+    }
+    zip_file_t* file = zip_fopen_index(zip, static_cast<zip_uint64_t>(i), 0);
+    out.resize(st.size);
+    const zip_int64_t n = file != nullptr ? zip_fread(file, out.data(), st.size) : -1;
+    out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    if (file != nullptr) zip_fclose(file);
+    break;
+  }
+  zip_discard(zip);
+  return out;
+}
+
+void write_torch_files(const std::filesystem::path& corpus) {
+  namespace fs = std::filesystem;
+  fs::create_directories(corpus / "torch_file");
+  fs::create_directories(corpus / "torch_pickle");
+  const fs::path fixtures = fs::path(MPGRU_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+  for (const fs::path& dir : {fixtures, fixtures / "bad"}) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() != ".pt") continue;
+      const std::string name = entry.path().filename().string();
+      fs::copy_file(entry.path(), corpus / "torch_file" / name,
+                    fs::copy_options::overwrite_existing);
+      const std::string pickle = data_pkl(entry.path());
+      if (!pickle.empty()) std::ofstream(corpus / "torch_pickle" / (name + ".pkl")) << pickle;
+    }
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: make_seeds CORPUS_DIR\n");
@@ -54,6 +100,7 @@ int main(int argc, char** argv) {
   try {
     write_models(argv[1]);
     write_store(argv[1]);
+    write_torch_files(argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_seeds: %s\n", e.what());
     return 1;

@@ -125,5 +125,20 @@ TEST(TorchArchive, ATruncatedFileIsNamed) {
   EXPECT_EQ(error.rfind("cut.pt: not a readable zip archive", 0), 0u) << error;
 }
 
+// Inputs the fuzzer once crashed the reader with (tests/fuzz/corpus/torch_file/regression-*):
+// each must now be refused with an error, under the sanitizer build too.
+TEST(TorchArchive, FuzzRegressionsAreRefusedCleanly) {
+  const std::filesystem::path corpus =
+      std::filesystem::path(MPGRU_SOURCE_DIR) / "tests" / "fuzz" / "corpus" / "torch_file";
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+    if (entry.path().filename().string().rfind("regression-", 0) != 0) continue;
+    ++seen;
+    const std::string error = error_of(entry.path());
+    EXPECT_FALSE(error.empty()) << entry.path();
+  }
+  EXPECT_GE(seen, 1);
+}
+
 }  // namespace
 }  // namespace mpgru::torchfile
