@@ -100,13 +100,7 @@ nlohmann::json config_json(const data::Dataset& dataset, const ImportArgs& args,
             {"gru", imported.gru},
             {"head", imported.head},
             {"embedding", imported.embedding}}},
-          {"data",
-           {{"steps", dataset.steps()},
-            {"features", dataset.features()},
-            {"classes", dataset.num_classes()},
-            {"train", dataset.split(data::Split::train).count()},
-            {"validation", dataset.split(data::Split::validation).count()},
-            {"test", dataset.split(data::Split::test).count()}}}};
+          {"data", data::shape_json(dataset)}};
 }
 
 // Writes checkpoint, config.json, metrics.json (and front_end.json for audio tasks) into OUT

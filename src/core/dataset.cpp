@@ -2,9 +2,20 @@
 #include "core/dataset.hpp"
 
 #include <stdexcept>
+
+#include <nlohmann/json.hpp>
 #include <utility>
 
 namespace mpgru::data {
+
+nlohmann::json shape_json(const Dataset& dataset) {
+  return {{"steps", dataset.steps()},
+          {"features", dataset.features()},
+          {"classes", dataset.num_classes()},
+          {"train", dataset.split(Split::train).count()},
+          {"validation", dataset.split(Split::validation).count()},
+          {"test", dataset.split(Split::test).count()}};
+}
 
 const char* to_string(Split split) {
   switch (split) {

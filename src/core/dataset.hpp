@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace mpgru::data {
 
 enum class Split { train, validation, test };
@@ -45,6 +47,10 @@ class Dataset {
   // token id in [0, vocabulary) (an integer stored as float) for an embedding to look up.
   virtual int64_t vocabulary() const { return 0; }
 };
+
+// {"steps", "features", "classes", "train", "validation", "test"}: the shape and split sizes
+// recorded in a checkpoint's config.json.
+nlohmann::json shape_json(const Dataset& dataset);
 
 // A Dataset held in memory; the three splits must share steps and features.
 class InMemoryDataset final : public Dataset {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <stdexcept>
 
@@ -107,21 +106,57 @@ quant::FloatLinear rows_of(const NamedTensor& weight, const NamedTensor& bias, i
   return out;
 }
 
+// A leaf name of nn.RNNBase's parameters: (weight|bias)_(ih|hh|hr)_l<layer>[_reverse].
+struct RnnParameter {
+  std::string matrix;  // ih, hh or hr
+  int layer = 0;
+  bool reverse = false;
+};
+
+std::optional<RnnParameter> parse_rnn_parameter(std::string leaf) {
+  RnnParameter p;
+  const std::string reverse = "_reverse";
+  if (leaf.size() > reverse.size() &&
+      leaf.compare(leaf.size() - reverse.size(), reverse.size(), reverse) == 0) {
+    p.reverse = true;
+    leaf.resize(leaf.size() - reverse.size());
+  }
+  size_t at = 0;
+  if (leaf.rfind("weight_", 0) == 0) {
+    at = 7;
+  } else if (leaf.rfind("bias_", 0) == 0) {
+    at = 5;
+  } else {
+    return std::nullopt;
+  }
+  if (leaf.size() < at + 5) return std::nullopt;  // "ih_l" and at least one digit
+  p.matrix = leaf.substr(at, 2);
+  if ((p.matrix != "ih" && p.matrix != "hh" && p.matrix != "hr") ||
+      leaf.compare(at + 2, 2, "_l") != 0) {
+    return std::nullopt;
+  }
+  const std::string digits = leaf.substr(at + 4);
+  if (digits.empty() || digits.size() > 4 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  p.layer = std::stoi(digits);
+  return p;
+}
+
 // The recurrent module's own tensors checked for what mpgru cannot take; returns its layers.
 std::vector<quant::FloatGruLayer> read_gru(const TorchFile& file, const Tensors& tensors,
                                            const std::string& gru) {
   const std::string cls = class_of(file, gru);
   if (cls.find("LSTM") != std::string::npos) fail(cls + ": an LSTM; mpgru takes nn.GRU");
-  static const std::regex rnn_name(R"((weight|bias)_(ih|hh|hr)_l([0-9]+)(_reverse)?)");
   int layers = 0;
   for (const auto& [name, t] : tensors) {
     if (parent_of(name) != gru) continue;
-    std::smatch m;
-    const std::string leaf = leaf_of(name);
-    if (!std::regex_match(leaf, m, rnn_name)) continue;
-    if (m[4].matched) fail(name + ": a bidirectional GRU; mpgru takes a unidirectional one");
-    if (m[2] == "hr") fail(name + ": an LSTM with proj_size; mpgru takes nn.GRU");
-    layers = std::max(layers, std::stoi(m[3].str().substr(0, 4)) + 1);
+    const std::optional<RnnParameter> p = parse_rnn_parameter(leaf_of(name));
+    if (!p) continue;
+    if (p->reverse) fail(name + ": a bidirectional GRU; mpgru takes a unidirectional one");
+    if (p->matrix == "hr") fail(name + ": an LSTM with proj_size; mpgru takes nn.GRU");
+    layers = std::max(layers, p->layer + 1);
   }
   const NamedTensor& hh0 = required(tensors, join(gru, "weight_hh_l0"), "");
   if (hh0.shape.size() != 2 || hh0.shape[1] <= 0) {

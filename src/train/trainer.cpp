@@ -116,13 +116,7 @@ nlohmann::json config_json(const data::Dataset& dataset, const TrainConfig& c,
             {"embedding", c.embedding},
             {"optimizer", "adam"},
             {"schedule", "cosine"}}},
-          {"data",
-           {{"steps", dataset.steps()},
-            {"features", dataset.features()},
-            {"classes", dataset.num_classes()},
-            {"train", dataset.split(data::Split::train).count()},
-            {"validation", dataset.split(data::Split::validation).count()},
-            {"test", dataset.split(data::Split::test).count()}}}};
+          {"data", data::shape_json(dataset)}};
 }
 
 nlohmann::json result_json(const data::Dataset& dataset, const TrainResult& r) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/mpgru_command.hpp"
 #include "core/json_file.hpp"
 #include "fixtures/temp_dir.hpp"
 
@@ -25,23 +26,13 @@ const fs::path kSource = MPGRU_SOURCE_DIR;
 const fs::path kData = MPGRU_TEST_DATA_DIR;
 const std::string kTinyPaper = (kSource / "tests/scripts/tiny-paper.toml").string();
 
-struct ScriptResult {
-  int code;
-  std::string output;  // stdout and stderr together
-};
+using ScriptResult = mpgru::testing::CommandResult;
 
 ScriptResult reproduce(const std::string& args, const fs::path& data = kData) {
   const std::string command = "BUILD='" + fs::path(MPGRU_BINARY).parent_path().string() +
                               "' MPGRU_DATA_DIR='" + data.string() + "' sh '" +
                               (kSource / "scripts/reproduce.sh").string() + "' " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return mpgru::testing::capture(command);
 }
 
 std::string read(const fs::path& p) {

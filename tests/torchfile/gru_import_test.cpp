@@ -97,6 +97,19 @@ TEST(GruImport, RefusesEachModelItCannotTake) {
             "no nn.GRU: no tensor named *weight_ih_l0 (the file's tensors: t row)");
 }
 
+TEST(GruImport, NamesThatOnlyLookLikeRnnParametersAreLeftOver) {
+  TorchFile file = read_torch_file(torch_fixture("gru1.state_dict.pt"));
+  for (const char* leaf : {"weight_i", "bias_", "weight_ih_l", "weight_ih_lx", "bias_xx_l0"}) {
+    NamedTensor t;
+    t.name = std::string("gru.") + leaf;
+    t.shape = {1};
+    t.values = {0};
+    file.tensors.push_back(t);
+  }
+  // Extra tensors of the GRU module itself are dropped with it; nothing throws out_of_range.
+  EXPECT_EQ(gru_from_torch(file).model.layers.size(), 1u);
+}
+
 TEST(GruImport, TorchParametersRoundTrip) {
   const ImportedGru token = gru_from_torch(read_torch_file(torch_fixture("token.state_dict.pt")));
   TorchFile file;
