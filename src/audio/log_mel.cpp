@@ -14,19 +14,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "audio/fftw_planner.hpp"
+
 namespace mpgru::audio {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kLogFloor = 1e-6;  // log(energy + 1e-6): silence maps to log(1e-6) = -13.8155
 constexpr size_t kAlign = 64;       // FFTW needs execute-time arrays aligned like the planned ones
-
-// FFTW's planner (plan creation and destruction) is not thread-safe; only fftwf_execute* is. One
-// lock around the planner lets LogMel objects be built and destroyed on any thread.
-std::mutex& planner_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
 
 double hz_to_mel(double hz) {
   return 2595.0 * std::log10(1.0 + hz / 700.0);
@@ -165,7 +160,7 @@ LogMel::Impl::Impl(const LogMelConfig& c) : bins(c.fft_size / 2 + 1) {
   // Planned on arrays with the same alignment as the ones compute() passes to the new-array
   // execute function.
   AlignedFloats in = aligned_floats(c.fft_size), out = aligned_floats(2 * bins);
-  std::lock_guard<std::mutex> lock(planner_mutex());
+  std::lock_guard<std::mutex> lock(fftw_planner_mutex());
   plan = fftwf_plan_dft_r2c_1d(c.fft_size, in.get(), as_complex(out.get()), FFTW_ESTIMATE);
   if (plan == nullptr) {
     throw std::runtime_error("LogMel: FFTW could not plan a real FFT of size " +
@@ -174,7 +169,7 @@ LogMel::Impl::Impl(const LogMelConfig& c) : bins(c.fft_size / 2 + 1) {
 }
 
 LogMel::Impl::~Impl() {
-  std::lock_guard<std::mutex> lock(planner_mutex());
+  std::lock_guard<std::mutex> lock(fftw_planner_mutex());
   fftwf_destroy_plan(plan);
 }
 
