@@ -32,6 +32,10 @@
 #include "audio/resample.hpp"
 #include "audio/wav_file.hpp"
 #include "core/text_file.hpp"
+#include "data/espeak.hpp"
+#include "data/noise_bed.hpp"
+#include "data/subprocess.hpp"
+#include "data/synth_random.hpp"
 
 extern char** environ;
 
@@ -56,262 +60,6 @@ constexpr double kSnrMinDb = 5, kSnrMaxDb = 25;      // speech RMS over the word
 constexpr double kPeakMinDb = -20, kPeakMaxDb = -1;  // speech peak, dBFS
 constexpr double kNoiseBedRms = 0.1;                 // -20 dBFS beds on disk
 constexpr double kMixPeak = 0.99;                    // a louder mix is scaled down to this
-
-// FNV-1a, 64 bit: a fixed hash (std::hash may differ between libraries).
-uint64_t fnv1a(const std::string& text) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
-constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
-
-// splitmix64's output function: a bijective 64-bit mix.
-uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-uint64_t splitmix(uint64_t x) {
-  return mix64(x + kGolden);
-}
-
-uint64_t derive_seed(uint64_t seed, const std::string& tag, uint64_t index = 0) {
-  return splitmix(splitmix(seed ^ fnv1a(tag)) ^ index);
-}
-
-// splitmix64 with its own distributions: the std:: distributions are implementation-defined,
-// and the files must not depend on the standard library.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() { return mix64(state_ += kGolden); }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
-  int64_t integer(int64_t lo, int64_t hi) {  // [lo, hi]; bias < 2^-40 for our ranges
-    return lo + static_cast<int64_t>(next() % static_cast<uint64_t>(hi - lo + 1));
-  }
-  // Standard normal by Box-Muller.
-  double normal() {
-    const double u = 1.0 - uniform();  // (0, 1]
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * 3.14159265358979323846 * uniform());
-  }
-
- private:
-  uint64_t state_;
-};
-
-// ---- Subprocesses -------------------------------------------------------------------------
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
-
-void make_pipe(Fd& read_end, Fd& write_end) {
-  int fds[2];
-  // Close-on-exec, so concurrent spawns from other workers do not inherit this pipe.
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
-  read_end.fd = fds[0];
-  write_end.fd = fds[1];
-}
-
-std::string quote_command(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const std::string& a : argv) {
-    const bool plain = !a.empty() && a.find_first_of(" '\"\\$*?") == std::string::npos;
-    out += (out.empty() ? "" : " ") + (plain ? a : "'" + a + "'");
-  }
-  return out;
-}
-
-struct ProcessResult {
-  int status = 0;  // from waitpid
-  std::string out, err;
-};
-
-// Runs argv[0] (found on PATH) without a shell, stdin from /dev/null, collecting stdout and
-// stderr. Throws std::runtime_error if it cannot be started.
-ProcessResult run_process(const std::vector<std::string>& argv) {
-  Fd out_read, out_write, err_read, err_write;
-  make_pipe(out_read, out_write);
-  make_pipe(err_read, err_write);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_write.fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_write.fd, 2);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawn_error = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  out_write.reset();
-  err_write.reset();
-  if (spawn_error != 0) {
-    throw std::runtime_error("cannot run '" + quote_command(argv) +
-                             "': " + std::strerror(spawn_error) +
-                             (spawn_error == ENOENT ? " (install the espeak-ng package)" : ""));
-  }
-  ProcessResult result;
-  pollfd polls[2] = {{out_read.fd, POLLIN, 0}, {err_read.fd, POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  char buffer[65536];
-  int open = 2;
-  while (open > 0) {
-    if (::poll(polls, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      throw std::system_error(errno, std::generic_category(), "poll");
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (polls[i].fd < 0 || polls[i].revents == 0) continue;
-      const ssize_t n = ::read(polls[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        polls[i].fd = -1;  // EOF (or a read error: the exit status will tell)
-        --open;
-      }
-    }
-  }
-  while (::waitpid(pid, &result.status, 0) < 0) {
-    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
-  }
-  return result;
-}
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
-
-bool succeeded(int status) {
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-std::string first_line(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  return line.size() > 200 ? line.substr(0, 200) + "..." : line;
-}
-
-// ---- espeak-ng ------------------------------------------------------------------------------
-
-struct EspeakInfo {
-  std::string version;  // "eSpeak NG text-to-speech: 1.51"
-  fs::path data_dir;    // empty if the version line does not say
-};
-
-EspeakInfo probe_espeak(const KwsSynthConfig& config) {
-  const std::vector<std::string> argv = {config.espeak, "--version"};
-  const ProcessResult r = run_process(argv);
-  if (!succeeded(r.status)) {
-    throw std::runtime_error("'" + quote_command(argv) + "' failed: " + describe_status(r.status) +
-                             ": " + first_line(r.err));
-  }
-  EspeakInfo info;
-  const std::string line = first_line(r.out);
-  const size_t data = line.find("Data at:");
-  info.version = line.substr(0, data);
-  while (!info.version.empty() && std::isspace(static_cast<unsigned char>(info.version.back()))) {
-    info.version.pop_back();
-  }
-  if (data != std::string::npos) info.data_dir = line.substr(data + 8 + 1);
-  return info;
-}
-
-// espeak-ng falls back to a default voice, with exit status 0, when a language or variant does
-// not exist; so check every one up front.
-void check_voices(const KwsSynthConfig& config, const EspeakInfo& info) {
-  const std::vector<std::string> argv = {config.espeak, "--voices"};
-  const ProcessResult r = run_process(argv);
-  if (!succeeded(r.status)) {
-    throw std::runtime_error("'" + quote_command(argv) + "' failed: " + describe_status(r.status));
-  }
-  std::set<std::string> languages;
-  std::istringstream lines(r.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string priority, language;
-    if (fields >> priority >> language) languages.insert(language);
-  }
-  for (const std::string& d : config.dialects) {
-    if (languages.count(d) == 0) {
-      throw std::runtime_error("espeak-ng has no language '" + d + "' (see espeak-ng --voices)");
-    }
-  }
-  if (info.data_dir.empty()) return;
-  for (const std::string& v : config.variants) {
-    if (v != "default" && !fs::exists(info.data_dir / "voices" / "!v" / v)) {
-      throw std::runtime_error("espeak-ng has no voice variant '" + v + "' (no " +
-                               (info.data_dir / "voices" / "!v" / v).string() + ")");
-    }
-  }
-}
-
-std::string voice_name(const std::string& dialect, const std::string& variant) {
-  return variant == "default" ? dialect : dialect + "+" + variant;
-}
-
-uint32_t little_endian(const std::string& bytes, size_t at, int size) {
-  uint32_t v = 0;
-  for (int i = size - 1; i >= 0; --i) {
-    v = (v << 8) | static_cast<unsigned char>(bytes[at + static_cast<size_t>(i)]);
-  }
-  return v;
-}
-
-// The PCM16 mono WAV espeak-ng writes to stdout. Its RIFF and data sizes are placeholders
-// (0x7ffff000: a pipe cannot seek back), so the data runs to the end of the stream.
-audio::Clip parse_espeak_wav(const std::string& bytes) {
-  if (bytes.size() < 12 || bytes.compare(0, 4, "RIFF") != 0 || bytes.compare(8, 4, "WAVE") != 0) {
-    throw std::runtime_error("output is not a WAV file (" + std::to_string(bytes.size()) +
-                             " bytes)");
-  }
-  audio::Clip clip;
-  size_t at = 12;
-  while (at + 8 <= bytes.size()) {
-    const std::string id = bytes.substr(at, 4);
-    const size_t size = little_endian(bytes, at + 4, 4);
-    at += 8;
-    if (id == "fmt ") {
-      if (at + 16 > bytes.size()) break;
-      const uint32_t format = little_endian(bytes, at, 2),
-                     channels = little_endian(bytes, at + 2, 2),
-                     bits = little_endian(bytes, at + 14, 2);
-      if (format != 1 || channels != 1 || bits != 16) {
-        throw std::runtime_error("WAV is not 16-bit PCM mono (format " + std::to_string(format) +
-                                 ", " + std::to_string(channels) + " channels, " +
-                                 std::to_string(bits) + " bits)");
-      }
-      clip.sample_rate = static_cast<int>(little_endian(bytes, at + 4, 4));
-    } else if (id == "data") {
-      if (clip.sample_rate <= 0) break;
-      const size_t n = (std::min(size, bytes.size() - at)) / 2;
-      clip.samples.resize(n);
-      for (size_t i = 0; i < n; ++i) {
-        const auto pcm = static_cast<int16_t>(little_endian(bytes, at + 2 * i, 2));
-        clip.samples[i] = static_cast<float>(pcm) / 32768.0f;
-      }
-      return clip;
-    }
-    at += size + (size & 1);
-  }
-  throw std::runtime_error("WAV has no fmt and data chunks");
-}
 
 // ---- The plan -------------------------------------------------------------------------------
 
@@ -392,49 +140,6 @@ std::vector<ClipJob> make_plan(const KwsSynthConfig& config, const std::vector<s
   return plan;
 }
 
-// ---- Noise beds ---------------------------------------------------------------------------
-
-double rms(const float* x, size_t n) {
-  double sum = 0;
-  for (size_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
-  return n == 0 ? 0.0 : std::sqrt(sum / static_cast<double>(n));
-}
-
-// White Gaussian noise; pink by Paul Kellett's three-pole filter (at 16 kHz its octave-band
-// powers are flat within ~2 dB from 60 Hz to 8 kHz); brown by a leaky integrator (-6 dB/octave
-// above ~13 Hz). Each is
-// normalised to kNoiseBedRms and put on the 16-bit grid, so the beds mixed into the clips are
-// exactly the files in _background_noise_.
-std::vector<float> noise_bed(int type, uint64_t seed, size_t n) {
-  Rng rng(seed);
-  std::vector<double> x(n);
-  double b0 = 0, b1 = 0, b2 = 0, brown = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const double white = rng.normal();
-    if (type == 0) {
-      x[i] = white;
-    } else if (type == 1) {
-      b0 = 0.99765 * b0 + white * 0.0990460;
-      b1 = 0.96300 * b1 + white * 0.2965164;
-      b2 = 0.57000 * b2 + white * 1.0526913;
-      x[i] = b0 + b1 + b2 + white * 0.1848;
-    } else {
-      brown = 0.995 * brown + white;
-      x[i] = brown;
-    }
-  }
-  double mean = 0, power = 0;
-  for (double v : x) mean += v;
-  mean /= static_cast<double>(n);
-  for (double v : x) power += (v - mean) * (v - mean);
-  const double gain = kNoiseBedRms / std::sqrt(power / static_cast<double>(n));
-  std::vector<float> out(n);
-  for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>((x[i] - mean) * gain);
-  const std::vector<int16_t> pcm = audio::to_pcm16(out);
-  for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(pcm[i]) / 32768.0f;
-  return out;
-}
-
 // ---- Rendering ------------------------------------------------------------------------------
 
 struct Context {
@@ -444,46 +149,12 @@ struct Context {
   std::vector<std::vector<float>> noise;
 };
 
-// espeak-ng's output from the first to the last sample above 2 % of its peak, with 10 ms
-// margins: the word without its leading and trailing silence.
-std::vector<float> trim_silence(const audio::Clip& clip) {
-  float peak = 0;
-  for (float v : clip.samples) peak = std::max(peak, std::fabs(v));
-  if (peak < 1e-3f) return {};
-  const float threshold = 0.02f * peak;
-  size_t first = 0, last = clip.samples.size();
-  while (std::fabs(clip.samples[first]) < threshold) ++first;
-  while (std::fabs(clip.samples[last - 1]) < threshold) --last;
-  const auto margin = static_cast<size_t>(clip.sample_rate / 100);
-  first = first > margin ? first - margin : 0;
-  last = std::min(clip.samples.size(), last + margin);
-  return {clip.samples.begin() + static_cast<std::ptrdiff_t>(first),
-          clip.samples.begin() + static_cast<std::ptrdiff_t>(last)};
-}
-
 // The word at 16 kHz; throws naming the word, voice and command.
 std::vector<float> speak(const Context& ctx, const ClipJob& job, const ClipParams& p) {
   const KwsSynthSpeaker& speaker = ctx.speakers[job.speaker];
-  const std::string& word = ctx.words[job.word];
-  const std::string voice = voice_name(speaker.dialect, speaker.variant);
-  const std::vector<std::string> argv = {
-      ctx.config.espeak,       "-v",       voice, "-s", std::to_string(p.speed), "-p",
-      std::to_string(p.pitch), "--stdout", word};
-  const auto fail = [&](const std::string& problem) {
-    return std::runtime_error("espeak-ng failed on word '" + word + "', voice '" + voice + "' (" +
-                              quote_command(argv) + "): " + problem);
-  };
-  const ProcessResult r = run_process(argv);
-  if (!succeeded(r.status)) throw fail(describe_status(r.status) + ": " + first_line(r.err));
-  std::vector<float> speech;
-  try {
-    const audio::Clip clip = parse_espeak_wav(r.out);
-    speech = audio::resample(trim_silence(clip), clip.sample_rate, kRate);
-  } catch (const std::exception& e) {
-    throw fail(e.what());
-  }
-  if (speech.empty()) throw fail("no speech in the output");
-  return speech;
+  return espeak_speak(ctx.config.espeak, ctx.words[job.word],
+                      espeak_voice_name(speaker.dialect, speaker.variant), p.speed, p.pitch, kRate,
+                      "word");
 }
 
 struct RenderedClip {
@@ -939,8 +610,8 @@ KwsSynthResult generate_kws_synth(const KwsSynthConfig& config,
                                   const std::function<void(const KwsSynthProgress&)>& progress) {
   const auto start = std::chrono::steady_clock::now();
   validate(config);
-  const EspeakInfo espeak = probe_espeak(config);
-  check_voices(config, espeak);
+  const EspeakInfo espeak = probe_espeak(config.espeak);
+  check_espeak_voices(config.espeak, espeak, config.dialects, config.variants);
   const std::unique_ptr<Fd> lock = prepare_folder(config);
   remove_temporaries(config.out);
 
@@ -959,7 +630,9 @@ KwsSynthResult generate_kws_synth(const KwsSynthConfig& config,
   const auto noise_samples = static_cast<size_t>(std::lround(config.noise_seconds * kRate));
   for (int type = 0; type < 3; ++type) {
     const std::string name = kNoiseNames[type];
-    ctx.noise.push_back(noise_bed(type, derive_seed(config.seed, "noise/" + name), noise_samples));
+    ctx.noise.push_back(noise_bed(static_cast<NoiseColour>(type),
+                                  derive_seed(config.seed, "noise/" + name), noise_samples,
+                                  kNoiseBedRms));
     write_atomically(config.out / kNoiseDir / (name + "_noise.wav"), ctx.noise.back());
   }
   for (const std::string& w : ctx.words) fs::create_directories(config.out / w);
