@@ -33,7 +33,7 @@ packages=(
   libsndfile1-dev libfftw3-dev libsamplerate0-dev gnuplot-nox espeak-ng sox
   libgtest-dev libbenchmark-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm clang
-  dataset-fashion-mnist
+  dataset-fashion-mnist wamerican
 )
 
 install_deps() {
