@@ -8,8 +8,8 @@
 
 namespace mpgru::cli {
 
-// Writes `dir`/front_end.json for an audio task (a data::KwsDataset); returns false and writes
-// nothing for other tasks.
+// Writes `dir`/front_end.json for an audio task (kws, se); returns false and writes nothing for
+// other tasks.
 bool write_front_end(const data::Dataset& dataset, const std::filesystem::path& dir);
 
 }  // namespace mpgru::cli

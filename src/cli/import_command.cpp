@@ -62,6 +62,11 @@ std::string describe(const torchfile::ImportedGru& imported) {
 // The model must read the task's sequences and predict its classes.
 void check_fits(const torchfile::ImportedGru& imported, const data::Dataset& dataset,
                 const std::string& file) {
+  if (dataset.outputs() > 0) {
+    throw std::runtime_error(file + ": task " + dataset.name() +
+                             " is sequence to sequence; import takes classifiers (an nn.Linear "
+                             "on the last step) for now");
+  }
   if (const std::string why = quant::input_mismatch(imported.model, dataset); !why.empty()) {
     throw std::runtime_error(file + ": the model " + why);
   }

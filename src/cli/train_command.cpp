@@ -9,7 +9,10 @@
 #include "cli/progress_bar.hpp"
 #include "cli/ptq_setup.hpp"
 #include "core/json_file.hpp"
+#include "data/se_task.hpp"
 #include "data/task.hpp"
+#include "quant/float_gru.hpp"
+#include "train/float_export.hpp"
 #include "train/trainer.hpp"
 
 namespace mpgru::cli {
@@ -30,8 +33,13 @@ std::string percent(double fraction) {
   return buf;
 }
 
-std::string epoch_line(const train::EpochMetrics& e, int epochs) {
+std::string epoch_line(const train::EpochMetrics& e, int epochs, bool seq2seq) {
   char buf[256];
+  if (seq2seq) {  // no accuracy: the loss is the gains' mean squared error
+    std::snprintf(buf, sizeof buf, "epoch %d/%d  loss %.5f  val loss %.5f  lr %.2e  %.1fs", e.epoch,
+                  epochs, e.train_loss, e.val_loss, e.lr, e.seconds);
+    return buf;
+  }
   std::snprintf(buf, sizeof buf,
                 "epoch %d/%d  loss %.4f  train %.2f%%  val loss %.4f  val %.2f%%  lr %.2e  %.1fs",
                 e.epoch, epochs, e.train_loss, 100 * e.train_accuracy, e.val_loss,
@@ -63,6 +71,36 @@ void move_in(const std::filesystem::path& staging, const std::filesystem::path& 
   std::filesystem::remove_all(staging);
 }
 
+// Sequence-to-sequence (se): the trained float model's SI-SDR and STOI on validation and test,
+// printed and added to metrics.json as "quality".
+void report_quality(const data::Dataset& dataset, const std::filesystem::path& out, int threads,
+                    std::ostream& log) {
+  const auto* se = dynamic_cast<const data::SeDataset*>(&dataset);
+  if (se == nullptr) return;
+  const quant::FloatGruModel model = train::load_float_model(out);
+  nlohmann::json quality = nlohmann::json::object();
+  for (const data::Split split : {data::Split::validation, data::Split::test}) {
+    const data::Sequences& s = se->split(split);
+    const data::SeQuality q = se->quality(
+        split,
+        [&](int64_t i, float* gains) {
+          quant::forward_steps(model, s.sequence(i), static_cast<int32_t>(s.steps), gains);
+        },
+        threads);
+    quality[data::to_string(split)] = quality_json(q);
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "float model on %s (%lld clips): SI-SDR %.2f -> %.2f dB (improvement %.2f dB), "
+                  "STOI %.3f -> %.3f",
+                  data::to_string(split), static_cast<long long>(q.clips), q.si_sdr_noisy,
+                  q.si_sdr_enhanced, q.si_sdri, q.stoi_noisy, q.stoi_enhanced);
+    log << line << '\n';
+  }
+  nlohmann::json metrics = core::read_json_file(out / "metrics.json");
+  metrics["quality"] = quality;
+  core::write_json_file(metrics, out / "metrics.json");
+}
+
 int run_train(const TrainArgs& args) {
   train::validate(args.config);
   const std::filesystem::path data_dir =
@@ -88,7 +126,7 @@ int run_train(const TrainArgs& args) {
                p.eta_seconds);
   };
   callbacks.on_epoch = [&](const train::EpochMetrics& e) {
-    bar.log(epoch_line(e, args.config.epochs));
+    bar.log(epoch_line(e, args.config.epochs, dataset->outputs() > 0));
   };
   // Trained in a staging folder and moved in only when complete: a training that fails or is
   // stopped never leaves a new config.json beside an old checkpoint.
@@ -98,8 +136,15 @@ int run_train(const TrainArgs& args) {
   bar.clear();
   write_front_end(*dataset, staging);
   move_in(staging, args.out);
+  report_quality(*dataset, args.out, args.config.threads, args.json ? std::cerr : std::cout);
   if (args.json) {
     std::cout << train::metrics_json(*dataset, result) << '\n';
+  } else if (dataset->outputs() > 0) {
+    char loss[32];
+    std::snprintf(loss, sizeof loss, "%.5f", result.best_val_loss);
+    std::cout << "best epoch " << result.best_epoch << " (val loss " << loss << "), "
+              << format_duration(result.total_seconds) << " in all; wrote " << args.out
+              << "/{checkpoint,config.json,metrics.json}\n";
   } else {
     std::cout << "best epoch " << result.best_epoch << " (val " << percent(result.best_val_accuracy)
               << "), test accuracy " << percent(result.test_accuracy) << " (balanced "

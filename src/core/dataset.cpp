@@ -62,7 +62,14 @@ Sequences Sequences::slice(int64_t first, int64_t n) const {
   out.features = features;
   const int64_t per = steps * features;
   out.values.assign(values.begin() + first * per, values.begin() + (first + n) * per);
-  out.labels.assign(labels.begin() + first, labels.begin() + first + n);
+  out.outputs = outputs;
+  if (outputs > 0) {
+    const int64_t per_target = steps * outputs;
+    out.targets.assign(targets.begin() + first * per_target,
+                       targets.begin() + (first + n) * per_target);
+  } else {
+    out.labels.assign(labels.begin() + first, labels.begin() + first + n);
+  }
   return out;
 }
 
@@ -75,6 +82,15 @@ void Sequences::check_shape(int num_classes) const {
     throw std::logic_error(std::to_string(values.size()) + " values for " +
                            std::to_string(count()) + " sequences of " + std::to_string(steps) +
                            " x " + std::to_string(features));
+  }
+  if (outputs > 0) {
+    if (!labels.empty() || static_cast<int64_t>(targets.size()) != count() * steps * outputs) {
+      throw std::logic_error(std::to_string(targets.size()) + " targets and " +
+                             std::to_string(labels.size()) + " labels for " +
+                             std::to_string(count()) + " sequences of " + std::to_string(steps) +
+                             " steps x " + std::to_string(outputs) + " outputs");
+    }
+    return;
   }
   for (int64_t i = 0; i < count(); ++i) {
     if (labels[i] < 0 || labels[i] >= num_classes) {

@@ -17,18 +17,25 @@ const char* to_string(Split split);
 // Parses "train", "validation" (or "val") and "test"; throws std::invalid_argument otherwise.
 Split parse_split(const std::string& name);
 
-// Sequences stored row-major as values[i][t][f], one label per sequence.
+// Sequences stored row-major as values[i][t][f], with one label per sequence (classification)
+// or, for sequence-to-sequence tasks (outputs > 0), targets[i][t][o] per step and no labels.
 struct Sequences {
   int64_t steps = 0;
   int64_t features = 0;
   std::vector<float> values;
   std::vector<int32_t> labels;
+  int64_t outputs = 0;         // per-step targets (0: a label per sequence)
+  std::vector<float> targets;  // count x steps x outputs when outputs > 0
 
-  int64_t count() const { return static_cast<int64_t>(labels.size()); }
+  int64_t count() const {
+    if (outputs == 0) return static_cast<int64_t>(labels.size());
+    return steps > 0 && features > 0 ? static_cast<int64_t>(values.size()) / (steps * features) : 0;
+  }
   const float* sequence(int64_t i) const { return values.data() + i * steps * features; }
+  const float* target(int64_t i) const { return targets.data() + i * steps * outputs; }
   // Sequences [first, first + n); throws std::out_of_range if that is not inside.
   Sequences slice(int64_t first, int64_t n) const;
-  // Throws std::logic_error if values and labels disagree with steps/features/count.
+  // Throws std::logic_error if values and labels (or targets) disagree with steps/features/count.
   void check_shape(int num_classes) const;
   // "" if every step holds one token id, an integer in [0, vocabulary); else the first problem
   // ("value 5.5 of sequence 3 is not a token id in 0..256").
@@ -46,6 +53,9 @@ class Dataset {
   // 0 if the features are real values; else every sequence has one feature per step holding a
   // token id in [0, vocabulary) (an integer stored as float) for an embedding to look up.
   virtual int64_t vocabulary() const { return 0; }
+  // 0 for classification (a label per sequence, num_classes classes); > 0 for a
+  // sequence-to-sequence task with that many targets per step (Sequences::targets).
+  virtual int64_t outputs() const { return 0; }
 };
 
 // {"steps", "features", "classes", "train", "validation", "test"}: the shape and split sizes

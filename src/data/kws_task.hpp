@@ -9,6 +9,7 @@
 
 #include "audio/log_mel.hpp"
 #include "core/dataset.hpp"
+#include "data/feature_normalisation.hpp"
 #include "data/speech_commands.hpp"
 
 namespace mpgru::data {
@@ -17,12 +18,6 @@ struct KwsOptions {
   audio::LogMelConfig front_end;  // default: 40 log-mel bands, 30 ms window, 20 ms hop: 49 frames
   SpeechCommandsOptions clips;
   int threads = 2;  // WAV reading and feature extraction
-};
-
-// Per-feature normalisation: (x - mean[f]) / stddev[f], statistics over every frame of the
-// training split. Deployment needs them with the model: the front end's input to the GRU.
-struct FeatureNormalisation {
-  std::vector<float> mean, stddev;
 };
 
 class KwsDataset final : public Dataset {
@@ -49,10 +44,5 @@ class KwsDataset final : public Dataset {
 // Reads the Speech Commands layout in `dir`, computes features and normalises them. Throws
 // naming the file on bad data (see load_speech_commands).
 KwsDataset load_kws(const std::filesystem::path& dir, const KwsOptions& options = {});
-
-// Mean and standard deviation (population; floored at 1e-5) of every feature over all frames.
-FeatureNormalisation feature_statistics(const Sequences& train);
-// Applies (x - mean) / stddev in place.
-void normalise(Sequences& sequences, const FeatureNormalisation& normalisation);
 
 }  // namespace mpgru::data

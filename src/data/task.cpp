@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "data/kws_task.hpp"
+#include "data/se_task.hpp"
 #include "data/sfmnist.hpp"
 #include "data/smnist.hpp"
 #include "data/spam.hpp"
@@ -57,6 +58,18 @@ std::unique_ptr<Dataset> load_spam_words_task(const std::filesystem::path& dir,
   return load_spam_with(dir, options, {SpamTokens::words, 256, 4096});
 }
 
+std::unique_ptr<Dataset> load_se_task(const std::filesystem::path& dir,
+                                      const LoadOptions& options) {
+  SeOptions se;
+  se.skip_bad = options.skip_bad;
+  auto dataset = std::make_unique<SeDataset>(load_se(dir, se));
+  if (dataset->skipped() > 0) {
+    std::cerr << "warning: skipped " << dataset->skipped() << " unreadable clip pairs in "
+              << dir.string() << "\n";
+  }
+  return dataset;
+}
+
 }  // namespace
 
 const std::vector<TaskInfo>& tasks() {
@@ -89,6 +102,16 @@ const std::vector<TaskInfo>& tasks() {
        "SpamAssassin emails, subject + body as 512 byte tokens (vocabulary 257): ham or spam",
        "spam", kSpamGroups.back().folder, kSpamHowToGet, load_spam_bytes_task,
        "one token id per step: 1 + each byte of subject + body, left-padded with 0 to 512 steps"},
+      {"se",
+       "speech enhancement (sequence to sequence): 2.5 s noisy clips, 251 frames x 24 band "
+       "energies in, 24 band gains per frame out",
+       "se", "train/noisy",
+       "generate the synthetic set with `mpgru data se-synth --out data/se`, or pass --data DIR "
+       "holding <split>/{clean,noisy}/*.wav pairs",
+       load_se_task,
+       "one 10 ms frame per step (20 ms sqrt-Hann window, 16 kHz): log energies of 24 mel-spaced "
+       "triangular bands of the noisy spectrum, standardised with the training split's mean and "
+       "standard deviation; outputs: each band's gain in [0, 1]"},
   };
   return all;
 }

@@ -79,6 +79,11 @@ QuantizedEmbedding make_embedding(const quant::FloatEmbedding& f, int bits, doub
 // Validates the model and that the genome's layout (layers, embedding) is the model's.
 void check_layout(const quant::FloatGruModel& model, const core::Genome& genome) {
   quant::validate(model);
+  if (model.outputs > 0) {
+    throw std::runtime_error(
+        "the model has a per-step head (sequence to sequence, task se): the integer engine does "
+        "not run it yet; float training and its SI-SDR / STOI are available (mpgru train)");
+  }
   const bool embedding = model.embedding.vocabulary > 0;
   if (genome.layout().layers != static_cast<int>(model.layers.size()) ||
       genome.layout().embedding != embedding) {

@@ -158,6 +158,12 @@ Calibration calibrate(const FloatGruModel& model, const data::Sequences& train,
                       const CalibrationOptions& options) {
   validate(options);
   validate(model);
+  if (model.outputs > 0) {
+    throw std::runtime_error(
+        "the model has a per-step head (sequence to sequence, task se): the integer engine does "
+        "not run it yet, so it cannot be calibrated; float training and its SI-SDR / STOI are "
+        "available (mpgru train)");
+  }
   if (train.features != sequence_features(model)) {
     throw std::invalid_argument("calibration data has " + std::to_string(train.features) +
                                 " features per step, the model expects " +

@@ -122,8 +122,10 @@ int32_t token_index(float value, int32_t vocabulary) {
 }
 
 void validate(const FloatGruModel& m) {
-  if (m.features <= 0 || m.classes < 2 || m.layers.empty()) {
-    throw std::invalid_argument("float model needs features > 0, classes >= 2 and a layer");
+  const bool per_step = m.outputs > 0;
+  if (m.features <= 0 || m.layers.empty() || (per_step ? m.classes != 0 : m.classes < 2)) {
+    throw std::invalid_argument(
+        "float model needs features > 0, a layer, and classes >= 2 (or outputs > 0, classes 0)");
   }
   const FloatEmbedding& e = m.embedding;
   if (e.vocabulary < 0 ||
@@ -146,11 +148,16 @@ void validate(const FloatGruModel& m) {
     }
     input = l.hidden;
   }
-  check_linear(m.classifier, m.classes, input, "classifier");
+  check_linear(m.classifier, per_step ? m.outputs : m.classes, input, "classifier");
 }
 
-void forward(const FloatGruModel& m, const float* sequence, int32_t steps, float* logits,
-             const PointObserver* observer) {
+namespace {
+
+// Runs the GRU layers over a sequence; `each_step(t, h)` sees the last layer's hidden state after
+// every step. Returns the last layer's final hidden state.
+std::vector<float> run_layers(const FloatGruModel& m, const float* sequence, int32_t steps,
+                              const PointObserver* observer,
+                              const std::function<void(int32_t, const float*)>& each_step) {
   std::vector<std::vector<float>> h;
   std::vector<LayerBuffers> buffers;
   for (const FloatGruLayer& l : m.layers) {
@@ -170,9 +177,28 @@ void forward(const FloatGruModel& m, const float* sequence, int32_t steps, float
       step(m.layers[k], static_cast<int>(k), x, h[k], buffers[k], observer);
       x = h[k].data();
     }
+    if (each_step) each_step(t, h.back().data());
   }
-  apply_linear(m.classifier, h.back().data(), logits);
+  return std::move(h.back());
+}
+
+}  // namespace
+
+void forward(const FloatGruModel& m, const float* sequence, int32_t steps, float* logits,
+             const PointObserver* observer) {
+  if (m.outputs > 0) throw std::invalid_argument("forward: a per-step model: use forward_steps");
+  const std::vector<float> h = run_layers(m, sequence, steps, observer, nullptr);
+  apply_linear(m.classifier, h.data(), logits);
   if (observer != nullptr) (*observer)(Op::out, -1, logits, static_cast<size_t>(m.classes));
+}
+
+void forward_steps(const FloatGruModel& m, const float* sequence, int32_t steps, float* out) {
+  if (m.outputs <= 0) throw std::invalid_argument("forward_steps: the model is a classifier");
+  run_layers(m, sequence, steps, nullptr, [&](int32_t t, const float* h) {
+    float* y = out + static_cast<size_t>(t) * static_cast<size_t>(m.outputs);
+    apply_linear(m.classifier, h, y);
+    for (int32_t o = 0; o < m.outputs; ++o) y[o] = 1.0f / (1.0f + std::exp(-y[o]));
+  });
 }
 
 }  // namespace mpgru::quant

@@ -37,6 +37,9 @@ struct FloatGruModel {
   FloatEmbedding embedding;
   int32_t features = 0;  // GRU input size (the embedding's dim when there is one)
   int32_t classes = 0;
+  // > 0: sequence to sequence, the classifier is a per-step head of `outputs` rows followed by
+  // a sigmoid (classes is 0); 0: a classifier of `classes` logits on the last step.
+  int32_t outputs = 0;
   std::vector<FloatGruLayer> layers;
   FloatLinear classifier;
 };
@@ -73,7 +76,8 @@ std::string input_mismatch(int64_t vocabulary, int32_t sequence_features,
 // leaves the table (callers validate the data first to report bad ids).
 int32_t token_index(float value, int32_t vocabulary);
 
-// Runs one sequence [steps][sequence_features(model)] and writes `classes` logits. Every
+// Runs one sequence [steps][sequence_features(model)] and writes `classes` logits (a
+// classifier; see forward_steps for a per-step head). Every
 // intermediate of DESIGN.md section 3 (x, lin_i.*, lin_h.*, sum.*, act.*, mul.*, h, out) is passed
 // to `observer` if given. Computed in float, PyTorch's GRU equations.
 void forward(const FloatGruModel& model, const float* sequence, int32_t steps, float* logits,
@@ -82,6 +86,10 @@ void forward(const FloatGruModel& model, const float* sequence, int32_t steps, f
 }  // namespace mpgru::quant
 
 namespace mpgru::quant {
+
+// A sequence-to-sequence model (outputs > 0) on one sequence: writes steps x outputs values,
+// sigmoid(head(h_t)) for every step t. Throws std::invalid_argument for a classifier.
+void forward_steps(const FloatGruModel& model, const float* sequence, int32_t steps, float* out);
 
 // Accuracy of the float model (argmax of its logits) on `sequences`, with `threads` threads.
 double float_accuracy(const FloatGruModel& model, const data::Sequences& sequences, int threads);

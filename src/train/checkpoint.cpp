@@ -11,7 +11,8 @@ namespace mpgru::train {
 nlohmann::json to_json(const GruClassifierOptions& options) {
   return {{"architecture", "gru_classifier"}, {"features", options.features},
           {"vocabulary", options.vocabulary}, {"hidden", options.hidden},
-          {"layers", options.layers},         {"classes", options.classes}};
+          {"layers", options.layers},         {"classes", options.classes},
+          {"outputs", options.outputs}};
 }
 
 GruClassifierOptions model_options_from_json(const nlohmann::json& model) {
@@ -30,6 +31,7 @@ GruClassifierOptions model_options_from_json(const nlohmann::json& model) {
   options.layers = field("layers");
   options.classes = field("classes");
   options.vocabulary = model.contains("vocabulary") ? field("vocabulary") : 0;
+  options.outputs = model.contains("outputs") ? field("outputs") : 0;
   validate(options);
   return options;
 }

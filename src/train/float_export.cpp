@@ -55,6 +55,7 @@ nlohmann::json save_float_checkpoint(const quant::FloatGruModel& f,
   o.layers = static_cast<int64_t>(f.layers.size());
   o.classes = f.classes;
   o.vocabulary = f.embedding.vocabulary;
+  o.outputs = f.outputs;
   for (const quant::FloatGruLayer& l : f.layers) {
     if (l.hidden != o.hidden) {
       throw std::invalid_argument("layers of different widths (" + std::to_string(o.hidden) + ", " +
@@ -90,6 +91,7 @@ quant::FloatGruModel load_float_model(const std::filesystem::path& dir) {
     f.embedding.weights = to_vector(model->embedding->weight);
   }
   f.classes = static_cast<int32_t>(o.classes);
+  f.outputs = static_cast<int32_t>(o.outputs);
   auto params = model->gru->named_parameters();
   for (int64_t k = 0; k < o.layers; ++k) {
     const std::string s = "_l" + std::to_string(k);
@@ -102,7 +104,7 @@ quant::FloatGruModel load_float_model(const std::filesystem::path& dir) {
     }
     f.layers.push_back(std::move(layer));
   }
-  f.classifier.rows = static_cast<int32_t>(o.classes);
+  f.classifier.rows = static_cast<int32_t>(o.outputs > 0 ? o.outputs : o.classes);
   f.classifier.cols = static_cast<int32_t>(o.hidden);
   f.classifier.weights = to_vector(model->classifier->weight);
   f.classifier.bias = to_vector(model->classifier->bias);

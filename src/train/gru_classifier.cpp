@@ -16,7 +16,12 @@ void validate(const GruClassifierOptions& options) {
   check("features", options.features, 1, 1 << 16);
   check("hidden", options.hidden, 1, 1 << 14);
   check("layers", options.layers, 1, 16);
-  check("classes", options.classes, 2, 1 << 16);
+  if (options.outputs > 0) {
+    check("outputs", options.outputs, 1, 1 << 12);
+    check("classes", options.classes, 0, 0);
+  } else {
+    check("classes", options.classes, 2, 1 << 16);
+  }
   check("vocabulary", options.vocabulary, 0, 1 << 20);
 }
 
@@ -30,7 +35,9 @@ GruClassifierImpl::GruClassifierImpl(const GruClassifierOptions& options) : opti
       register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(options.features, options.hidden)
                                                 .num_layers(options.layers)
                                                 .batch_first(true)));
-  classifier = register_module("classifier", torch::nn::Linear(options.hidden, options.classes));
+  classifier = register_module(
+      "classifier",
+      torch::nn::Linear(options.hidden, options.outputs > 0 ? options.outputs : options.classes));
 }
 
 torch::Tensor GruClassifierImpl::embed(const torch::Tensor& x) {
@@ -40,6 +47,7 @@ torch::Tensor GruClassifierImpl::embed(const torch::Tensor& x) {
 
 torch::Tensor GruClassifierImpl::forward(const torch::Tensor& x) {
   auto [sequence, last] = gru->forward(embed(x));
+  if (options_.outputs > 0) return torch::sigmoid(classifier->forward(sequence));
   return classifier->forward(last[options_.layers - 1]);
 }
 

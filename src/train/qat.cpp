@@ -46,6 +46,10 @@ QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration&
                     const core::Genome& genome, const data::Sequences& train,
                     const QatConfig& config,
                     const std::function<void(const QatProgress&)>& progress) {
+  if (model.outputs > 0) {
+    throw std::runtime_error(
+        "QAT of a per-step model (sequence to sequence, task se) is not supported yet");
+  }
   validate(config);
   if (train.count() == 0) throw std::invalid_argument("qat: no training sequences");
   set_compute_threads(threads_for_cores(config.threads));

@@ -25,15 +25,31 @@ double seconds_since(Clock::time_point start) {
 
 struct Tensors {
   torch::Tensor x;  // [n, steps, features], a view of the dataset's memory
-  torch::Tensor y;  // [n] int64
+  torch::Tensor y;  // [n] int64 labels, or [n, steps, outputs] float targets (a view)
 };
 
 Tensors to_tensors(const data::Sequences& s, int64_t limit) {
   const int64_t n = limit > 0 ? std::min(limit, s.count()) : s.count();
   auto* values = const_cast<float*>(s.values.data());
+  const torch::Tensor x = torch::from_blob(values, {n, s.steps, s.features}, torch::kFloat32);
+  if (s.outputs > 0) {
+    auto* targets = const_cast<float*>(s.targets.data());
+    return {x, torch::from_blob(targets, {n, s.steps, s.outputs}, torch::kFloat32)};
+  }
   auto* labels = const_cast<int32_t*>(s.labels.data());
-  return {torch::from_blob(values, {n, s.steps, s.features}, torch::kFloat32),
-          torch::from_blob(labels, {n}, torch::kInt32).to(torch::kInt64)};
+  return {x, torch::from_blob(labels, {n}, torch::kInt32).to(torch::kInt64)};
+}
+
+// Cross-entropy of logits against labels, or (sequence to sequence) the mean squared error of
+// the per-step outputs against their targets.
+torch::Tensor loss_of(const torch::Tensor& out, const torch::Tensor& y, bool sum = false) {
+  const auto reduction = sum ? at::Reduction::Sum : at::Reduction::Mean;
+  if (y.dim() == 3) {
+    // Per sequence: the mean over its steps and outputs, so Sum adds one term per sequence.
+    const torch::Tensor per = torch::mse_loss(out, y, at::Reduction::None).mean({1, 2});
+    return sum ? per.sum() : per.mean();
+  }
+  return torch::cross_entropy_loss(out, y, {}, reduction);
 }
 
 // Fisher-Yates with a fixed generator: the same order on every platform for a given seed.
@@ -71,13 +87,15 @@ Evaluation evaluate(GruClassifier& model, const Tensors& data) {
     const int64_t m = std::min(chunk, n - i);
     const torch::Tensor logits = model->forward(data.x.narrow(0, i, m));
     const torch::Tensor y = data.y.narrow(0, i, m);
-    loss += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
+    loss += loss_of(logits, y, true).item<double>();
+    if (y.dim() == 3) continue;  // sequence to sequence: no accuracy
     const torch::Tensor predicted = logits.argmax(1);
     correct += predicted.eq(y).sum().item<int64_t>();
     append(predicted, predictions);
     append(y, labels);
   }
   model->train();
+  if (model->options().outputs > 0) return {loss / static_cast<double>(n), 0.0, 0.0};
   const auto classes = static_cast<int32_t>(model->options().classes);
   return {loss / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n),
           engine::balanced_accuracy(predictions, labels, classes)};
@@ -130,15 +148,11 @@ nlohmann::json result_json(const data::Dataset& dataset, const TrainResult& r) {
                       {"lr", e.lr},
                       {"seconds", e.seconds}});
   }
-  return {{"task", dataset.name()},
-          {"epochs", epochs},
-          {"best_epoch", r.best_epoch},
-          {"best_val_accuracy", r.best_val_accuracy},
-          {"test_loss", r.test_loss},
-          {"test_accuracy", r.test_accuracy},
-          {"test_balanced_accuracy", r.test_balanced_accuracy},
-          {"total_seconds", r.total_seconds},
-          {"stopped_early", r.stopped_early}};
+  return {{"task", dataset.name()},           {"epochs", epochs},
+          {"best_epoch", r.best_epoch},       {"best_val_accuracy", r.best_val_accuracy},
+          {"best_val_loss", r.best_val_loss}, {"test_loss", r.test_loss},
+          {"test_accuracy", r.test_accuracy}, {"test_balanced_accuracy", r.test_balanced_accuracy},
+          {"total_seconds", r.total_seconds}, {"stopped_early", r.stopped_early}};
 }
 
 }  // namespace
@@ -167,8 +181,12 @@ TrainResult train_float(const data::Dataset& dataset, const TrainConfig& config,
   validate(config);
   const bool tokens = dataset.vocabulary() > 0;
   const GruClassifierOptions model_options{tokens ? config.embedding : dataset.features(),
-                                           config.hidden, config.layers, dataset.num_classes(),
-                                           dataset.vocabulary()};
+                                           config.hidden,
+                                           config.layers,
+                                           dataset.num_classes(),
+                                           dataset.vocabulary(),
+                                           dataset.outputs()};
+  const bool seq2seq = dataset.outputs() > 0;
   const ComputeThreads threads = threads_for_cores(config.threads);
   set_compute_threads(threads);
   std::filesystem::create_directories(out_dir);
@@ -205,13 +223,13 @@ TrainResult train_float(const data::Dataset& dataset, const TrainConfig& config,
       set_lr(optimizer, cosine_lr(config, step, total_steps));
       optimizer.zero_grad();
       const torch::Tensor logits = model->forward(x);
-      const torch::Tensor loss = torch::cross_entropy_loss(logits, y);
+      const torch::Tensor loss = loss_of(logits, y);
       loss.backward();
       if (config.clip_norm > 0)
         torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
       optimizer.step();
       loss_sum += loss.item<double>() * static_cast<double>(m);
-      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+      if (!seq2seq) correct += logits.argmax(1).eq(y).sum().item<int64_t>();
       if (callbacks.on_batch) {
         const double elapsed = seconds_since(start);
         callbacks.on_batch({epoch, config.epochs, b + 1, batches,
@@ -229,8 +247,12 @@ TrainResult train_float(const data::Dataset& dataset, const TrainConfig& config,
                          cosine_lr(config, step - 1, total_steps),
                          seconds_since(epoch_start)};
     result.epochs.push_back(metrics);
-    if (val.accuracy > result.best_val_accuracy || result.best_epoch == 0) {
+    // Classification keeps the most accurate epoch, sequence to sequence the lowest loss.
+    const bool better =
+        seq2seq ? val.loss < result.best_val_loss : val.accuracy > result.best_val_accuracy;
+    if (better || result.best_epoch == 0) {
       result.best_val_accuracy = val.accuracy;
+      result.best_val_loss = val.loss;
       result.best_epoch = epoch;
       since_best = 0;
       save_checkpoint(model, out_dir);

@@ -1,5 +1,7 @@
-// Float training of the GRU classifier: Adam, cosine learning-rate decay, gradient clipping,
-// validation every epoch, best checkpoint kept, early stopping. No LibTorch in this header.
+// Float training of the GRU classifier (cross-entropy), or of a per-step model for a
+// sequence-to-sequence task (mean squared error of its sigmoid outputs): Adam, cosine learning-rate
+// decay, gradient clipping, validation every epoch, best checkpoint kept, early stopping. No
+// LibTorch in this header.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +46,8 @@ struct EpochMetrics {
 struct TrainResult {
   std::vector<EpochMetrics> epochs;
   int best_epoch = 0;
-  double best_val_accuracy = 0;
+  double best_val_accuracy = 0;  // 0 for sequence-to-sequence tasks
+  double best_val_loss = 0;      // of the best epoch (what selects it for sequence to sequence)
   double test_loss = 0;
   double test_accuracy = 0;           // of the best checkpoint
   double test_balanced_accuracy = 0;  // mean per-class recall on the test split
