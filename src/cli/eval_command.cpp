@@ -14,6 +14,7 @@
 #include "cli/model_report.hpp"
 #include "cli/ptq_setup.hpp"
 #include "core/text_file.hpp"
+#include "data/se_task.hpp"
 #include "engine/gru_engine.hpp"
 #include "engine/kernel_path.hpp"
 #include "engine/model_file.hpp"
@@ -93,6 +94,54 @@ void write_predictions(std::ostream& out, const data::Sequences& sequences,
   }
 }
 
+// A per-step model (task se): the integer engine's gains, streamed step by step as a device runs
+// them, applied to each clip; SI-SDR and STOI of the result.
+int run_eval_gains(const EvalArgs& args, const engine::IntegerModel& model,
+                   const data::Dataset& dataset, data::Split split) {
+  const auto* se = dynamic_cast<const data::SeDataset*>(&dataset);
+  if (se == nullptr || model.classes != se->outputs()) {
+    throw std::invalid_argument(args.model + " has a per-step head of " +
+                                std::to_string(model.classes) + " outputs; task " + dataset.name() +
+                                " is not a matching enhancement task");
+  }
+  const data::Sequences& s = se->split(split);
+  const engine::Kernels kernels =
+      args.kernels == "reference" ? engine::Kernels::reference : engine::Kernels::optimized;
+  const double unit = 1.0 / model.head.output.qmax();
+  const auto start = std::chrono::steady_clock::now();
+  const data::SeQuality q = se->quality(
+      split,
+      [&](int64_t i, float* gains) {
+        engine::GruEngine engine(model, kernels);
+        std::vector<int32_t> out(static_cast<size_t>(s.steps * model.classes));
+        engine.run_gains(s.sequence(i), static_cast<int32_t>(s.steps), out.data());
+        for (size_t k = 0; k < out.size(); ++k) gains[k] = static_cast<float>(out[k] * unit);
+      },
+      args.threads);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (args.json) {
+    nlohmann::json j = model_json(model);
+    j["model"] = args.model;
+    j["task"] = dataset.name();
+    j["split"] = data::to_string(split);
+    j["quality"] = data::quality_json(q);
+    j["seconds"] = seconds;
+    j["kernels"] = args.kernels;
+    std::cout << j.dump(2) << '\n';
+    return kExitOk;
+  }
+  char line[256];
+  std::snprintf(line, sizeof line,
+                ": SI-SDR %.2f -> %.2f dB (improvement %.2f dB), STOI %.3f -> %.3f", q.si_sdr_noisy,
+                q.si_sdr_enhanced, q.si_sdri, q.stoi_noisy, q.stoi_enhanced);
+  std::cout << args.model << " on " << dataset.name() << " " << data::to_string(split) << " ("
+            << q.clips << " clips)" << line << " (integer engine, " << args.kernels
+            << " kernels, streaming, " << seconds << " s)\n"
+            << model_summary(model) << '\n';
+  return kExitOk;
+}
+
 int run_eval(const EvalArgs& args) {
   const data::Split split = data::parse_split(args.split);
   const engine::IntegerModel model = engine::load_model(args.model);
@@ -105,6 +154,7 @@ int run_eval(const EvalArgs& args) {
       !why.empty()) {
     throw std::invalid_argument(args.model + " " + why);
   }
+  if (model.per_step) return run_eval_gains(args, model, *dataset, split);
   const data::Sequences& sequences = dataset->split(split);
   const auto start = std::chrono::steady_clock::now();
   engine::EvaluateOptions options;

@@ -15,14 +15,14 @@ constexpr int kMaxLayers = 16;
 constexpr const char* kOpNames[] = {
     "emb",     "x",       "w_i.r",   "w_i.z",   "w_i.n",   "w_h.r", "w_h.z", "w_h.n", "lin_i.r",
     "lin_i.z", "lin_i.n", "lin_h.r", "lin_h.z", "lin_h.n", "sum.r", "sum.z", "sum.n", "act.r",
-    "act.z",   "act.n",   "mul.rn",  "mul.un",  "mul.zh",  "h",     "w_o",   "out",
+    "act.z",   "act.n",   "mul.rn",  "mul.un",  "mul.zh",  "h",     "w_o",   "out",   "gain",
 };
-static_assert(std::size(kOpNames) == static_cast<size_t>(Op::out) + 1,
+static_assert(std::size(kOpNames) == static_cast<size_t>(Op::gain) + 1,
               "kOpNames must have one name per Op");
 
-// emb, w_o and out exist once per network, not once per layer.
+// emb, w_o, out and gain exist once per network, not once per layer.
 bool is_global(Op op) {
-  return op == Op::emb || op == Op::w_o || op == Op::out;
+  return op == Op::emb || op == Op::w_o || op == Op::out || op == Op::gain;
 }
 
 std::string gene_name(Op op, int layer) {
@@ -33,7 +33,8 @@ std::string gene_name(Op op, int layer) {
 // "1 layer without embedding", for error messages that must say which table was expected.
 std::string describe(const GenomeLayout& layout) {
   return std::to_string(layout.layers) + (layout.layers == 1 ? " layer" : " layers") +
-         (layout.embedding ? " with embedding" : " without embedding");
+         (layout.embedding ? " with embedding" : " without embedding") +
+         (layout.per_step ? " and a per-step head" : "");
 }
 
 std::string range_text() {
@@ -190,6 +191,7 @@ std::vector<Gene> genes(const GenomeLayout& layout) {
   }
   table.push_back({Op::w_o, -1, op_name(Op::w_o)});
   table.push_back({Op::out, -1, op_name(Op::out)});
+  if (layout.per_step) table.push_back({Op::gain, -1, op_name(Op::gain)});
   return table;
 }
 
@@ -250,7 +252,7 @@ std::string Genome::to_compact() const {
 
 bool Genome::operator==(const Genome& other) const {
   return layout_.layers == other.layout_.layers && layout_.embedding == other.layout_.embedding &&
-         bits_ == other.bits_;
+         layout_.per_step == other.layout_.per_step && bits_ == other.bits_;
 }
 
 }  // namespace mpgru::core

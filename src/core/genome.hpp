@@ -7,6 +7,7 @@
 //     w_h.r w_h.z w_h.n, lin_i.r lin_i.z lin_i.n, lin_h.r lin_h.z lin_h.n, sum.r sum.z sum.n,
 //     act.r act.z act.n, mul.rn mul.un mul.zh, h
 //   w_o out
+//   gain                                     (only with a per-step head: sequence to sequence)
 // One layer, no embedding: 25 genes. Each gene is a bit width in 2..8.
 #pragma once
 
@@ -47,6 +48,7 @@ enum class Op : uint8_t {
   h,
   w_o,
   out,
+  gain,  // the per-step head's sigmoid output (sequence-to-sequence models only)
 };
 
 // The per-gate ops of a layer, indexed by gate: r = 0, z = 1, n = 2.
@@ -72,6 +74,9 @@ struct Gene {
 struct GenomeLayout {
   int layers = 1;
   bool embedding = false;
+  // A per-step head (sequence to sequence): w_o and out are its weights and pre-sigmoid output,
+  // and a last gene `gain` is its sigmoid output.
+  bool per_step = false;
 };
 
 // The gene table in order. Throws std::invalid_argument if layers is outside 1..16.
@@ -95,7 +100,7 @@ class Genome {
   size_t size() const { return bits_.size(); }
 
   int bits(size_t index) const { return bits_.at(index); }
-  // Bits of the gene for `op` in `layer` (layer ignored for emb, w_o, out). Throws
+  // Bits of the gene for `op` in `layer` (layer ignored for emb, w_o, out, gain). Throws
   // std::out_of_range if the layout has no such gene (e.g. x of layer 1, emb without embedding).
   int bits(Op op, int layer = 0) const;
   // Throws std::invalid_argument if bits is outside 2..8.

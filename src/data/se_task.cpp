@@ -60,8 +60,10 @@ struct SplitData {
   int64_t skipped = 0;
 };
 
+// keep_waveforms: hold the clips for quality measurements (validation and test; the training
+// split's would take 160 KB per 2.5 s clip for nothing).
 SplitData load_split(const fs::path& dir, const SeOptions& o, const audio::Stft& stft,
-                     const audio::BandLayout& bands) {
+                     const audio::BandLayout& bands, bool keep_waveforms) {
   SplitData out;
   const std::vector<std::string> names = pair_names(dir);
   const auto samples = static_cast<size_t>(o.clip_samples());
@@ -85,6 +87,10 @@ SplitData load_split(const fs::path& dir, const SeOptions& o, const audio::Stft&
     gains[i] = ideal_gains(e_clean, e_noisy);
     features[i].resize(per);
     for (size_t k = 0; k < per; ++k) features[i][k] = std::log(e_noisy[k] + kLogFloor);
+    if (!keep_waveforms) {
+      clean[i] = {};
+      noisy[i] = {};
+    }
   });
   Sequences& s = out.sequences;
   s.steps = steps;
@@ -98,6 +104,7 @@ SplitData load_split(const fs::path& dir, const SeOptions& o, const audio::Stft&
     s.values.insert(s.values.end(), features[i].begin(), features[i].end());
     s.targets.insert(s.targets.end(), gains[i].begin(), gains[i].end());
     out.clips.names.push_back(names[i]);
+    if (!keep_waveforms) continue;
     out.clips.clean.push_back(std::move(clean[i]));
     out.clips.noisy.push_back(std::move(noisy[i]));
   }
@@ -160,6 +167,10 @@ std::vector<float> SeDataset::enhance(Split split, int64_t clip, const float* ga
 SeQuality SeDataset::quality(Split split, const std::function<void(int64_t, float*)>& predict,
                              int threads) const {
   const SeClips& c = clips(split);
+  if (c.clean.empty()) {
+    throw std::invalid_argument(std::string("se: no waveforms kept for the ") + to_string(split) +
+                                " split (quality is measured on validation and test)");
+  }
   const size_t n = c.clean.size();
   std::vector<double> sdr_noisy(n), sdr_enhanced(n), stoi_noisy(n), stoi_enhanced(n);
   core::parallel_for(n, threads, [&](size_t i) {
@@ -191,7 +202,7 @@ SeDataset load_se(const fs::path& dir, const SeOptions& options) {
   SeClips clips[3];
   int64_t skipped = 0;
   for (int s = 0; s < 3; ++s) {
-    SplitData d = load_split(dir / kSplits[s], options, stft, bands);
+    SplitData d = load_split(dir / kSplits[s], options, stft, bands, s != 0);
     splits[s] = std::move(d.sequences);
     clips[s] = std::move(d.clips);
     skipped += d.skipped;

@@ -36,7 +36,8 @@ struct SeOptions {
   std::string canonical() const;
 };
 
-// The waveforms of a split, 16 kHz, clip_samples each, in sequence order.
+// The waveforms of a split, 16 kHz, clip_samples each, in sequence order (validation and test;
+// the training split keeps its names only).
 struct SeClips {
   std::vector<std::string> names;
   std::vector<std::vector<float>> clean, noisy;
@@ -75,7 +76,8 @@ class SeDataset final : public Dataset {
   // The clip enhanced with `gains` (steps x bands, each in [0, 1]).
   std::vector<float> enhance(Split split, int64_t clip, const float* gains) const;
   // Mean SI-SDR and STOI of a split's clips enhanced with the gains `predict` writes for each
-  // (predict(clip, gains) fills steps x bands), on `threads` threads.
+  // (predict(clip, gains) fills steps x bands), on `threads` threads. Validation or test only
+  // (std::invalid_argument for train).
   SeQuality quality(Split split, const std::function<void(int64_t, float*)>& predict,
                     int threads) const;
 

@@ -79,12 +79,14 @@ QuantizedEmbedding make_embedding(const quant::FloatEmbedding& f, int bits, doub
 // Validates the model and that the genome's layout (layers, embedding) is the model's.
 void check_layout(const quant::FloatGruModel& model, const core::Genome& genome) {
   quant::validate(model);
-  if (model.outputs > 0) {
-    throw std::runtime_error(
-        "the model has a per-step head (sequence to sequence, task se): the integer engine does "
-        "not run it yet; float training and its SI-SDR / STOI are available (mpgru train)");
-  }
   const bool embedding = model.embedding.vocabulary > 0;
+  if (genome.layout().per_step != (model.outputs > 0)) {
+    throw std::invalid_argument(std::string("genome is for a ") +
+                                (genome.layout().per_step ? "per-step model (with a gain gene)"
+                                                          : "classifier (no gain gene)") +
+                                ", the model is " +
+                                (model.outputs > 0 ? "a per-step model" : "a classifier"));
+  }
   if (genome.layout().layers != static_cast<int>(model.layers.size()) ||
       genome.layout().embedding != embedding) {
     throw std::invalid_argument("genome is for " + std::to_string(genome.layout().layers) +
@@ -164,7 +166,7 @@ IntegerModel convert(const quant::FloatGruModel& model, const quant::ScaleSet& s
   m.genome = genome;
   m.steps = steps;
   m.features = model.features;
-  m.classes = model.classes;
+  m.classes = model.outputs > 0 ? model.outputs : model.classes;
   m.input = {genome.bits(Op::x, 0), !scales.x_unsigned, scales.at(Op::x, 0)};
   if (embedding) {
     const std::vector<double>& scale = scales.weights_at(Op::emb, -1);
@@ -178,6 +180,11 @@ IntegerModel convert(const quant::FloatGruModel& model, const quant::ScaleSet& s
   }
   m.classifier = make_linear(model.classifier, genome.bits(Op::w_o), scales.weights_at(Op::w_o, -1),
                              input, point(scales, genome, Op::out, -1), "classifier");
+  if (model.outputs > 0) {  // the per-step head's sigmoid onto the gain grid
+    const int bits = genome.bits(Op::gain);
+    m.per_step = true;
+    m.head = make_lut(m.classifier.output, {bits, false, 1.0 / quant::unsigned_max(bits)}, sigmoid);
+  }
   if (const std::string error = check_model(m); !error.empty()) {
     throw std::invalid_argument("conversion produced an invalid model: " + error);
   }

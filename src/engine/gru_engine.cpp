@@ -56,6 +56,26 @@ void GruEngine::logits(int32_t* out) {
   std::copy(logits16_.begin(), logits16_.end(), out);
 }
 
+void GruEngine::gains(int32_t* out) {
+  if (!model_.per_step) throw std::logic_error("GruEngine::gains: the model has no per-step head");
+  logits(out);
+  const Lut& head = model_.head;
+  for (int32_t c = 0; c < model_.classes; ++c) {
+    // The classifier's output clamps to the out grid, which the head's table covers entirely
+    // (check_model: head input = classifier output).
+    out[c] = head.table[static_cast<size_t>(out[c] - head.input.qmin())];
+  }
+}
+
+void GruEngine::run_gains(const float* sequence, int32_t steps, int32_t* out) {
+  reset();
+  const auto stride = static_cast<size_t>(model_.sequence_features());
+  for (int32_t t = 0; t < steps; ++t) {
+    step(sequence + static_cast<size_t>(t) * stride);
+    gains(out + static_cast<size_t>(t) * static_cast<size_t>(model_.classes));
+  }
+}
+
 void GruEngine::run(const float* sequence, int32_t steps, int32_t* out) {
   reset();
   const auto stride = static_cast<size_t>(model_.sequence_features());
@@ -106,6 +126,11 @@ EngineEvaluation evaluate(const IntegerModel& model, const data::Sequences& sequ
                           const EvaluateOptions& options) {
   if (const std::string error = check_model(model); !error.empty()) {
     throw std::invalid_argument("invalid integer model: " + error);
+  }
+  if (model.per_step || sequences.outputs > 0) {
+    throw std::invalid_argument(
+        "evaluate scores classifiers; a per-step model (task se) is scored by its gains' SI-SDR "
+        "and STOI (GruEngine::run_gains)");
   }
   if (sequences.features != model.sequence_features()) {
     throw std::invalid_argument("model expects " + std::to_string(model.sequence_features()) +

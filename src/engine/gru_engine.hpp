@@ -40,6 +40,12 @@ class GruEngine {
   const std::vector<int16_t>& hidden(size_t layer) const { return hidden_.at(layer); }
   // The classifier on the last layer's state: `classes` logits.
   void logits(int32_t* out);
+  // A per-step model (model.per_step): the head on the last layer's state, `classes` gains on
+  // the gain gene's grid (q / (2^b - 1) is the gain in [0, 1]): the classifier then the head's
+  // sigmoid table. Call after each step. Throws std::logic_error for a classifier model.
+  void gains(int32_t* out);
+  // Runs a per-step model over `steps` steps: writes steps x classes gains (as gains()).
+  void run_gains(const float* sequence, int32_t steps, int32_t* out);
 
  private:
   const IntegerModel& model_;

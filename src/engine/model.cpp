@@ -320,7 +320,8 @@ ModelSize model_size(const IntegerModel& model) {
     s.multiplier_bytes += kMultiplierBytes * (4 * 3 + 3);
   }
   add_linear(model.classifier);
-  s.bops += linear_bops(model.classifier);
+  s.bops += (model.per_step ? steps : 1) * linear_bops(model.classifier);
+  if (model.per_step) s.lut_bytes += static_cast<int64_t>(model.head.table.size());
   if (const QuantizedEmbedding& e = model.embedding; e.vocabulary > 0) {
     s.weight_count += static_cast<int64_t>(e.table.size());
     s.weight_bits += static_cast<int64_t>(e.table.size()) * e.table_point.bits;
@@ -331,6 +332,30 @@ ModelSize model_size(const IntegerModel& model) {
   s.footprint_bytes = packed + 4 * s.bias_count + s.lut_bytes + s.multiplier_bytes;
   return s;
 }
+
+namespace {
+
+// The per-step head: present exactly when the genome has a gain gene, reading the classifier's
+// output, writing the gain grid.
+std::string check_head(const IntegerModel& m) {
+  if (m.per_step != m.genome.layout().per_step) {
+    return "head: the model and its genome disagree on a per-step head";
+  }
+  if (!m.per_step) return {};
+  if (auto e = check_lut(m.head, "head"); !e.empty()) return e;
+  if (auto e =
+          check_edges({{"head input", &m.head.input, "classifier output", &m.classifier.output}});
+      !e.empty()) {
+    return e;
+  }
+  if (auto e = check_fixed_point(m.head.output, false, "head output"); !e.empty()) return e;
+  if (m.head.output.bits != m.genome.bits(core::Op::gain)) {
+    return "head: output bits disagree with the genome";
+  }
+  return {};
+}
+
+}  // namespace
 
 std::string check_model(const IntegerModel& m) {
   if (m.features <= 0 || m.classes < 2) return "model: features must be > 0 and classes >= 2";
@@ -367,7 +392,7 @@ std::string check_model(const IntegerModel& m) {
       c.output.bits != m.genome.bits(core::Op::out)) {
     return "classifier: bit widths disagree with the genome";
   }
-  return {};
+  return check_head(m);
 }
 
 }  // namespace mpgru::engine

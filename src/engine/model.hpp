@@ -96,6 +96,11 @@ struct IntegerModel {
   QuantizedEmbedding embedding;
   std::vector<GruLayer> layers;
   QuantizedLinear classifier;
+  // Sequence to sequence (genome layout per_step): the classifier runs on every step and its
+  // output goes through `head`, a sigmoid table onto the gain gene's unsigned grid of fixed
+  // scale 1/(2^b - 1); `classes` is then the head's number of outputs.
+  bool per_step = false;
+  Lut head;
 
   int32_t hidden() const { return layers.empty() ? 0 : layers.back().hidden; }
   // Values per step of the sequences the model reads: 1 token id with an embedding, else features.

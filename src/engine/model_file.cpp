@@ -143,7 +143,7 @@ void write_layer(Writer& w, const GruLayer& l) {
 void write_genome(Writer& w, const core::Genome& g) {
   const std::string digits = g.to_compact();
   w.u8(static_cast<uint8_t>(g.layout().layers));
-  w.u8(g.layout().embedding ? 1 : 0);
+  w.u8(static_cast<uint8_t>((g.layout().embedding ? 1 : 0) | (g.layout().per_step ? 2 : 0)));
   w.u16(static_cast<uint16_t>(digits.size()));
   w.raw(reinterpret_cast<const uint8_t*>(digits.data()), digits.size());
 }
@@ -158,6 +158,7 @@ std::vector<uint8_t> serialize_payload(const IntegerModel& m) {
   if (m.genome.layout().embedding) write_embedding(w, m.embedding);
   for (const GruLayer& layer : m.layers) write_layer(w, layer);
   write_linear(w, m.classifier);
+  if (m.per_step) write_lut(w, m.head);
   return std::move(w.bytes());
 }
 
@@ -386,12 +387,25 @@ GruLayer read_layer(Reader& r, int k) {
   return l;
 }
 
-core::Genome read_genome(Reader& r) {
+// Version 1: the flags byte is the embedding flag (0/1). Version 2 (models with a per-step head
+// only, so that every file has one encoding): bit 0 embedding, bit 1 per-step head, set.
+core::Genome read_genome(Reader& r, uint32_t version) {
   r.section("genome");
   const size_t at = r.offset();
   core::GenomeLayout layout;
   layout.layers = r.u8();
-  layout.embedding = r.flag("embedding");
+  if (version == 1) {
+    layout.embedding = r.flag("embedding");
+  } else {
+    const uint8_t flags = r.u8();
+    if (flags != 2 && flags != 3) {
+      r.fail("genome flags " + std::to_string(flags) +
+                 " are not a per-step model's (2 or 3), which format version 2 holds",
+             at + 1);
+    }
+    layout.embedding = (flags & 1) != 0;
+    layout.per_step = true;
+  }
   const uint16_t n = r.u16();
   const uint8_t* p = r.take(n);
   const std::string digits(p, p + n);
@@ -406,9 +420,9 @@ core::Genome read_genome(Reader& r) {
   }
 }
 
-IntegerModel read_payload(Reader& r) {
+IntegerModel read_payload(Reader& r, uint32_t version) {
   IntegerModel m;
-  m.genome = read_genome(r);
+  m.genome = read_genome(r, version);
   r.section("shape");
   m.steps = r.i32();
   m.features = r.i32();
@@ -422,11 +436,16 @@ IntegerModel read_payload(Reader& r) {
   for (int k = 0; k < m.genome.layout().layers; ++k) m.layers.push_back(read_layer(r, k));
   r.section("classifier");
   m.classifier = read_linear(r);
+  if (m.genome.layout().per_step) {
+    r.section("head");
+    m.per_step = true;
+    m.head = read_lut(r);
+  }
   return m;
 }
 
 // Checks the magic, version and length; returns the payload's declared length.
-uint32_t read_header(Reader& r, const std::vector<uint8_t>& bytes) {
+uint32_t read_header(Reader& r, const std::vector<uint8_t>& bytes, uint32_t* version_out) {
   r.section("header");
   const size_t prefix = std::min(bytes.size(), sizeof kMagic);
   if (!std::equal(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(prefix), kMagic)) {
@@ -434,17 +453,19 @@ uint32_t read_header(Reader& r, const std::vector<uint8_t>& bytes) {
   }
   r.take(sizeof kMagic);
   const uint32_t version = r.u32();
-  if (version != kModelFormatVersion) {
+  if (version < 1 || version > kModelFormatVersion) {
     throw ParseError{"format version " + std::to_string(version) +
-                     " not supported (this build reads " + std::to_string(kModelFormatVersion) +
-                     ")"};
+                     " not supported (this build reads 1 to " +
+                     std::to_string(kModelFormatVersion) + ")"};
   }
+  *version_out = version;
   return r.u32();
 }
 
 IntegerModel parse_bytes(const std::vector<uint8_t>& bytes, std::vector<ModelSection>* log) {
   Reader header(bytes, 0, bytes.size(), log);
-  const uint32_t length = read_header(header, bytes);
+  uint32_t version = 0;
+  const uint32_t length = read_header(header, bytes, &version);
   const uint32_t stored_crc = header.u32();
   const size_t available = bytes.size() - kModelHeaderBytes;
   if (length < available) {
@@ -456,7 +477,7 @@ IntegerModel parse_bytes(const std::vector<uint8_t>& bytes, std::vector<ModelSec
     // these unverified bytes would mislead, so report the plain truncation instead.
     try {
       Reader partial(bytes, kModelHeaderBytes, bytes.size(), nullptr);
-      read_payload(partial);
+      read_payload(partial, version);
     } catch (const ParseError& e) {
       if (e.truncated) throw;
     }
@@ -471,7 +492,7 @@ IntegerModel parse_bytes(const std::vector<uint8_t>& bytes, std::vector<ModelSec
                      ")"};
   }
   Reader payload(bytes, kModelHeaderBytes, bytes.size(), log);
-  IntegerModel m = read_payload(payload);
+  IntegerModel m = read_payload(payload, version);
   if (payload.remaining() != 0) {
     throw ParseError{std::to_string(payload.remaining()) +
                      " trailing bytes inside the payload at offset " +
@@ -514,7 +535,7 @@ std::vector<uint8_t> serialize_model(const IntegerModel& model) {
   const auto length = static_cast<uint32_t>(payload.size());
   Writer w;
   w.raw(kMagic, sizeof kMagic);
-  w.u32(kModelFormatVersion);
+  w.u32(model.per_step ? 2 : 1);  // version 2 only where it differs: old readers keep working
   w.u32(length);
   w.u32(payload_crc(payload.data(), payload.size()));
   w.raw(payload);

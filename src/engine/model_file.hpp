@@ -1,16 +1,19 @@
 // The .mpq integer model file: serialization, bounds-checked parsing, atomic save and load.
 //
-// Format version 1. Little-endian throughout; f64 is IEEE-754 binary64, bit-exact (a model
-// round-trips byte for byte). The file is a 20-byte header and a payload:
+// Format versions 1 and 2 (2: models with a per-step head, task se; everything else is still
+// written as 1, byte for byte as before). Little-endian throughout; f64 is IEEE-754 binary64,
+// bit-exact (a model round-trips byte for byte). The file is a 20-byte header and a payload:
 //
 //   header   magic    8 bytes  89 'M' 'P' 'Q' 0D 0A 1A 0A  (PNG-style: the high byte and the
 //                              CR LF / ^Z / LF catch 7-bit channels and text-mode line-ending
 //                              translation)
-//            version  u32      1
+//            version  u32      1, or 2 for a model with a per-step head
 //            length   u32      payload bytes; the file ends exactly after the payload
 //            crc      u32      CRC-32 (zlib crc32(), polynomial 0xEDB88320) of the payload
-//   payload  genome   u8 layers (1..16), u8 embedding (0/1), u16 n, n ASCII digits '2'..'8'
-//                     (Genome::to_compact, one digit per gene in table order)
+//   payload  genome   u8 layers (1..16), u8 flags, u16 n, n ASCII digits '2'..'8'
+//                     (Genome::to_compact, one digit per gene in table order); flags: version 1
+//                     the embedding flag (0/1), version 2 bit 0 embedding | bit 1 per-step
+//                     head (always set: 2 or 3)
 //            shape    i32 steps, i32 features, i32 classes
 //            input    point
 //            embedding  only if the genome has the emb gene (embedding flag 1):
@@ -25,6 +28,7 @@
 //                       mul mul.rn, mul.un, mul.zh
 //                       add h
 //            classifier linear
+//            head     version 2 only: lut (the sigmoid onto the gain gene's grid)
 //
 //   point      = u8 bits (2..8), u8 signed (0/1), f64 scale                          10 bytes
 //   multiplier = i32 m0, i8 shift                                                      5 bytes
@@ -52,7 +56,7 @@
 
 namespace mpgru::engine {
 
-constexpr uint32_t kModelFormatVersion = 1;
+constexpr uint32_t kModelFormatVersion = 2;  // the newest this build reads and writes
 constexpr size_t kModelHeaderBytes = 20;
 // load_model refuses larger files before reading them: 256 MiB holds a GRU far beyond any
 // microcontroller (a 2-layer GRU-4096 at 8 bits is 200 MB).

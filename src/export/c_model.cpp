@@ -399,6 +399,9 @@ std::string check_c_name(const std::string& name) {
 
 std::string export_problem(const IntegerModel& model) {
   if (auto e = engine::check_model(model); !e.empty()) return "invalid model: " + e;
+  if (model.per_step) {
+    return "a per-step model (sequence to sequence, task se): its C export is not written yet";
+  }
   for (size_t k = 0; k < model.layers.size(); ++k) {
     if (auto e = check_layer(model.layers[k], k, model.layers[0].hidden); !e.empty()) return e;
   }

@@ -158,12 +158,6 @@ Calibration calibrate(const FloatGruModel& model, const data::Sequences& train,
                       const CalibrationOptions& options) {
   validate(options);
   validate(model);
-  if (model.outputs > 0) {
-    throw std::runtime_error(
-        "the model has a per-step head (sequence to sequence, task se): the integer engine does "
-        "not run it yet, so it cannot be calibrated; float training and its SI-SDR / STOI are "
-        "available (mpgru train)");
-  }
   if (train.features != sequence_features(model)) {
     throw std::invalid_argument("calibration data has " + std::to_string(train.features) +
                                 " features per step, the model expects " +
@@ -175,11 +169,18 @@ Calibration calibrate(const FloatGruModel& model, const data::Sequences& train,
     calibration.observe(op, layer, v, n);
   };
   const int64_t count = std::min(options.sequences, train.count());
-  std::vector<float> logits(static_cast<size_t>(model.classes));
+  // A per-step model's head is observed at every step (before its sigmoid).
+  const bool per_step = model.outputs > 0;
+  std::vector<float> out(per_step ? static_cast<size_t>(train.steps * model.outputs)
+                                  : static_cast<size_t>(model.classes));
   for (int64_t i = 0; i < count; ++i) {
     const int64_t index = i * train.count() / count;
-    forward(model, train.sequence(index), static_cast<int32_t>(train.steps), logits.data(),
-            &observer);
+    const auto steps = static_cast<int32_t>(train.steps);
+    if (per_step) {
+      forward_steps(model, train.sequence(index), steps, out.data(), &observer);
+    } else {
+      forward(model, train.sequence(index), steps, out.data(), &observer);
+    }
   }
   calibration.finalize();
   return calibration;

@@ -192,11 +192,13 @@ void forward(const FloatGruModel& m, const float* sequence, int32_t steps, float
   if (observer != nullptr) (*observer)(Op::out, -1, logits, static_cast<size_t>(m.classes));
 }
 
-void forward_steps(const FloatGruModel& m, const float* sequence, int32_t steps, float* out) {
+void forward_steps(const FloatGruModel& m, const float* sequence, int32_t steps, float* out,
+                   const PointObserver* observer) {
   if (m.outputs <= 0) throw std::invalid_argument("forward_steps: the model is a classifier");
-  run_layers(m, sequence, steps, nullptr, [&](int32_t t, const float* h) {
+  run_layers(m, sequence, steps, observer, [&](int32_t t, const float* h) {
     float* y = out + static_cast<size_t>(t) * static_cast<size_t>(m.outputs);
     apply_linear(m.classifier, h, y);
+    if (observer != nullptr) (*observer)(Op::out, -1, y, static_cast<size_t>(m.outputs));
     for (int32_t o = 0; o < m.outputs; ++o) y[o] = 1.0f / (1.0f + std::exp(-y[o]));
   });
 }

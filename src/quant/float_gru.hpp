@@ -57,7 +57,7 @@ inline int32_t sequence_features(const FloatGruModel& model) {
 
 // The genome layout the model needs: its layer count, and the emb gene if it has an embedding.
 inline core::GenomeLayout genome_layout(const FloatGruModel& model) {
-  return {static_cast<int>(model.layers.size()), model.embedding.vocabulary > 0};
+  return {static_cast<int>(model.layers.size()), model.embedding.vocabulary > 0, model.outputs > 0};
 }
 
 // "real features" (vocabulary 0) or "token ids of a V-token vocabulary", for messages.
@@ -88,8 +88,11 @@ void forward(const FloatGruModel& model, const float* sequence, int32_t steps, f
 namespace mpgru::quant {
 
 // A sequence-to-sequence model (outputs > 0) on one sequence: writes steps x outputs values,
-// sigmoid(head(h_t)) for every step t. Throws std::invalid_argument for a classifier.
-void forward_steps(const FloatGruModel& model, const float* sequence, int32_t steps, float* out);
+// sigmoid(head(h_t)) for every step t. The observer sees every point as forward's does, with
+// `out` (the head before its sigmoid) at every step. Throws std::invalid_argument for a
+// classifier.
+void forward_steps(const FloatGruModel& model, const float* sequence, int32_t steps, float* out,
+                   const PointObserver* observer = nullptr);
 
 // Accuracy of the float model (argmax of its logits) on `sequences`, with `threads` threads.
 double float_accuracy(const FloatGruModel& model, const data::Sequences& sequences, int threads);

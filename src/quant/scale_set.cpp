@@ -84,7 +84,8 @@ ScaleSet ptq_scales(const FloatGruModel& model, const Calibration& c, const core
     const std::vector<float>& table = model.embedding.weights;
     s.weight[{Op::emb, -1}] = {mse_channel_scale(table.data(), table.size(), g.bits(Op::emb))};
   }
-  set(Op::out, -1, none);
+  // A per-step head's output goes through a sigmoid table: clipped where the table saturates.
+  set(Op::out, -1, model.outputs > 0 ? sigmoid_input_cap(g.bits(Op::gain)) : none);
   return s;
 }
 

@@ -1,5 +1,6 @@
 // Task se from the command line: a small synthetic set, a float model trained on it with its
-// SI-SDR and STOI reported and stored, and a clear refusal where the integer path does not reach.
+// SI-SDR and STOI reported and stored, its 8-bit integer model scored by the engine, and a clear
+// refusal where the path does not reach yet (C export).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -47,12 +48,22 @@ TEST(SeTaskCli, SynthesiseTrainAndMeasure) {
   EXPECT_EQ(read_json(fs::path(ckpt) / "config.json").at("model").at("outputs"), 24);
   EXPECT_TRUE(fs::exists(fs::path(ckpt) / "front_end.json"));
 
+  const std::string model = (dir / "m.mpq").string();
   const auto quantize = run_mpgru("quantize --ckpt " + ckpt + " --data " + data + " --genome " +
-                                  std::string(25, '8') + " -o " + (dir / "m.mpq").string());
-  EXPECT_EQ(quantize.code, 1) << quantize.output;
-  EXPECT_NE(quantize.output.find("the integer engine does not run it yet"), std::string::npos)
-      << quantize.output;
-  EXPECT_FALSE(fs::exists(dir / "m.mpq"));
+                                  std::string(26, '8') + " --calib-sequences 8 -o " + model);
+  ASSERT_EQ(quantize.code, 0) << quantize.output;
+  const auto eval = run_mpgru("eval " + model + " --task se --data " + data + " --json");
+  ASSERT_EQ(eval.code, 0) << eval.output;
+  const nlohmann::json e = nlohmann::json::parse(eval.output);
+  EXPECT_EQ(e.at("quality").at("clips"), 4);
+  EXPECT_EQ(e.at("quality").at("si_sdr_noisy"), q.at("si_sdr_noisy"));  // the same test clips
+  const auto c = run_mpgru("export " + model + " --out " + (dir / "c").string());
+  EXPECT_EQ(c.code, 2) << c.output;
+  EXPECT_NE(c.output.find("its C export is not written yet"), std::string::npos) << c.output;
+  const auto wrong = run_mpgru("quantize --ckpt " + ckpt + " --data " + data + " --genome " +
+                               std::string(25, '8') + " -o " + (dir / "x.mpq").string());
+  EXPECT_EQ(wrong.code, 2) << wrong.output;
+  EXPECT_NE(wrong.output.find("expected 26 digits"), std::string::npos) << wrong.output;
 }
 
 }  // namespace

@@ -42,6 +42,8 @@ TEST_F(SeTask, ShapesAndTargets) {
   EXPECT_EQ(d.num_classes(), 0);
   EXPECT_EQ(d.split(Split::train).count(), 10);
   EXPECT_EQ(d.clips(Split::test).clean.size(), 4u);
+  EXPECT_EQ(d.clips(Split::train).names.size(), 10u);
+  EXPECT_TRUE(d.clips(Split::train).clean.empty());  // training waveforms are not kept
   for (float g : d.split(Split::train).targets) {
     ASSERT_GE(g, 0.0f);
     ASSERT_LE(g, 1.0f);

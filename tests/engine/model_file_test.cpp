@@ -404,7 +404,18 @@ TEST(ModelFile, ResealedRandomDamageIsRejectedOrCanonical) {
 TEST(ModelFile, WrongVersionNamesBothVersions) {
   std::vector<uint8_t> bytes = serialize_model(small_model(kCases[0]));
   put_u32(bytes, 8, 3);
-  EXPECT_EQ(parse_error(bytes), "m.mpq: format version 3 not supported (this build reads 1)");
+  EXPECT_EQ(parse_error(bytes), "m.mpq: format version 3 not supported (this build reads 1 to 2)");
+  put_u32(bytes, 8, 0);
+  EXPECT_EQ(parse_error(bytes), "m.mpq: format version 0 not supported (this build reads 1 to 2)");
+}
+
+// Version 2 holds per-step models only: a classifier's bytes relabelled version 2 are refused at
+// the genome flags (every model has one encoding).
+TEST(ModelFile, Version2IsForPerStepModelsOnly) {
+  std::vector<uint8_t> bytes = serialize_model(small_model(kCases[0]));
+  put_u32(bytes, 8, 2);
+  EXPECT_NE(parse_error(bytes).find("are not a per-step model's (2 or 3)"), std::string::npos)
+      << parse_error(bytes);
 }
 
 TEST(ModelFile, BadMagicEvenForTinyFiles) {

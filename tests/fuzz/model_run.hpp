@@ -35,6 +35,10 @@ inline void run_model(const engine::IntegerModel& model, const uint8_t* data, si
     engine::GruEngine e(model, k);
     std::vector<int32_t> logits(static_cast<size_t>(model.classes));
     for (int64_t i = 0; i < 2; ++i) e.run(s.sequence(i), steps, logits.data());
+    if (model.per_step) {  // the head's table after every step
+      std::vector<int32_t> gains(static_cast<size_t>(steps * model.classes));
+      e.run_gains(s.sequence(0), steps, gains.data());
+    }
   }
   for (engine::KernelPath path : engine::supported_paths()) {  // the batched engine, every path
     engine::BatchEngine e(model, path, 2);
