@@ -263,8 +263,15 @@ std::string header_text(const IntegerModel& m, const ModelDescription& d) {
       << "int " << n << "_step(" << n << "_state* state, const " << n << "_input_t* x);\n\n";
   }
   h << "/* The classifier on the last layer's state: " << N << "_CLASSES integer logits. */\n"
-    << "int " << n << "_logits(const " << n << "_state* state, int32_t* logits);\n\n"
-    << "/* reset, `steps` steps (" << (tokens ? "tokens" : N + "_FEATURES values each")
+    << "int " << n << "_logits(const " << n << "_state* state, int32_t* logits);\n\n";
+  if (m.per_step) {
+    h << "/* A per-step model (speech enhancement): after every step, the head's " << N
+      << "_CLASSES gains,\n * each q in [0, " << N << "_GAIN_MAX] standing for the gain q / " << N
+      << "_GAIN_MAX in [0, 1]. */\n"
+      << "#define " << N << "_GAIN_MAX " << m.head.output.qmax() << "\n"
+      << "int " << n << "_gains(const " << n << "_state* state, int32_t* gains);\n\n";
+  }
+  h << "/* reset, `steps` steps (" << (tokens ? "tokens" : N + "_FEATURES values each")
     << ", one after another), logits: the class\n"
     << " * (argmax, ties to the lowest index), or a negative MPGRU_ status. `logits` may be NULL. "
        "*/\n"
@@ -324,8 +331,15 @@ std::string functions_text(const IntegerModel& m, const std::string& n) {
     << "  if (state == NULL || logits == NULL) return MPGRU_BAD_ARGUMENT;\n"
     << "  for (c = 0; c < " << N << "_HIDDEN; ++c) h[c] = state->h[" << N << "_LAYERS - 1][c];\n"
     << "  for (c = 0; c < " << N << "_CLASSES; ++c) logits[c] = mpgru_linear_row(&" << n
-    << "_classifier, c, h);\n  return MPGRU_OK;\n}\n\n"
-    << "int " << n << "_predict(" << n << "_state* state, const "
+    << "_classifier, c, h);\n  return MPGRU_OK;\n}\n\n";
+  if (m.per_step) {
+    s << "int " << n << "_gains(const " << n << "_state* state, int32_t* gains) {\n"
+      << "  int32_t c;\n  int status = " << n << "_logits(state, gains);\n"
+      << "  if (status != MPGRU_OK) return status;\n"
+      << "  for (c = 0; c < " << N << "_CLASSES; ++c) gains[c] = mpgru_lut_apply(&" << n
+      << "_head, gains[c]);\n  return MPGRU_OK;\n}\n\n";
+  }
+  s << "int " << n << "_predict(" << n << "_state* state, const "
     << (tokens ? std::string("int32_t") : n + "_input_t") << "* sequence, int32_t steps,\n"
     << "    int32_t* logits) {\n"
     << "  int32_t own[" << N << "_CLASSES];\n  int32_t t, c, best = 0;\n  int status;\n"
@@ -349,6 +363,7 @@ std::string source_text(const IntegerModel& m, const ModelDescription& d) {
     layers += (k ? ",\n" : "") + emit_layer(m.layers[k], n + "_l" + std::to_string(k), data);
   }
   const std::string classifier = emit_linear(m.classifier, n + "_out", data);
+  const std::string head = m.per_step ? emit_lut(m.head, n + "_gain", data) : std::string();
   std::string embedding;
   if (m.embedding.vocabulary > 0) {
     const engine::QuantizedEmbedding& e = m.embedding;
@@ -367,6 +382,7 @@ std::string source_text(const IntegerModel& m, const ModelDescription& d) {
     << "] = {\n"
     << layers << "};\n\n"
     << "static const mpgru_linear " << n << "_classifier = " << classifier << ";\n\n"
+    << (m.per_step ? "static const mpgru_lut " + n + "_head = " + head + ";\n\n" : "")
     << functions_text(m, n);
   return s.str();
 }
@@ -399,9 +415,6 @@ std::string check_c_name(const std::string& name) {
 
 std::string export_problem(const IntegerModel& model) {
   if (auto e = engine::check_model(model); !e.empty()) return "invalid model: " + e;
-  if (model.per_step) {
-    return "a per-step model (sequence to sequence, task se): its C export is not written yet";
-  }
   for (size_t k = 0; k < model.layers.size(); ++k) {
     if (auto e = check_layer(model.layers[k], k, model.layers[0].hidden); !e.empty()) return e;
   }

@@ -62,6 +62,10 @@ const std::vector<NamedModel>& models() {
     add_converted(m, "tok", text, testing::random_tokens(200, 40, 50, 3), 4);
     add_converted(m, "deep", testing::random_float_model(28, 20, 10, 2, 7),
                   testing::random_sequences(200, 28, 28, 10), 4);
+    quant::FloatGruModel enhancer = testing::random_float_model(24, 16, 24, 1, 8);
+    enhancer.outputs = 24;  // a per-step head (task se)
+    enhancer.classes = 0;
+    add_converted(m, "se", enhancer, testing::random_sequences(200, 28, 24, 2), 4);
     for (const core::GenomeLayout layout :
          {core::GenomeLayout{1, false}, core::GenomeLayout{1, true},
           core::GenomeLayout{2, false}}) {

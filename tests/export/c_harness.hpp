@@ -48,13 +48,15 @@ std::string c_list(const std::vector<T>& v) {
 }
 
 // C code defining `int check_NAME(void)`: replays `inputs` through the exported model NAME and
-// compares every step's hidden state, the logits and NAME_predict's class with the engine's
-// reference kernels. Prints the first difference, or "ok NAME"; returns the number of failures.
+// compares every step's hidden state (and a per-step model's gains), the logits and
+// NAME_predict's class with the engine's reference kernels. Prints the first difference, or "ok
+// NAME"; returns the number of failures.
 inline std::string model_check_c(const std::string& name, const engine::IntegerModel& model,
                                  const data::Sequences& inputs) {
   engine::GruEngine engine(model, engine::Kernels::reference);
   const bool tokens = model.embedding.vocabulary > 0;
   std::vector<int32_t> x, h, logits(static_cast<size_t>(inputs.count() * model.classes));
+  std::vector<int32_t> gains, step_gains(static_cast<size_t>(model.classes));  // per-step models
   for (int64_t i = 0; i < inputs.count(); ++i) {
     engine.reset();
     for (int64_t t = 0; t < inputs.steps; ++t) {
@@ -66,6 +68,10 @@ inline std::string model_check_c(const std::string& name, const engine::IntegerM
       engine.step(step);
       for (size_t k = 0; k < model.layers.size(); ++k) {
         for (int16_t v : engine.hidden(k)) h.push_back(v);
+      }
+      if (model.per_step) {
+        engine.gains(step_gains.data());
+        gains.insert(gains.end(), step_gains.begin(), step_gains.end());
       }
     }
     engine.logits(logits.data() + i * model.classes);
@@ -79,11 +85,14 @@ inline std::string model_check_c(const std::string& name, const engine::IntegerM
     << "_x[] = {" << c_list(x) << "};\n"
     << "static const int8_t " << n << "_h[] = {" << c_list(h) << "};\n"
     << "static const int32_t " << n << "_out[] = {" << c_list(logits) << "};\n"
+    << (model.per_step ? "static const int16_t " + n + "_g[] = {" + c_list(gains) + "};\n"
+                       : std::string())
     << "int check_" << n << "(void) {\n"
     << "  enum { SEQUENCES = " << inputs.count() << ", STEPS = " << inputs.steps << " };\n"
     << "  static " << n << "_state s;\n  int32_t logits[" << N << "_CLASSES];\n"
     << "  long i, t, k, c, at = 0, best;\n"
-    << "  for (i = 0; i < SEQUENCES; ++i) {\n    " << n << "_reset(&s);\n"
+    << (model.per_step ? "  long gat = 0;\n" : "") << "  for (i = 0; i < SEQUENCES; ++i) {\n    "
+    << n << "_reset(&s);\n"
     << "    for (t = 0; t < STEPS; ++t) {\n"
     << "      if (" << n << "_step(&s, "
     << (tokens ? n + "_x[i * STEPS + t]" : n + "_x + (i * STEPS + t) * " + N + "_FEATURES")
@@ -97,6 +106,13 @@ inline std::string model_check_c(const std::string& name, const engine::IntegerM
     << ": sequence %ld step %ld layer %ld unit %ld: h %d, engine %d\\n\",\n"
     << "                   i, t, k, c, s.h[k][c], " << n
     << "_h[at]);\n            return 1;\n          }\n"
+    << (model.per_step ? "      " + n + "_gains(&s, logits);\n      for (c = 0; c < " + N +
+                             "_CLASSES; ++c, ++gat)\n        if (logits[c] != " + n +
+                             "_g[gat]) {\n          printf(\"" + n +
+                             ": sequence %ld step %ld gain %ld: %ld, engine %d\\n\", i, t, c, "
+                             "(long)logits[c], " +
+                             n + "_g[gat]);\n          return 1;\n        }\n"
+                       : std::string())
     << "    }\n"
     << "    " << n << "_logits(&s, logits);\n    best = 0;\n"
     << "    for (c = 0; c < " << N << "_CLASSES; ++c) {\n"
