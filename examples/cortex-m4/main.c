@@ -4,7 +4,8 @@
  * The model is exported with `mpgru export MODEL.mpq --out DIR --name model`. A device feeds it
  * one time step at a time as the features arrive (here a stand-in front end makes them), keeps
  * only the caller-owned `model_state` between steps, and reads the logits at the end of a
- * sequence. SysTick counts the cycles of every model_step: under
+ * sequence (a per-step model, speech enhancement, reads its gains after every step: those are
+ * timed with the step). SysTick counts the cycles of every model_step: under
  * `qemu-system-arm -icount shift=0` every instruction takes 1 ns of virtual time and SysTick
  * runs at the board's 25 MHz, so one tick is 40 instructions.
  *
@@ -114,6 +115,10 @@ int main(void) {
       next_frame(frame);
       before = SYST_CVR;
       status = model_step(&state, frame);
+#endif
+#ifdef MODEL_GAIN_MAX
+      /* A per-step model (speech enhancement): its gains are part of every frame's work. */
+      if (status == MPGRU_OK) status = model_gains(&state, logits);
 #endif
       after = SYST_CVR;
       ticks += (before - after) & 0xFFFFFFu;

@@ -70,7 +70,9 @@ int run_export(const ExportArgs& args) {
   for (const auto& path : written) std::cout << ' ' << path.filename().string();
   std::cout << "\nmodel " << options.model.name << ": " << options.model.name << "_reset, "
             << options.model.name << "_step, " << options.model.name << "_logits, "
-            << options.model.name << "_predict (see " << options.model.name << ".h)\n";
+            << options.model.name << "_predict"
+            << (model.per_step ? ", " + options.model.name + "_gains (every step)" : std::string())
+            << " (see " << options.model.name << ".h)\n";
   if (!args.torch_file.empty()) export_torch(model, args);
   return kExitOk;
 }
