@@ -118,6 +118,12 @@ struct Loaded {
 Loaded load(const SearchConfig& c) {
   Loaded l;
   l.model = train::load_float_model(c.checkpoint);
+  if (l.model.outputs > 0) {
+    throw std::runtime_error("checkpoint " + c.checkpoint +
+                             " is a per-step model (sequence to sequence, task se): the search's "
+                             "quality objective (SI-SDR / STOI) is not written yet; quantize it "
+                             "with mpgru quantize and score it with mpgru eval");
+  }
   l.task = c.task.empty() ? train::checkpoint_task(c.checkpoint) : c.task;
   l.dataset = data::load_task(
       l.task, c.data_dir.empty() ? data::default_data_dir() : std::filesystem::path(c.data_dir),

@@ -1,6 +1,6 @@
 // Task se from the command line: a small synthetic set, a float model trained on it with its
-// SI-SDR and STOI reported and stored, its 8-bit integer model scored by the engine, and a clear
-// refusal where the path does not reach yet (C export).
+// SI-SDR and STOI reported and stored, its 8-bit integer model scored by the engine and exported
+// as C, and a clear refusal where the path does not reach yet (the search).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -57,9 +57,15 @@ TEST(SeTaskCli, SynthesiseTrainAndMeasure) {
   const nlohmann::json e = nlohmann::json::parse(eval.output);
   EXPECT_EQ(e.at("quality").at("clips"), 4);
   EXPECT_EQ(e.at("quality").at("si_sdr_noisy"), q.at("si_sdr_noisy"));  // the same test clips
-  const auto c = run_mpgru("export " + model + " --out " + (dir / "c").string());
-  EXPECT_EQ(c.code, 2) << c.output;
-  EXPECT_NE(c.output.find("its C export is not written yet"), std::string::npos) << c.output;
+  const auto c = run_mpgru("export " + model + " --out " + (dir / "c").string() + " --name m");
+  EXPECT_EQ(c.code, 0) << c.output;
+  EXPECT_NE(c.output.find("m_gains (every step)"), std::string::npos) << c.output;
+  const auto search = run_mpgru("search --ckpt " + ckpt + " --data " + data + " --out " +
+                                (dir / "run").string() + " --population 8 --generations 1");
+  EXPECT_EQ(search.code, 1) << search.output;
+  EXPECT_NE(search.output.find("quality objective (SI-SDR / STOI) is not written yet"),
+            std::string::npos)
+      << search.output;
   const auto wrong = run_mpgru("quantize --ckpt " + ckpt + " --data " + data + " --genome " +
                                std::string(25, '8') + " -o " + (dir / "x.mpq").string());
   EXPECT_EQ(wrong.code, 2) << wrong.output;
