@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 #include <stdexcept>
 
 #include "audio/resample.hpp"
@@ -72,7 +71,6 @@ SplitData load_split(const fs::path& dir, const SeOptions& o, const audio::Stft&
   std::vector<std::vector<float>> clean(names.size()), noisy(names.size()), features(names.size()),
       gains(names.size());
   std::vector<char> bad(names.size(), 0);
-  std::mutex error_mutex;
   core::parallel_for(names.size(), o.threads, [&](size_t i) {
     try {
       clean[i] = read_clip(dir / "clean" / names[i], samples);
