@@ -24,7 +24,7 @@ namespace mpgru::data {
 struct SeSynthConfig {
   std::filesystem::path out;
   uint64_t seed = 1;
-  int clips[3] = {2000, 300, 300};  // train, validation, test
+  int clips[3] = {6000, 300, 300};  // train, validation, test
   double clip_seconds = 2.5;
   double snr_min_db = -5.0;
   double snr_max_db = 15.0;

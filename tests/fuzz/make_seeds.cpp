@@ -1,5 +1,6 @@
 // Writes the binary seed inputs of the fuzz harnesses (generated, not committed): small .mpq
-// models (1 and 2 layers, one with an embedding) for model_file and model_crc, an evaluation
+// models (1 and 2 layers, one with an embedding, one with a per-step head) for model_file and
+// model_crc, an evaluation
 // store with two rows for store, and the PyTorch fixtures (tests/fixtures/torch) for torch_file
 // with their data.pkl records for torch_pickle. Usage: make_seeds CORPUS_DIR (writes
 // CORPUS_DIR/<harness>/...).
@@ -10,7 +11,9 @@
 #include <fstream>
 #include <string>
 
+#include "engine/convert.hpp"
 #include "engine/model_file.hpp"
+#include "fixtures/random_float_model.hpp"
 #include "fixtures/random_model.hpp"
 #include "search/evaluation_store.hpp"
 
@@ -25,12 +28,22 @@ void write_models(const std::filesystem::path& corpus) {
                                    2, 2),
       mpgru::testing::random_model(mpgru::testing::random_genome(GenomeLayout{1, true}, 3), 4, 3, 2,
                                    3)};
+  // A per-step model (format version 2): a float model with a sigmoid head, converted.
+  mpgru::quant::FloatGruModel enhancer = mpgru::testing::random_float_model(4, 3, 5, 1, 4);
+  enhancer.outputs = 5;
+  enhancer.classes = 0;
+  const mpgru::quant::Calibration calibration = mpgru::quant::calibrate(
+      enhancer, mpgru::testing::random_sequences(8, 3, 4, 2), mpgru::quant::CalibrationOptions{});
+  const mpgru::engine::IntegerModel per_step = mpgru::engine::convert(
+      enhancer, calibration,
+      mpgru::core::Genome::homogeneous(mpgru::quant::genome_layout(enhancer), 4), 3);
   for (const char* harness : {"model_file", "model_crc"}) {
     std::filesystem::create_directories(corpus / harness);
     int i = 0;
     for (const auto& m : models) {
       mpgru::engine::save_model(m, corpus / harness / ("m" + std::to_string(++i) + ".mpq"));
     }
+    mpgru::engine::save_model(per_step, corpus / harness / "per_step.mpq");
   }
 }
 
