@@ -133,8 +133,10 @@ int run_eval_gains(const EvalArgs& args, const engine::IntegerModel& model,
   }
   char line[256];
   std::snprintf(line, sizeof line,
-                ": SI-SDR %.2f -> %.2f dB (improvement %.2f dB), STOI %.3f -> %.3f", q.si_sdr_noisy,
-                q.si_sdr_enhanced, q.si_sdri, q.stoi_noisy, q.stoi_enhanced);
+                ": SI-SDR %.2f -> %.2f dB (improvement %.2f +- %.2f dB), STOI %.3f -> %.3f +- %.3f "
+                "(95 %% intervals over clips)",
+                q.si_sdr_noisy, q.si_sdr_enhanced, q.si_sdri, q.si_sdri_ci95, q.stoi_noisy,
+                q.stoi_enhanced, q.stoi_enhanced_ci95);
   std::cout << args.model << " on " << dataset.name() << " " << data::to_string(split) << " ("
             << q.clips << " clips)" << line << " (integer engine, " << args.kernels
             << " kernels, streaming, " << seconds << " s)\n"

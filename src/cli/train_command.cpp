@@ -90,10 +90,11 @@ void report_quality(const data::Dataset& dataset, const std::filesystem::path& o
     quality[data::to_string(split)] = quality_json(q);
     char line[256];
     std::snprintf(line, sizeof line,
-                  "float model on %s (%lld clips): SI-SDR %.2f -> %.2f dB (improvement %.2f dB), "
-                  "STOI %.3f -> %.3f",
+                  "float model on %s (%lld clips): SI-SDR %.2f -> %.2f dB (improvement %.2f +- "
+                  "%.2f dB), STOI %.3f -> %.3f +- %.3f",
                   data::to_string(split), static_cast<long long>(q.clips), q.si_sdr_noisy,
-                  q.si_sdr_enhanced, q.si_sdri, q.stoi_noisy, q.stoi_enhanced);
+                  q.si_sdr_enhanced, q.si_sdri, q.si_sdri_ci95, q.stoi_noisy, q.stoi_enhanced,
+                  q.stoi_enhanced_ci95);
     log << line << '\n';
   }
   nlohmann::json metrics = core::read_json_file(out / "metrics.json");

@@ -139,8 +139,10 @@ nlohmann::json quality_json(const SeQuality& q) {
           {"si_sdr_noisy", q.si_sdr_noisy},
           {"si_sdr_enhanced", q.si_sdr_enhanced},
           {"si_sdri", q.si_sdri},
+          {"si_sdri_ci95", q.si_sdri_ci95},
           {"stoi_noisy", q.stoi_noisy},
-          {"stoi_enhanced", q.stoi_enhanced}};
+          {"stoi_enhanced", q.stoi_enhanced},
+          {"stoi_enhanced_ci95", q.stoi_enhanced_ci95}};
 }
 
 SeDataset::SeDataset(Sequences splits[3], SeClips clips[3], FeatureNormalisation normalisation,
@@ -189,6 +191,19 @@ SeQuality SeDataset::quality(Split split, const std::function<void(int64_t, floa
     q.stoi_enhanced += stoi_enhanced[i] / static_cast<double>(n);
   }
   q.si_sdri = q.si_sdr_enhanced - q.si_sdr_noisy;
+  double var_sdri = 0, var_stoi = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double d = sdr_enhanced[i] - sdr_noisy[i] - q.si_sdri;
+    const double e = stoi_enhanced[i] - q.stoi_enhanced;
+    var_sdri += d * d;
+    var_stoi += e * e;
+  }
+  if (n > 1) {
+    const double dof = static_cast<double>(n - 1);
+    const double root_n = std::sqrt(static_cast<double>(n));
+    q.si_sdri_ci95 = 1.96 * std::sqrt(var_sdri / dof) / root_n;
+    q.stoi_enhanced_ci95 = 1.96 * std::sqrt(var_stoi / dof) / root_n;
+  }
   return q;
 }
 

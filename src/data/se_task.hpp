@@ -51,9 +51,14 @@ struct SeQuality {
   double si_sdri = 0;          // dB, enhanced - noisy
   double stoi_noisy = 0;
   double stoi_enhanced = 0;
+  // Half-widths of the 95 % intervals of the means over clips (1.96 x the standard error), for
+  // the SI-SDR improvement and the enhanced STOI.
+  double si_sdri_ci95 = 0;
+  double stoi_enhanced_ci95 = 0;
 };
 
-// {"clips", "si_sdr_noisy", "si_sdr_enhanced", "si_sdri", "stoi_noisy", "stoi_enhanced"}.
+// {"clips", "si_sdr_noisy", "si_sdr_enhanced", "si_sdri", "si_sdri_ci95", "stoi_noisy",
+// "stoi_enhanced", "stoi_enhanced_ci95"}.
 nlohmann::json quality_json(const SeQuality& quality);
 
 class SeDataset final : public Dataset {

@@ -70,6 +70,9 @@ TEST_F(SeTask, UnitGainsChangeNothingIdealGainsImprove) {
   EXPECT_GT(ideal.si_sdri, 5.0);
   EXPECT_GT(ideal.stoi_enhanced, ideal.stoi_noisy);
   EXPECT_EQ(ideal.clips, 4);
+  EXPECT_GT(ideal.si_sdri_ci95, 0.0);  // clips differ
+  EXPECT_LT(unit.si_sdri_ci95, 0.01);  // every clip's improvement is ~0
+  EXPECT_GT(ideal.stoi_enhanced_ci95, 0.0);
 }
 
 TEST(SeTaskGains, IdealGainsAreClampedRatios) {
