@@ -14,14 +14,13 @@
 #include <stdexcept>
 #include <string>
 
-#include "audio/fftw_planner.hpp"
+#include "audio/fftw_support.hpp"
 
 namespace mpgru::audio {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kLogFloor = 1e-6;  // log(energy + 1e-6): silence maps to log(1e-6) = -13.8155
-constexpr size_t kAlign = 64;       // FFTW needs execute-time arrays aligned like the planned ones
 
 double hz_to_mel(double hz) {
   return 2595.0 * std::log10(1.0 + hz / 700.0);
@@ -40,24 +39,6 @@ std::string shortest(double v) {
 [[noreturn]] void reject(const std::string& field, const std::string& value,
                          const std::string& expected) {
   throw std::invalid_argument("LogMelConfig." + field + " = " + value + ": expected " + expected);
-}
-
-struct FreeDeleter {
-  void operator()(float* p) const { std::free(p); }
-};
-using AlignedFloats = std::unique_ptr<float[], FreeDeleter>;
-
-// Plain aligned_alloc rather than fftwf_malloc: FFTW documents only its execute functions as
-// thread-safe, and compute() allocates its buffers on the calling thread.
-AlignedFloats aligned_floats(size_t n) {
-  const size_t bytes = (n * sizeof(float) + kAlign - 1) / kAlign * kAlign;
-  void* p = std::aligned_alloc(kAlign, bytes);
-  if (p == nullptr) throw std::bad_alloc();
-  return AlignedFloats(static_cast<float*>(p));
-}
-
-fftwf_complex* as_complex(float* p) {
-  return reinterpret_cast<fftwf_complex*>(p);
 }
 
 }  // namespace

@@ -10,29 +10,12 @@
 #include <stdexcept>
 #include <string>
 
-#include "audio/fftw_planner.hpp"
+#include "audio/fftw_support.hpp"
 
 namespace mpgru::audio {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr size_t kAlign = 64;
-
-struct FreeDeleter {
-  void operator()(float* p) const { std::free(p); }
-};
-using AlignedFloats = std::unique_ptr<float[], FreeDeleter>;
-
-AlignedFloats aligned_floats(size_t n) {
-  const size_t bytes = (n * sizeof(float) + kAlign - 1) / kAlign * kAlign;
-  void* p = std::aligned_alloc(kAlign, bytes);
-  if (p == nullptr) throw std::bad_alloc();
-  return AlignedFloats(static_cast<float*>(p));
-}
-
-fftwf_complex* as_complex(float* p) {
-  return reinterpret_cast<fftwf_complex*>(p);
-}
 
 double hz_to_mel(double hz) {
   return 2595.0 * std::log10(1.0 + hz / 700.0);

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "audio/fftw_planner.hpp"
+#include "audio/fftw_support.hpp"
 #include "audio/resample.hpp"
 
 namespace mpgru::audio {
