@@ -5,14 +5,17 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 
+#include "audio/wav_file.hpp"
 #include "cli/command.hpp"
 #include "cli/model_report.hpp"
 #include "cli/ptq_setup.hpp"
+#include "core/staged_folder.hpp"
 #include "core/text_file.hpp"
 #include "data/se_task.hpp"
 #include "engine/gru_engine.hpp"
@@ -34,6 +37,8 @@ struct EvalArgs {
   int batch = 64;
   bool json = false;
   std::string predictions;  // CSV path; "" writes none
+  std::string examples;     // per-step models: a folder for WAV examples; "" writes none
+  int example_count = 4;
 };
 
 // The predictions CSV, kept in memory and written whole by commit() through
@@ -94,6 +99,27 @@ void write_predictions(std::ostream& out, const data::Sequences& sequences,
   }
 }
 
+// The first `count` clips of the split as WAV files in `dir` (created): <name>.noisy.wav,
+// <name>.clean.wav and <name>.enhanced.wav (the integer model's output), 16 kHz 16-bit, written
+// into DIR/.staging and moved in together.
+void write_examples(const std::string& dir, int count, const data::SeDataset& se, data::Split split,
+                    const std::function<void(int64_t, float*)>& predict) {
+  const data::SeClips& clips = se.clips(split);
+  std::filesystem::create_directories(dir);
+  core::StagedFolder staged(dir);
+  const auto n = std::min<size_t>(static_cast<size_t>(count), clips.names.size());
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<float> gains(static_cast<size_t>(se.steps() * se.outputs()));
+    predict(static_cast<int64_t>(i), gains.data());
+    const std::string stem = std::filesystem::path(clips.names[i]).stem().string();
+    audio::write_wav_pcm16(staged.path() / (stem + ".noisy.wav"), clips.noisy[i], 16000);
+    audio::write_wav_pcm16(staged.path() / (stem + ".clean.wav"), clips.clean[i], 16000);
+    audio::write_wav_pcm16(staged.path() / (stem + ".enhanced.wav"),
+                           se.enhance(split, static_cast<int64_t>(i), gains.data()), 16000);
+  }
+  staged.commit();
+}
+
 // A per-step model (task se): the integer engine's gains, streamed step by step as a device runs
 // them, applied to each clip; SI-SDR and STOI of the result.
 int run_eval_gains(const EvalArgs& args, const engine::IntegerModel& model,
@@ -109,15 +135,15 @@ int run_eval_gains(const EvalArgs& args, const engine::IntegerModel& model,
       args.kernels == "reference" ? engine::Kernels::reference : engine::Kernels::optimized;
   const double unit = 1.0 / model.head.output.qmax();
   const auto start = std::chrono::steady_clock::now();
-  const data::SeQuality q = se->quality(
-      split,
-      [&](int64_t i, float* gains) {
-        engine::GruEngine engine(model, kernels);
-        std::vector<int32_t> out(static_cast<size_t>(s.steps * model.classes));
-        engine.run_gains(s.sequence(i), static_cast<int32_t>(s.steps), out.data());
-        for (size_t k = 0; k < out.size(); ++k) gains[k] = static_cast<float>(out[k] * unit);
-      },
-      args.threads);
+  const auto predict = [&](int64_t i, float* gains) {
+    engine::GruEngine engine(model, kernels);
+    std::vector<int32_t> out(static_cast<size_t>(s.steps * model.classes));
+    engine.run_gains(s.sequence(i), static_cast<int32_t>(s.steps), out.data());
+    for (size_t k = 0; k < out.size(); ++k) gains[k] = static_cast<float>(out[k] * unit);
+  };
+  const data::SeQuality q = se->quality(split, predict, args.threads);
+  if (!args.examples.empty())
+    write_examples(args.examples, args.example_count, *se, split, predict);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (args.json) {
@@ -245,6 +271,13 @@ Command add_eval_command(CLI::App& parent) {
                   "index,label,prediction,correct (0/1),logit_0..logit_{C-1} (the engine's int32 "
                   "logits at the output scale); written atomically (FILE.tmp, then renamed)")
       ->type_name("FILE");
+  app->add_option("--examples", args->examples,
+                  "Per-step models (task se): also write the first --example-count clips of the "
+                  "split to DIR as <name>.{noisy,clean,enhanced}.wav")
+      ->type_name("DIR");
+  app->add_option("--example-count", args->example_count, "Clips written by --examples")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   app->add_flag("--json", args->json, "Print the result as JSON (with the predictions path)");
   return {app, [args] { return run_eval(*args); }};
 }

@@ -52,11 +52,17 @@ TEST(SeTaskCli, SynthesiseTrainAndMeasure) {
   const auto quantize = run_mpgru("quantize --ckpt " + ckpt + " --data " + data + " --genome " +
                                   std::string(26, '8') + " --calib-sequences 8 -o " + model);
   ASSERT_EQ(quantize.code, 0) << quantize.output;
-  const auto eval = run_mpgru("eval " + model + " --task se --data " + data + " --json");
+  const fs::path examples = dir / "examples";
+  const auto eval = run_mpgru("eval " + model + " --task se --data " + data +
+                              " --json --examples " + examples.string() + " --example-count 2");
   ASSERT_EQ(eval.code, 0) << eval.output;
   const nlohmann::json e = nlohmann::json::parse(eval.output);
   EXPECT_EQ(e.at("quality").at("clips"), 4);
   EXPECT_EQ(e.at("quality").at("si_sdr_noisy"), q.at("si_sdr_noisy"));  // the same test clips
+  int wavs = 0;
+  for (const auto& f : fs::directory_iterator(examples)) wavs += f.path().extension() == ".wav";
+  EXPECT_EQ(wavs, 6);  // 2 clips x noisy, clean, enhanced
+  EXPECT_FALSE(fs::exists(examples / ".staging"));
   const auto c = run_mpgru("export " + model + " --out " + (dir / "c").string() + " --name m");
   EXPECT_EQ(c.code, 0) << c.output;
   EXPECT_NE(c.output.find("m_gains (every step)"), std::string::npos) << c.output;
