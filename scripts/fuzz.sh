@@ -20,7 +20,14 @@ harnesses=${*:-"model_file model_crc genome idx wav config spam store torch_file
 failed=0
 printf '%-11s %12s %8s %8s  %s\n' harness executions cov ft result
 # Binary seeds (small models, an evaluation store) are generated, text seeds are committed.
-"./$build/tests/fuzz/make_seeds" "$build/corpus"
+# The PyTorch seeds: made with python3-torch when it is installed (setup.sh installs it).
+torch_fixtures=""
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  torch_fixtures="$build/torch-fixtures"
+  mkdir -p "$torch_fixtures"
+  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tests/fixtures/torch/make_fixtures.py "$torch_fixtures"
+fi
+"./$build/tests/fuzz/make_seeds" "$build/corpus" $torch_fixtures
 for h in $harnesses; do
   corpus="$build/corpus/$h"
   mkdir -p "$corpus"

@@ -37,6 +37,7 @@ class ImportCommand : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists(kData / "mnist")) GTEST_SKIP() << "no MNIST files in " << kData;
+    MPGRU_NEED_TORCH_FIXTURES();
   }
   testing::TempDir dir_;
 };
@@ -118,7 +119,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadImport{"bad/legacy.pt", "a legacy torch.save file"},
         BadImport{"bad/module.pt", "__main__.Classifier object, which mpgru does not run"},
         BadImport{"bad/not_torch.zip", "not written by torch.save or torch.jit.save"},
-        BadImport{"make_fixtures.py", "not a PyTorch file"},
+        BadImport{"stamp", "not a PyTorch file"},  // the generator's (empty) marker file
         BadImport{"missing.pt", "missing.pt: no such file"},
         BadImport{"gru1.state_dict.pt",
                   "the model expects 5 features per step, task smnist has 28"},

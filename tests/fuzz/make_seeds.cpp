@@ -1,9 +1,9 @@
 // Writes the binary seed inputs of the fuzz harnesses (generated, not committed): small .mpq
 // models (1 and 2 layers, one with an embedding, one with a per-step head) for model_file and
 // model_crc, an evaluation
-// store with two rows for store, and the PyTorch fixtures (tests/fixtures/torch) for torch_file
-// with their data.pkl records for torch_pickle. Usage: make_seeds CORPUS_DIR (writes
-// CORPUS_DIR/<harness>/...).
+// store with two rows for store, and the PyTorch files make_fixtures.py wrote (when given) for
+// torch_file with their data.pkl records for torch_pickle. Usage: make_seeds CORPUS_DIR
+// [TORCH_FIXTURES_DIR] (writes CORPUS_DIR/<harness>/...).
 #include <zip.h>
 
 #include <cstdio>
@@ -88,11 +88,12 @@ std::string data_pkl(const std::filesystem::path& archive) {
   return out;
 }
 
-void write_torch_files(const std::filesystem::path& corpus) {
+// The PyTorch files make_fixtures.py wrote into `fixtures` (nothing if it is missing).
+void write_torch_files(const std::filesystem::path& corpus, const std::filesystem::path& fixtures) {
   namespace fs = std::filesystem;
   fs::create_directories(corpus / "torch_file");
   fs::create_directories(corpus / "torch_pickle");
-  const fs::path fixtures = fs::path(MPGRU_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+  if (!fs::is_directory(fixtures / "bad")) return;
   for (const fs::path& dir : {fixtures, fixtures / "bad"}) {
     for (const auto& entry : fs::directory_iterator(dir)) {
       if (entry.path().extension() != ".pt") continue;
@@ -106,14 +107,14 @@ void write_torch_files(const std::filesystem::path& corpus) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: make_seeds CORPUS_DIR\n");
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: make_seeds CORPUS_DIR [TORCH_FIXTURES_DIR]\n");
     return 2;
   }
   try {
     write_models(argv[1]);
     write_store(argv[1]);
-    write_torch_files(argv[1]);
+    write_torch_files(argv[1], argc == 3 ? argv[2] : "");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_seeds: %s\n", e.what());
     return 1;

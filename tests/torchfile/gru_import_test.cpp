@@ -40,6 +40,7 @@ void expect_pytorch_logits(const ImportedGru& imported, const std::string& name,
 class EveryForm : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryForm, ReproducesPyTorchsLogits) {
+  MPGRU_NEED_TORCH_FIXTURES();
   for (const char* model : {"gru1", "gru2", "token"}) {
     const std::string file = std::string(model) + "." + GetParam() + ".pt";
     const ImportedGru imported = gru_from_torch(read_torch_file(torch_fixture(file)));
@@ -54,6 +55,7 @@ TEST_P(EveryForm, ReproducesPyTorchsLogits) {
 INSTANTIATE_TEST_SUITE_P(TorchForms, EveryForm, ::testing::Values("state_dict", "dict", "script"));
 
 TEST(GruImport, ACheckpointDictIsReadUnderItsModelKey) {
+  MPGRU_NEED_TORCH_FIXTURES();
   const ImportedGru imported = gru_from_torch(read_torch_file(torch_fixture("gru1.checkpoint.pt")));
   EXPECT_EQ(imported.gru, "model.gru");
   EXPECT_EQ(imported.head, "model.out");
@@ -61,12 +63,14 @@ TEST(GruImport, ACheckpointDictIsReadUnderItsModelKey) {
 }
 
 TEST(GruImport, Float64AndFloat16Models) {
+  MPGRU_NEED_TORCH_FIXTURES();
   expect_pytorch_logits(gru_from_torch(read_torch_file(torch_fixture("float64.pt"))), "gru1", 1e-5);
   // Half precision weights: PyTorch's float32 logits to the weights' own rounding.
   expect_pytorch_logits(gru_from_torch(read_torch_file(torch_fixture("float16.pt"))), "gru1", 5e-3);
 }
 
 TEST(GruImport, ModulePathsCanBeNamed) {
+  MPGRU_NEED_TORCH_FIXTURES();
   GruImportOptions options;
   options.gru = "model.gru";
   options.head = "model.out";
@@ -82,6 +86,7 @@ TEST(GruImport, ModulePathsCanBeNamed) {
 }
 
 TEST(GruImport, RefusesEachModelItCannotTake) {
+  MPGRU_NEED_TORCH_FIXTURES();
   EXPECT_EQ(error_of("bad/lstm.pt"), "rnn.weight_hh_l0 has 4 gates: an LSTM; mpgru takes nn.GRU");
   EXPECT_EQ(error_of("bad/bidirectional.pt"),
             "rnn.bias_hh_l0_reverse: a bidirectional GRU; mpgru takes a unidirectional one");
@@ -98,6 +103,7 @@ TEST(GruImport, RefusesEachModelItCannotTake) {
 }
 
 TEST(GruImport, NamesThatOnlyLookLikeRnnParametersAreLeftOver) {
+  MPGRU_NEED_TORCH_FIXTURES();
   TorchFile file = read_torch_file(torch_fixture("gru1.state_dict.pt"));
   for (const char* leaf : {"weight_i", "bias_", "weight_ih_l", "weight_ih_lx", "bias_xx_l0"}) {
     NamedTensor t;
@@ -111,6 +117,7 @@ TEST(GruImport, NamesThatOnlyLookLikeRnnParametersAreLeftOver) {
 }
 
 TEST(GruImport, TorchParametersRoundTrip) {
+  MPGRU_NEED_TORCH_FIXTURES();
   const ImportedGru token = gru_from_torch(read_torch_file(torch_fixture("token.state_dict.pt")));
   TorchFile file;
   file.tensors = torch_parameters(token.model);

@@ -1,4 +1,5 @@
-// The PyTorch files of tests/fixtures/torch (made by make_fixtures.py) and PyTorch's outputs.
+// The PyTorch files the tests read (made at build time by tests/fixtures/torch/make_fixtures.py
+// with python3-torch into the build folder, MPGRU_TORCH_FIXTURES) and PyTorch's outputs.
 #pragma once
 
 #include <filesystem>
@@ -11,8 +12,20 @@
 namespace mpgru::testing {
 
 inline std::filesystem::path torch_fixture(const std::string& name) {
-  return std::filesystem::path(MPGRU_SOURCE_DIR) / "tests" / "fixtures" / "torch" / name;
+  return std::filesystem::path(MPGRU_TORCH_FIXTURES) / name;
 }
+
+// The generator writes `stamp` last: the fixtures are complete.
+inline bool have_torch_fixtures() {
+  return std::filesystem::exists(torch_fixture("stamp"));
+}
+
+// First statement of a test that reads the fixtures.
+#define MPGRU_NEED_TORCH_FIXTURES()                        \
+  if (!mpgru::testing::have_torch_fixtures())              \
+  GTEST_SKIP()                                             \
+      << "no PyTorch fixtures in " << MPGRU_TORCH_FIXTURES \
+      << ": they are made at build time with python3-torch (scripts/setup.sh installs it)"
 
 inline nlohmann::json torch_fixture_json(const std::string& name) {
   std::ifstream in(torch_fixture(name));
