@@ -147,7 +147,12 @@ nlohmann::json quality_json(const SeQuality& q) {
 
 SeDataset::SeDataset(Sequences splits[3], SeClips clips[3], FeatureNormalisation normalisation,
                      SeOptions options, int64_t skipped)
-    : normalisation_(std::move(normalisation)), options_(std::move(options)), skipped_(skipped) {
+    : normalisation_(std::move(normalisation)),
+      options_(std::move(options)),
+      skipped_(skipped),
+      stft_(std::make_unique<audio::Stft>(options_.stft)),
+      bands_(std::make_unique<audio::BandLayout>(stft_->bins(), options_.stft.sample_rate,
+                                                 options_.bands)) {
   for (int s = 0; s < 3; ++s) {
     splits_[s] = std::move(splits[s]);
     clips_[s] = std::move(clips[s]);
@@ -156,12 +161,10 @@ SeDataset::SeDataset(Sequences splits[3], SeClips clips[3], FeatureNormalisation
 }
 
 std::vector<float> SeDataset::enhance(Split split, int64_t clip, const float* gains) const {
-  const audio::Stft stft(options_.stft);
-  const audio::BandLayout bands(stft.bins(), options_.stft.sample_rate, options_.bands);
   const std::vector<float>& noisy = clips(split).noisy[static_cast<size_t>(clip)];
-  audio::Spectrum spectrum = stft.analyze(noisy);
-  bands.apply_gains(std::vector<float>(gains, gains + steps() * options_.bands), spectrum);
-  return stft.synthesize(spectrum, noisy.size());
+  audio::Spectrum spectrum = stft_->analyze(noisy);
+  bands_->apply_gains(std::vector<float>(gains, gains + steps() * options_.bands), spectrum);
+  return stft_->synthesize(spectrum, noisy.size());
 }
 
 SeQuality SeDataset::quality(Split split, const std::function<void(int64_t, float*)>& predict,

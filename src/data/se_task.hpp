@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,9 @@ class SeDataset final : public Dataset {
   FeatureNormalisation normalisation_;
   SeOptions options_;
   int64_t skipped_ = 0;
+  // Planned once, shared by every enhancement (their analyze/synthesize are thread-safe).
+  std::unique_ptr<audio::Stft> stft_;
+  std::unique_ptr<audio::BandLayout> bands_;
 };
 
 // Reads DIR's three splits, computes features and targets, normalises. Throws std::runtime_error
