@@ -9,6 +9,7 @@
 #include "report/headline.hpp"
 #include "search/mpi_evaluator.hpp"
 #include "search/search_run.hpp"
+#include "train/float_export.hpp"
 
 namespace mpgru::cli {
 namespace {
@@ -17,6 +18,7 @@ struct SearchArgs {
   search::SearchConfig config;
   std::string fitness = "ptq";
   std::string objectives = "error,size";
+  std::string objective = "auto";  // accuracy, sisdr, stoi; auto: by the checkpoint
   std::string method = "mse";
   std::string out = "runs/search";
   std::string resume;
@@ -25,23 +27,28 @@ struct SearchArgs {
   std::string topology = "ring";
 };
 
-std::string interval(const report::Interval& i) {
+std::string interval(const report::Metric& m, const report::Interval& i) {
+  if (!m.is_accuracy()) return "[" + m.format(i.low) + ", " + m.format(i.high) + "]";
   char text[64];
   std::snprintf(text, sizeof text, "[%.2f, %.2f]", 100 * i.low, 100 * i.high);
   return text;
 }
 
-void print_pick(const report::Pick& p, const char* what) {
+void print_pick(const report::Metric& m, const report::Pick& p, const std::string& what) {
   const report::ScoredGenome& g = *p.genome;
   std::printf(
-      "%s (chosen on validation): %s, %lld bytes, %.1f MBOPs: size -%.1f %%, BOPs -%.1f %%\n", what,
-      g.genome.to_compact().c_str(), static_cast<long long>(g.size_bits / 8),
+      "%s (chosen on validation): %s, %lld bytes, %.1f MBOPs: size -%.1f %%, BOPs -%.1f %%\n",
+      what.c_str(), g.genome.to_compact().c_str(), static_cast<long long>(g.size_bits / 8),
       static_cast<double>(g.bops) / 1e6, 100 * p.size_reduction, 100 * p.bops_reduction);
-  std::printf("  validation %s %s; test (reported) %s %s, %+.2f pp vs 8-bit",
-              percent(g.val_accuracy).c_str(), interval(p.val_interval).c_str(),
-              percent(g.test_accuracy).c_str(), interval(p.test_interval).c_str(),
-              100 * p.test_difference);
-  if (p.paired) {
+  std::printf("  validation %s %s; test (reported) %s %s, %s vs 8-bit",
+              m.format(g.val_accuracy).c_str(), interval(m, p.val_interval).c_str(),
+              m.format(g.test_accuracy).c_str(), interval(m, p.test_interval).c_str(),
+              m.format_difference(p.test_difference).c_str());
+  if (p.paired && !m.is_accuracy()) {
+    std::printf(" [%s, %s] paired 95 %%",
+                m.format_difference(p.test_difference_interval.low).c_str(),
+                m.format_difference(p.test_difference_interval.high).c_str());
+  } else if (p.paired) {
     std::printf(" [%+.2f, %+.2f] paired 95 %%, McNemar p %.3g",
                 100 * p.test_difference_interval.low, 100 * p.test_difference_interval.high,
                 p.mcnemar_p);
@@ -50,24 +57,29 @@ void print_pick(const report::Pick& p, const char* what) {
 }
 
 void print_result(const search::SearchResult& r, const std::string& run_dir) {
-  const report::Headline h = report::headline(r.front, r.baseline, r.bops_objective);
-  std::printf("front: %zu genomes, baseline: %zu; homogeneous 8-bit: validation %s, test %s\n",
-              r.front.size(), r.baseline.size(), percent(h.eight->val_accuracy).c_str(),
-              percent(h.eight->test_accuracy).c_str());
+  const report::Metric& m = r.metric;
+  const report::Headline h = report::headline(r.front, r.baseline, r.bops_objective, m);
+  std::printf("front: %zu genomes, baseline: %zu; homogeneous 8-bit: validation %s, test %s%s\n",
+              r.front.size(), r.baseline.size(), m.format(h.eight->val_accuracy).c_str(),
+              m.format(h.eight->test_accuracy).c_str(),
+              m.is_accuracy() ? ""
+                              : (" (" + m.label() + "; float model on validation " +
+                                 m.format(m.reference) + ")")
+                                    .c_str());
   std::printf(
       "hypervolume on validation: mixed %.4f vs homogeneous %.4f; on test (reported): "
       "%.4f vs %.4f\n",
       h.validation.front, h.validation.baseline, h.test.front, h.test.baseline);
+  const std::string within = "within " + m.tolerance_text() + " of 8-bit";
   if (h.size) {
-    print_pick(*h.size, "smallest front genome within 0.5 pp of 8-bit");
-    if (h.bops->genome != h.size->genome) {
-      print_pick(*h.bops, "fewest-BOPs front genome within 0.5 pp of 8-bit");
-    }
+    print_pick(m, *h.size, "smallest front genome " + within);
+    if (h.bops->genome != h.size->genome)
+      print_pick(m, *h.bops, "fewest-BOPs front genome " + within);
   } else {
-    std::printf("no front genome is within 0.5 pp of homogeneous 8-bit on validation\n");
+    std::printf("no front genome is %s on validation\n", within.c_str());
   }
   std::printf(
-      "%lld evaluations (%lld unbuildable: no int32-safe integer model, scored as accuracy 0), "
+      "%lld evaluations (%lld unbuildable: no int32-safe integer model, scored as error 1), "
       "%lld cache hits, %s; wrote %s/{front.csv,front.json,baseline.csv}\n"
       "report: %s/report.html\n",
       static_cast<long long>(r.evaluations), static_cast<long long>(r.unbuildable),
@@ -94,6 +106,15 @@ void refuse_flags_with_resume(const CLI::App& app) {
   }
 }
 
+// --objective: accuracy for a classifier, sisdr for a per-step model unless given.
+report::Metric::Kind resolve_objective(const std::string& objective,
+                                       const std::string& checkpoint) {
+  if (objective != "auto") return report::parse_metric_kind(objective);
+  if (checkpoint.empty()) return report::Metric::Kind::accuracy;  // validate() names --ckpt
+  return train::load_float_model(checkpoint).outputs > 0 ? report::Metric::Kind::sisdr
+                                                         : report::Metric::Kind::accuracy;
+}
+
 // Resolves the run's config and folder: a resumed run's own config.json, or the flags.
 std::string resolve_run(SearchArgs& args) {
   std::string run_dir = args.out;
@@ -110,6 +131,7 @@ std::string resolve_run(SearchArgs& args) {
   } else {
     args.config.fitness.mode = search::parse_fitness_mode(args.fitness);
     args.config.objectives = search::parse_objectives(args.objectives);
+    args.config.fitness.objective = resolve_objective(args.objective, args.config.checkpoint);
     args.config.calibration.method = quant::parse_range_method(args.method);
     args.config.islands.topology = search::parse_topology(args.topology);
     if (args.qat_seed < 0) args.qat_seed = args.config.seed;
@@ -122,18 +144,24 @@ std::string resolve_run(SearchArgs& args) {
   return run_dir;
 }
 
+// The best validation score of a generation, in the objective's unit.
+std::string best(const SearchArgs& args, double score) {
+  const report::Metric m{args.config.fitness.objective, 1};
+  return m.is_accuracy() ? percent(score) : m.format(score);
+}
+
 int search_and_print(const SearchArgs& args, const std::string& run_dir,
                      const search::Dispatch& dispatch) {
   const search::SearchResult r = search::run_search(
       args.config, run_dir,
-      [](const search::GenerationProgress& p) {
+      [&args](const search::GenerationProgress& p) {
         const double eta = p.elapsed_seconds / p.generation * (p.generations - p.generation);
         std::printf(
             "generation %u/%u  evaluations %lld  cache hits %lld  hypervolume %.4f  best val %s  "
             "smallest %lld B  %s  ETA %s\n",
             p.generation, p.generations, static_cast<long long>(p.evaluations),
-            static_cast<long long>(p.cache_hits), p.hypervolume, percent(p.best_accuracy).c_str(),
-            static_cast<long long>(p.smallest_size_bits / 8),
+            static_cast<long long>(p.cache_hits), p.hypervolume,
+            best(args, p.best_accuracy).c_str(), static_cast<long long>(p.smallest_size_bits / 8),
             format_duration(p.elapsed_seconds).c_str(), format_duration(eta).c_str());
         std::fflush(stdout);
       },
@@ -201,6 +229,12 @@ Command add_search_command(CLI::App& parent) {
   app->add_option("--fitness", args->fitness, "ptq or qat")->capture_default_str();
   app->add_option("--objectives", args->objectives, "error,size or error,size,bops")
       ->capture_default_str();
+  app->add_option("--objective", args->objective,
+                  "What a genome scores: accuracy (classifiers), sisdr or stoi (per-step "
+                  "enhancement models: mean SI-SDR / STOI improvement over the validation clips); "
+                  "auto: accuracy, or sisdr for a per-step checkpoint")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "accuracy", "sisdr", "stoi"}));
   app->add_option("--population", c.population, "Population (multiple of 4, >= 8)")
       ->capture_default_str();
   app->add_option("--generations", c.generations, "Generations")->capture_default_str();

@@ -168,7 +168,7 @@ std::vector<float> SeDataset::enhance(Split split, int64_t clip, const float* ga
 }
 
 SeQuality SeDataset::quality(Split split, const std::function<void(int64_t, float*)>& predict,
-                             int threads) const {
+                             int threads, bool with_stoi) const {
   const SeClips& c = clips(split);
   if (c.clean.empty()) {
     throw std::invalid_argument(std::string("se: no waveforms kept for the ") + to_string(split) +
@@ -182,6 +182,7 @@ SeQuality SeDataset::quality(Split split, const std::function<void(int64_t, floa
     const std::vector<float> enhanced = enhance(split, static_cast<int64_t>(i), gains.data());
     sdr_noisy[i] = audio::si_sdr(c.noisy[i], c.clean[i]);
     sdr_enhanced[i] = audio::si_sdr(enhanced, c.clean[i]);
+    if (!with_stoi) return;
     stoi_noisy[i] = audio::stoi(c.clean[i], c.noisy[i], kRate);
     stoi_enhanced[i] = audio::stoi(c.clean[i], enhanced, kRate);
   });
@@ -194,6 +195,10 @@ SeQuality SeDataset::quality(Split split, const std::function<void(int64_t, floa
     q.stoi_enhanced += stoi_enhanced[i] / static_cast<double>(n);
   }
   q.si_sdri = q.si_sdr_enhanced - q.si_sdr_noisy;
+  for (size_t i = 0; i < n; ++i) {
+    q.si_sdri_clips.push_back(sdr_enhanced[i] - sdr_noisy[i]);
+    if (with_stoi) q.stoi_improvement_clips.push_back(stoi_enhanced[i] - stoi_noisy[i]);
+  }
   double var_sdri = 0, var_stoi = 0;
   for (size_t i = 0; i < n; ++i) {
     const double d = sdr_enhanced[i] - sdr_noisy[i] - q.si_sdri;

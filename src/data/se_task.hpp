@@ -56,6 +56,9 @@ struct SeQuality {
   // the SI-SDR improvement and the enhanced STOI.
   double si_sdri_ci95 = 0;
   double stoi_enhanced_ci95 = 0;
+  // Each clip's SI-SDR improvement (dB) and STOI improvement (enhanced - noisy), in clip order;
+  // the STOI ones (and the STOI means) are empty (0) when STOI was not measured.
+  std::vector<double> si_sdri_clips, stoi_improvement_clips;
 };
 
 // {"clips", "si_sdr_noisy", "si_sdr_enhanced", "si_sdri", "si_sdri_ci95", "stoi_noisy",
@@ -83,9 +86,9 @@ class SeDataset final : public Dataset {
   std::vector<float> enhance(Split split, int64_t clip, const float* gains) const;
   // Mean SI-SDR and STOI of a split's clips enhanced with the gains `predict` writes for each
   // (predict(clip, gains) fills steps x bands), on `threads` threads. Validation or test only
-  // (std::invalid_argument for train).
-  SeQuality quality(Split split, const std::function<void(int64_t, float*)>& predict,
-                    int threads) const;
+  // (std::invalid_argument for train). with_stoi false: SI-SDR only (STOI costs as much again).
+  SeQuality quality(Split split, const std::function<void(int64_t, float*)>& predict, int threads,
+                    bool with_stoi = true) const;
 
  private:
   std::string name_ = "se";

@@ -2,6 +2,7 @@
 #include "report/front_file.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -16,11 +17,27 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json layout_json(const core::GenomeLayout& layout) {
-  return {{"layers", layout.layers}, {"embedding", layout.embedding}};
+// The score's column name in the CSV files: accuracy, sisdri_db or stoi_improvement.
+std::string score_column(const Metric& metric) {
+  switch (metric.kind) {
+    case Metric::Kind::accuracy:
+      return "accuracy";
+    case Metric::Kind::sisdr:
+      return "sisdri_db";
+    case Metric::Kind::stoi:
+      return "stoi_improvement";
+  }
+  return "score";
 }
 
-// The layout of a "name=bits" genome: an emb gene means an embedding, every w_i.r gene a layer.
+json layout_json(const core::GenomeLayout& layout) {
+  json j = {{"layers", layout.layers}, {"embedding", layout.embedding}};
+  if (layout.per_step) j["per_step"] = true;  // absent for classifiers, as in older runs
+  return j;
+}
+
+// The layout of a "name=bits" genome: an emb gene means an embedding, a gain gene a per-step
+// head, every w_i.r gene a layer.
 // (front.json of older runs names no layout.)
 core::GenomeLayout infer_layout(const std::string& pairs) {
   core::GenomeLayout layout;
@@ -30,6 +47,7 @@ core::GenomeLayout infer_layout(const std::string& pairs) {
   while (std::getline(s, token, ',')) {
     const std::string name = token.substr(0, token.find('='));
     if (name == "emb") layout.embedding = true;
+    if (name == "gain") layout.per_step = true;
     if (name.size() >= 5 && name.compare(name.size() - 5, 5, "w_i.r") == 0) ++layout.layers;
   }
   layout.layers = std::max(layout.layers, 1);  // Genome::parse then names what is missing
@@ -50,13 +68,25 @@ json point_json(const ScoredGenome& g) {
           {"test_only_eight", g.test_only_eight}};
 }
 
-ScoredGenome parse_point(const json& j, const json& layout) {
+// A point with its quality intervals (quality metrics only).
+json point_json(const ScoredGenome& g, const Metric& metric) {
+  json j = point_json(g);
+  if (!metric.is_accuracy()) {
+    j["val_ci95"] = g.val_ci95;
+    j["test_ci95"] = g.test_ci95;
+    j["test_difference_ci95"] = g.test_difference_ci95;
+  }
+  return j;
+}
+
+ScoredGenome parse_point(const json& j, const json& layout, const Metric& metric) {
   ScoredGenome g;
   const std::string pairs = j.at("genome").get<std::string>();
   core::GenomeLayout l = infer_layout(pairs);
   if (!layout.is_null()) {
     l.layers = layout.at("layers").get<int>();
     l.embedding = layout.at("embedding").get<bool>();
+    l.per_step = layout.value("per_step", false);
   }
   g.genome = core::Genome::parse(l, pairs);
   g.val_accuracy = j.at("val_accuracy").get<double>();
@@ -68,7 +98,12 @@ ScoredGenome parse_point(const json& j, const json& layout) {
   g.bops = j.at("bops").get<int64_t>();
   g.test_only_this = j.value("test_only_this", int64_t{-1});
   g.test_only_eight = j.value("test_only_eight", int64_t{-1});
-  const auto accuracy_ok = [](double a) { return a >= 0 && a <= 1; };
+  g.val_ci95 = j.value("val_ci95", -1.0);
+  g.test_ci95 = j.value("test_ci95", -1.0);
+  g.test_difference_ci95 = j.value("test_difference_ci95", -1.0);
+  const auto accuracy_ok = [&](double a) {
+    return metric.is_accuracy() ? a >= 0 && a <= 1 : std::isfinite(a);
+  };
   if (!accuracy_ok(g.val_accuracy) || !accuracy_ok(g.test_accuracy) || g.size_bits <= 0 ||
       g.bops < 0 || g.val_count < 0 || g.test_count < 0) {
     throw std::runtime_error("implausible genome entry " + j.dump());
@@ -80,7 +115,7 @@ json interval_json(const Interval& i) {
   return json::array({i.low, i.high});
 }
 
-json pick_json(const Pick& p) {
+json pick_json(const Pick& p, const Metric& metric) {
   json j = {{"genome", p.genome->genome.to_compact()},
             {"size_reduction", p.size_reduction},
             {"bops_reduction", p.bops_reduction},
@@ -91,35 +126,43 @@ json pick_json(const Pick& p) {
             {"test_difference", p.test_difference}};
   if (p.paired) {
     j["test_difference_interval95"] = interval_json(p.test_difference_interval);
-    j["mcnemar_p"] = p.mcnemar_p;
+    if (metric.is_accuracy()) j["mcnemar_p"] = p.mcnemar_p;
   }
   return j;
 }
 
 json headline_json(const FrontFile& f) {
-  const Headline h = headline(f.front, f.baseline, f.bops_objective());
-  json j = {{"rule",
-             "picked on validation: the smallest (fewest-BOPs) front genome whose validation "
-             "accuracy is at most 0.5 pp below homogeneous 8-bit's; test only reported"},
-            {"eight_bit", h.eight->genome.to_compact()},
-            {"hypervolume_validation",
-             {{"front", h.validation.front}, {"baseline", h.validation.baseline}}},
-            {"hypervolume_test", {{"front", h.test.front}, {"baseline", h.test.baseline}}}};
-  if (h.size) j["iso_accuracy_size"] = pick_json(*h.size);
-  if (h.bops) j["iso_accuracy_bops"] = pick_json(*h.bops);
+  const Headline h = headline(f.front, f.baseline, f.bops_objective(), f.metric);
+  const std::string what = f.metric.is_accuracy() ? "accuracy" : f.metric.label();
+  json j = {
+      {"rule", "picked on validation: the smallest (fewest-BOPs) front genome whose validation " +
+                   what + " is at most " + f.metric.tolerance_text() +
+                   " below homogeneous 8-bit's; test only reported"},
+      {"eight_bit", h.eight->genome.to_compact()},
+      {"hypervolume_validation",
+       {{"front", h.validation.front}, {"baseline", h.validation.baseline}}},
+      {"hypervolume_test", {{"front", h.test.front}, {"baseline", h.test.baseline}}}};
+  // The keys keep their names for every metric (readers look them up by name).
+  if (h.size) j["iso_accuracy_size"] = pick_json(*h.size, f.metric);
+  if (h.bops) j["iso_accuracy_bops"] = pick_json(*h.bops, f.metric);
   return j;
 }
 
-std::string csv(const std::vector<ScoredGenome>& points) {
+std::string csv(const std::vector<ScoredGenome>& points, const Metric& metric) {
+  const std::string score = score_column(metric);
+  const bool quality = !metric.is_accuracy();
   std::ostringstream out;
   out.precision(17);
-  out << "genome,genome_pairs,val_accuracy,val_count,test_accuracy,test_count,size_bits,"
-         "size_bytes,footprint_bytes,bops,test_only_this,test_only_eight\n";
+  out << "genome,genome_pairs,val_" << score << ",val_count,test_" << score
+      << ",test_count,size_bits,size_bytes,footprint_bytes,bops,test_only_this,test_only_eight"
+      << (quality ? ",val_ci95,test_ci95,test_difference_ci95" : "") << '\n';
   for (const ScoredGenome& g : points) {
     out << g.genome.to_compact() << ",\"" << g.genome.to_pairs() << "\"," << g.val_accuracy << ','
         << g.val_count << ',' << g.test_accuracy << ',' << g.test_count << ',' << g.size_bits << ','
         << g.size_bits / 8 << ',' << g.footprint_bytes << ',' << g.bops << ',' << g.test_only_this
-        << ',' << g.test_only_eight << '\n';
+        << ',' << g.test_only_eight;
+    if (quality) out << ',' << g.val_ci95 << ',' << g.test_ci95 << ',' << g.test_difference_ci95;
+    out << '\n';
   }
   return out.str();
 }
@@ -145,13 +188,14 @@ void write_front_files(const FrontFile& f, const fs::path& run_dir) {
               {"session_evaluations", f.session_evaluations},
               {"session_cache_hits", f.session_cache_hits},
               {"seconds", f.seconds},
+              {"metric", to_json(f.metric)},
               {"headline", headline_figures},
               {"front", json::array()},
               {"baseline", json::array()}};
-  for (const ScoredGenome& g : f.front) doc["front"].push_back(point_json(g));
-  for (const ScoredGenome& g : f.baseline) doc["baseline"].push_back(point_json(g));
-  core::write_text_file(csv(f.front), run_dir / "front.csv");
-  core::write_text_file(csv(f.baseline), run_dir / "baseline.csv");
+  for (const ScoredGenome& g : f.front) doc["front"].push_back(point_json(g, f.metric));
+  for (const ScoredGenome& g : f.baseline) doc["baseline"].push_back(point_json(g, f.metric));
+  core::write_text_file(csv(f.front, f.metric), run_dir / "front.csv");
+  core::write_text_file(csv(f.baseline, f.metric), run_dir / "baseline.csv");
   // Last: front.json marks a finished run.
   core::write_json_file(doc, path);
 }
@@ -165,8 +209,9 @@ FrontFile read_front_file(const fs::path& path) {
     f.config = doc.at("config");
     if (!f.config.is_object()) throw std::runtime_error("'config' is not an object");
     const json layout = doc.value("layout", json());
-    for (const json& j : doc.at("front")) f.front.push_back(parse_point(j, layout));
-    for (const json& j : doc.at("baseline")) f.baseline.push_back(parse_point(j, layout));
+    f.metric = metric_from_json(doc.value("metric", json()));
+    for (const json& j : doc.at("front")) f.front.push_back(parse_point(j, layout, f.metric));
+    for (const json& j : doc.at("baseline")) f.baseline.push_back(parse_point(j, layout, f.metric));
     if (f.baseline.empty()) throw std::runtime_error("no homogeneous baseline");
     // Older runs: "evaluations" was the last session's count and "cache_hits" its hits.
     const bool old = !doc.contains("session_evaluations");
@@ -185,10 +230,11 @@ FrontFile read_front_file(const fs::path& path) {
   return f;
 }
 
-void write_evaluated_csv(const std::vector<EvaluatedGenome>& genomes, const fs::path& path) {
+void write_evaluated_csv(const std::vector<EvaluatedGenome>& genomes, const fs::path& path,
+                         const Metric& metric) {
   std::ostringstream out;
   out.precision(17);
-  out << "genome,val_accuracy,size_bits,bops\n";
+  out << "genome,val_" << score_column(metric) << ",size_bits,bops\n";
   for (const EvaluatedGenome& g : genomes) {
     out << g.compact << ',' << g.val_accuracy << ',' << g.size_bits << ',' << g.bops << '\n';
   }
@@ -210,7 +256,7 @@ std::vector<EvaluatedGenome> read_evaluated_csv(const fs::path& path) {
     s >> g.val_accuracy >> c1 >> g.size_bits >> c2 >> g.bops;
     if (!s || c1 != ',' || c2 != ',' || g.compact.empty()) {
       throw std::runtime_error(path.string() + ":" + std::to_string(number) +
-                               ": not 'genome,val_accuracy,size_bits,bops'");
+                               ": not 'genome,val_score,size_bits,bops'");
     }
     out.push_back(g);
   }

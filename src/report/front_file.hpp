@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/metric.hpp"
 #include "report/scored_genome.hpp"
 
 namespace mpgru::report {
@@ -26,6 +27,7 @@ struct FrontFile {
   int64_t session_evaluations = 0;     // of the last session
   int64_t session_cache_hits = 0;      // of the last session
   double seconds = 0;                  // wall time over all sessions
+  Metric metric;                       // what the scores measure (older runs: accuracy)
   // Whether the search had BOPs as a third objective (the hypervolumes then have that axis).
   bool bops_objective() const { return config.value("objectives", "") == "error,size,bops"; }
 };
@@ -33,7 +35,7 @@ struct FrontFile {
 // A genome the search scored on validation (search fitness), for plots.
 struct EvaluatedGenome {
   std::string compact;
-  double val_accuracy = 0;
+  double val_accuracy = 0;  // the run's metric
   int64_t size_bits = 0, bops = 0;
 };
 
@@ -44,8 +46,9 @@ void write_front_files(const FrontFile& file, const std::filesystem::path& run_d
 // Throws std::runtime_error naming the file and what is wrong.
 FrontFile read_front_file(const std::filesystem::path& path);
 
+// The score column is named after `metric` (val_accuracy, val_sisdri_db, val_stoi_improvement).
 void write_evaluated_csv(const std::vector<EvaluatedGenome>& genomes,
-                         const std::filesystem::path& path);
+                         const std::filesystem::path& path, const Metric& metric = {});
 // Reads what write_evaluated_csv wrote; an absent file gives no genomes. Throws
 // std::runtime_error naming the file and line if it is malformed.
 std::vector<EvaluatedGenome> read_evaluated_csv(const std::filesystem::path& path);

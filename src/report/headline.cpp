@@ -32,11 +32,26 @@ Interval wilson_or_zero(double accuracy, int64_t count) {
   return count > 0 ? wilson(correct(accuracy, count), count) : Interval{};
 }
 
-Pick figures(const ScoredGenome& g, const ScoredGenome& eight) {
+Interval around(double mean, double half_width) {
+  return half_width >= 0 ? Interval{mean - half_width, mean + half_width} : Interval{};
+}
+
+// A quality pick's intervals: means over clips with their recorded half-widths.
+Pick quality_figures(Pick p, const ScoredGenome& g, const ScoredGenome& eight) {
+  p.val_interval = around(g.val_accuracy, g.val_ci95);
+  p.test_interval = around(g.test_accuracy, g.test_ci95);
+  p.test_difference = g.test_accuracy - eight.test_accuracy;
+  p.paired = g.test_difference_ci95 >= 0;
+  if (p.paired) p.test_difference_interval = around(p.test_difference, g.test_difference_ci95);
+  return p;
+}
+
+Pick figures(const ScoredGenome& g, const ScoredGenome& eight, const Metric& metric) {
   Pick p;
   p.genome = &g;
   p.size_reduction = 1 - ratio(g.size_bits, eight.size_bits);
   p.bops_reduction = 1 - ratio(g.bops, eight.bops);
+  if (!metric.is_accuracy()) return quality_figures(p, g, eight);
   p.val_interval = wilson_or_zero(g.val_accuracy, g.val_count);
   p.test_interval = wilson_or_zero(g.test_accuracy, g.test_count);
   p.test_difference = g.test_accuracy - eight.test_accuracy;
@@ -57,23 +72,28 @@ Pick figures(const ScoredGenome& g, const ScoredGenome& eight) {
   return p;
 }
 
-Objectives objectives(const ScoredGenome& g, const ScoredGenome& eight, bool test, bool bops) {
-  Objectives v = {1 - (test ? g.test_accuracy : g.val_accuracy),
+Objectives objectives(const ScoredGenome& g, const ScoredGenome& eight, bool test, bool bops,
+                      const Metric& metric) {
+  Objectives v = {metric.error(test ? g.test_accuracy : g.val_accuracy),
                   ratio(g.size_bits, eight.size_bits)};
   if (bops) v.push_back(ratio(g.bops, eight.bops));
   return v;
 }
 
 double volume(const std::vector<ScoredGenome>& points, const ScoredGenome& eight, bool test,
-              bool bops) {
+              bool bops, const Metric& metric) {
   std::vector<Objectives> v;
-  for (const ScoredGenome& g : points) v.push_back(objectives(g, eight, test, bops));
+  for (const ScoredGenome& g : points) v.push_back(objectives(g, eight, test, bops, metric));
   return hypervolume(v, bops ? Objectives{1.0, 1.05, 1.05} : Objectives{1.0, 1.05});
 }
 
 }  // namespace
 
-bool within_tolerance(const ScoredGenome& candidate, const ScoredGenome& eight) {
+bool within_tolerance(const ScoredGenome& candidate, const ScoredGenome& eight,
+                      const Metric& metric) {
+  if (!metric.is_accuracy()) {
+    return candidate.val_accuracy >= eight.val_accuracy - metric.tolerance() - 1e-12;
+  }
   const int64_t n = candidate.val_count;
   if (n > 0 && n == eight.val_count) {
     // c8 - c <= 0.005 n, in whole sequences: 200 (c8 - c) <= n.
@@ -83,10 +103,11 @@ bool within_tolerance(const ScoredGenome& candidate, const ScoredGenome& eight) 
 }
 
 Headline headline(const std::vector<ScoredGenome>& front, const std::vector<ScoredGenome>& baseline,
-                  bool bops_axis) {
+                  bool bops_axis, const Metric& metric) {
   if (baseline.empty()) throw std::invalid_argument("headline: the baseline is empty");
   Headline h;
   h.bops_axis = bops_axis;
+  h.metric = metric;
   h.eight = &*std::max_element(
       baseline.begin(), baseline.end(),
       [](const ScoredGenome& a, const ScoredGenome& b) { return a.size_bits < b.size_bits; });
@@ -101,16 +122,16 @@ Headline headline(const std::vector<ScoredGenome>& front, const std::vector<Scor
   const auto size = [](const ScoredGenome& g) { return g.size_bits; };
   const auto ops = [](const ScoredGenome& g) { return g.bops; };
   for (const ScoredGenome& g : front) {
-    if (!within_tolerance(g, *h.eight)) continue;
+    if (!within_tolerance(g, *h.eight, metric)) continue;
     if (smallest == nullptr || better(g, *smallest, size)) smallest = &g;
     if (fewest == nullptr || better(g, *fewest, ops)) fewest = &g;
   }
-  if (smallest != nullptr) h.size = figures(*smallest, *h.eight);
-  if (fewest != nullptr) h.bops = figures(*fewest, *h.eight);
+  if (smallest != nullptr) h.size = figures(*smallest, *h.eight, metric);
+  if (fewest != nullptr) h.bops = figures(*fewest, *h.eight, metric);
   for (const bool test : {false, true}) {
     Hypervolumes& v = test ? h.test : h.validation;
-    v.front = volume(front, *h.eight, test, bops_axis);
-    v.baseline = volume(baseline, *h.eight, test, bops_axis);
+    v.front = volume(front, *h.eight, test, bops_axis, metric);
+    v.baseline = volume(baseline, *h.eight, test, bops_axis, metric);
   }
   return h;
 }

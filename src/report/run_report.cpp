@@ -94,22 +94,41 @@ double mbops(int64_t bops) {
   return static_cast<double>(bops) / 1e6;
 }
 
-// x (KiB or MBOPs), error %, first gene's bits (a homogeneous genome's label).
-std::string points_data(const std::vector<ScoredGenome>& points, bool test, bool bops) {
+// The y value of a score: error in % (accuracy, log axis) or the quality itself.
+double plotted(const Metric& metric, double score) {
+  return metric.is_accuracy() ? error_pct(score) : score;
+}
+
+// x (KiB or MBOPs), y, first gene's bits (a homogeneous genome's label).
+std::string points_data(const std::vector<ScoredGenome>& points, bool test, bool bops,
+                        const Metric& metric) {
   std::ostringstream out;
   for (const ScoredGenome& p : points) {
     out << (bops ? mbops(p.bops) : kib(p.size_bits)) << ' '
-        << error_pct(test ? p.test_accuracy : p.val_accuracy) << ' ' << p.genome.bits(0) << '\n';
+        << plotted(metric, test ? p.test_accuracy : p.val_accuracy) << ' ' << p.genome.bits(0)
+        << '\n';
   }
   return out.str();
 }
 
-std::string evaluated_data(const std::vector<EvaluatedGenome>& points, bool bops) {
+std::string evaluated_data(const std::vector<EvaluatedGenome>& points, bool bops,
+                           const Metric& metric) {
   std::ostringstream out;
   for (const EvaluatedGenome& p : points) {
-    out << (bops ? mbops(p.bops) : kib(p.size_bits)) << ' ' << error_pct(p.val_accuracy) << '\n';
+    out << (bops ? mbops(p.bops) : kib(p.size_bits)) << ' ' << plotted(metric, p.val_accuracy)
+        << '\n';
   }
   return out.str();
+}
+
+// The y axis: error on a log scale (accuracy), or the quality, higher is better.
+std::string y_axis(const Metric& metric) {
+  if (metric.is_accuracy()) {
+    return "set ylabel 'error (%, log scale)'\nset logscale y\nset grid\nset key top right\n";
+  }
+  const std::string unit = metric.kind == Metric::Kind::sisdr ? " (dB)" : "";
+  return "set ylabel " + gnuplot_quote(metric.label() + unit + ", mean over clips") +
+         "\nset grid\nset key bottom right\n";
 }
 
 std::string pareto_script(const Run& run, bool bops, const std::string& output) {
@@ -118,14 +137,15 @@ std::string pareto_script(const Run& run, bool bops, const std::string& output) 
        "'white'\n"
     << "set output " << gnuplot_quote(output) << "\n"
     << "set title "
-    << gnuplot_quote(run.task() + ": error vs " + (bops ? "BOPs" : "model size") +
-                     " (chosen on validation; test dashed)")
+    << gnuplot_quote(run.task() + ": " +
+                     (run.file.metric.is_accuracy() ? "error" : run.file.metric.label()) + " vs " +
+                     (bops ? "BOPs" : "model size") + " (chosen on validation; test dashed)")
     << "\n"
     << "set xlabel "
     << gnuplot_quote(bops ? "bit operations per sequence (millions)"
                           : "model size (KiB: packed weights + int32 biases)")
-    << "\nset ylabel 'error (%, log scale)'\nset logscale y\nset grid\nset key top right\n"
-    << "plot ";
+    << "\n"
+    << y_axis(run.file.metric) << "plot ";
   if (!run.evaluated.empty()) {
     s << "'all.dat' using 1:2 with points pt 7 ps 0.35 lc rgb '#c8c8c8' "
          "title 'every evaluated genome (validation, search budget)', \\\n     ";
@@ -172,11 +192,14 @@ std::string genomes_script(const Run& run) {
 }
 
 void write_pareto(const Run& run, bool bops, const fs::path& work, const fs::path& svg) {
-  core::write_text_file(evaluated_data(run.evaluated, bops), work / "all.dat");
+  const Metric& metric = run.file.metric;
+  core::write_text_file(evaluated_data(run.evaluated, bops, metric), work / "all.dat");
   for (const bool test : {false, true}) {
     const std::string split = test ? "_test.dat" : "_val.dat";
-    core::write_text_file(points_data(run.file.front, test, bops), work / ("front" + split));
-    core::write_text_file(points_data(run.file.baseline, test, bops), work / ("baseline" + split));
+    core::write_text_file(points_data(run.file.front, test, bops, metric),
+                          work / ("front" + split));
+    core::write_text_file(points_data(run.file.baseline, test, bops, metric),
+                          work / ("baseline" + split));
   }
   run_gnuplot(pareto_script(run, bops, svg.filename().string()),
               work / (bops ? "pareto_bops.gp" : "pareto.gp"), svg);
@@ -259,58 +282,78 @@ std::string row(const std::string& name, const std::string& value) {
   return "<tr><th>" + name + "</th><td>" + value + "</td></tr>\n";
 }
 
-// "98.51 % [98.27, 98.72]": an accuracy and its 95 % interval, if the count is known.
-std::string with_interval(double accuracy, const Interval& i, int64_t count) {
-  if (count <= 0) return pct(accuracy);
-  return pct(accuracy) + " [" + fmt("%.2f", 100 * i.low) + ", " + fmt("%.2f", 100 * i.high) +
-         "] (n = " + std::to_string(count) + ")";
+// "98.51 % [98.27, 98.72]": a score and its 95 % interval, if the count is known.
+std::string with_interval(const Metric& metric, double score, const Interval& i, int64_t count) {
+  if (count <= 0 || (!metric.is_accuracy() && i.low == i.high)) return metric.format(score);
+  const double scale = metric.is_accuracy() ? 100 : 1;
+  const char* digits = metric.kind == Metric::Kind::stoi ? "%.3f" : "%.2f";
+  return metric.format(score) + " [" + fmt(digits, scale * i.low) + ", " +
+         fmt(digits, scale * i.high) + "] (n = " + std::to_string(count) + ")";
 }
 
-std::string pick_rows(const Pick& p, const char* what) {
+// The paired test difference to 8-bit with its interval (and McNemar's test for accuracy).
+std::string difference_text(const Metric& metric, const Pick& p) {
+  const ScoredGenome& g = *p.genome;
+  std::string difference = metric.format_difference(p.test_difference);
+  if (!p.paired) return difference;
+  if (!metric.is_accuracy()) {
+    return difference + " [" + metric.format_difference(p.test_difference_interval.low) + ", " +
+           metric.format_difference(p.test_difference_interval.high) +
+           "] paired 95 % (mean per-clip difference +- 1.96 standard errors)";
+  }
+  return difference + " [" + fmt("%+.2f", 100 * p.test_difference_interval.low) + ", " +
+         fmt("%+.2f", 100 * p.test_difference_interval.high) +
+         "] paired 95 % (Newcombe); McNemar exact p = " + fmt("%.3g", p.mcnemar_p) + " (" +
+         std::to_string(g.test_only_this) + " test sequences only it gets right, " +
+         std::to_string(g.test_only_eight) + " only 8-bit)";
+}
+
+std::string pick_rows(const Metric& metric, const Pick& p, const std::string& what) {
   const ScoredGenome& g = *p.genome;
   std::string s =
       row(std::string(what) + " (chosen on validation)",
           "<code>" + escape(g.genome.to_compact()) + "</code>, " + std::to_string(g.size_bits / 8) +
               " B, " + fmt("%.1f MBOPs", mbops(g.bops)));
-  s += row("&nbsp;&nbsp;its validation accuracy",
-           with_interval(g.val_accuracy, p.val_interval, g.val_count));
-  s += row("&nbsp;&nbsp;its test accuracy (reported)",
-           with_interval(g.test_accuracy, p.test_interval, g.test_count));
-  std::string difference = fmt("%+.2f pp", 100 * p.test_difference);
-  if (p.paired) {
-    difference += " [" + fmt("%+.2f", 100 * p.test_difference_interval.low) + ", " +
-                  fmt("%+.2f", 100 * p.test_difference_interval.high) +
-                  "] paired 95 % (Newcombe); McNemar exact p = " + fmt("%.3g", p.mcnemar_p) + " (" +
-                  std::to_string(g.test_only_this) + " test sequences only it gets right, " +
-                  std::to_string(g.test_only_eight) + " only 8-bit)";
-  }
-  s += row("&nbsp;&nbsp;test difference to 8-bit", difference);
+  s += row("&nbsp;&nbsp;its validation " + metric.label(),
+           with_interval(metric, g.val_accuracy, p.val_interval, g.val_count));
+  s += row("&nbsp;&nbsp;its test " + metric.label() + " (reported)",
+           with_interval(metric, g.test_accuracy, p.test_interval, g.test_count));
+  s += row("&nbsp;&nbsp;test difference to 8-bit", difference_text(metric, p));
   return s;
 }
 
 std::string headline_table(const Run& run, const Headline& h) {
   const json& c = run.file.config;
   const ScoredGenome& eight = *h.eight;
+  const Metric& m = h.metric;
+  const std::string within = "within " + m.tolerance_text() + " of 8-bit";
   std::string s = "<table class=\"kv\">\n";
-  if (run.float_accuracy >= 0) s += row("float model (test)", pct(run.float_accuracy));
-  s += row("homogeneous 8-bit",
-           "validation " + pct(eight.val_accuracy) + ", test " + pct(eight.test_accuracy) + ", " +
-               std::to_string(eight.size_bits / 8) + " B, " + fmt("%.1f MBOPs", mbops(eight.bops)));
+  if (m.is_accuracy() && run.float_accuracy >= 0) {
+    s += row("float model (test)", pct(run.float_accuracy));
+  }
+  if (!m.is_accuracy()) {
+    s += row("float model (validation " + m.label() + ", the error's reference)",
+             m.format(m.reference));
+  }
+  s += row("homogeneous 8-bit", "validation " + m.format(eight.val_accuracy) + ", test " +
+                                    m.format(eight.test_accuracy) + ", " +
+                                    std::to_string(eight.size_bits / 8) + " B, " +
+                                    fmt("%.1f MBOPs", mbops(eight.bops)));
   if (h.size) {
-    s += pick_rows(*h.size, "smallest front genome within 0.5 pp of 8-bit");
-    s += row("size reduction at iso-accuracy",
+    s += pick_rows(m, *h.size, "smallest front genome " + within);
+    s += row("size reduction at " + m.iso(),
              "<b>" + fmt("%.1f %%", 100 * h.size->size_reduction) + "</b> (BOPs " +
                  fmt("%.1f %%", 100 * h.size->bops_reduction) + ")");
     if (h.bops && h.bops->genome != h.size->genome) {
-      s += pick_rows(*h.bops, "fewest-BOPs front genome within 0.5 pp of 8-bit");
+      s += pick_rows(m, *h.bops, "fewest-BOPs front genome " + within);
     }
-    s += row("BOPs reduction at iso-accuracy", fmt("%.1f %%", 100 * h.bops->bops_reduction));
+    s += row("BOPs reduction at " + m.iso(), fmt("%.1f %%", 100 * h.bops->bops_reduction));
   } else {
-    s += row("size reduction at iso-accuracy",
-             "no front genome is within 0.5 pp of 8-bit on validation");
+    s += row("size reduction at " + m.iso(), "no front genome is " + within + " on validation");
   }
-  const std::string axes = std::string("error, size / size<sub>8</sub>") +
-                           (h.bops_axis ? ", BOPs / BOPs<sub>8</sub>" : "");
+  const std::string error = m.is_accuracy() ? "error" : "1 - " + m.label() + " / float's";
+  const std::string axes =
+      error + ", size / size<sub>8</sub>" + (h.bops_axis ? ", BOPs / BOPs<sub>8</sub>" : "");
   s += row("hypervolume on validation (" + axes + ")", "mixed " + fmt("%.4f", h.validation.front) +
                                                            " vs homogeneous " +
                                                            fmt("%.4f", h.validation.baseline));
@@ -339,6 +382,7 @@ std::string headline_table(const Run& run, const Headline& h) {
 
 std::string points_table(const Run& run, const std::vector<ScoredGenome>& points,
                          const std::vector<int>* clusters) {
+  const Metric& metric = run.file.metric;
   std::string s =
       "<table class=\"t\"><tr><th>genome</th><th>validation</th><th>test</th><th>size B</th>"
       "<th>footprint B</th><th>MBOPs</th>" +
@@ -346,9 +390,9 @@ std::string points_table(const Run& run, const std::vector<ScoredGenome>& points
   for (size_t i = 0; i < points.size(); ++i) {
     const ScoredGenome& p = points[i];
     s += "<tr><td><code>" + escape(p.genome.to_compact()) + "</code></td><td>" +
-         pct(p.val_accuracy) + "</td><td>" + pct(p.test_accuracy) + "</td><td>" +
-         std::to_string(p.size_bits / 8) + "</td><td>" + std::to_string(p.footprint_bytes) +
-         "</td><td>" + fmt("%.1f", mbops(p.bops)) + "</td>";
+         metric.format(p.val_accuracy) + "</td><td>" + metric.format(p.test_accuracy) +
+         "</td><td>" + std::to_string(p.size_bits / 8) + "</td><td>" +
+         std::to_string(p.footprint_bytes) + "</td><td>" + fmt("%.1f", mbops(p.bops)) + "</td>";
     if (clusters) s += "<td>" + std::to_string((*clusters)[i] + 1) + "</td>";
     for (int b : bits_of(p)) s += bits_cell(b, 0);
     s += "</tr>\n";
@@ -367,7 +411,7 @@ std::string clusters_section(const Run& run, const GenomeClusters& clusters) {
   const std::vector<ScoredGenome>& front = run.file.front;
   for (size_t c = 0; c < clusters.centroids.size(); ++c) {
     int64_t lo = INT64_MAX, hi = 0;
-    double acc_lo = 1, acc_hi = 0;
+    double acc_lo = HUGE_VAL, acc_hi = -HUGE_VAL;
     for (size_t i = 0; i < front.size(); ++i) {
       if (clusters.assignment[i] != static_cast<int>(c)) continue;
       lo = std::min(lo, front[i].size_bits / 8);
@@ -376,8 +420,8 @@ std::string clusters_section(const Run& run, const GenomeClusters& clusters) {
       acc_hi = std::max(acc_hi, front[i].val_accuracy);
     }
     s += "<tr><td>" + std::to_string(c + 1) + "</td><td>" + std::to_string(clusters.sizes[c]) +
-         "</td><td>" + std::to_string(lo) + "–" + std::to_string(hi) + "</td><td>" + pct(acc_lo) +
-         "–" + pct(acc_hi) + "</td>";
+         "</td><td>" + std::to_string(lo) + "–" + std::to_string(hi) + "</td><td>" +
+         run.file.metric.format(acc_lo) + "–" + run.file.metric.format(acc_hi) + "</td>";
     for (double b : clusters.centroids[c]) s += bits_cell(b, 1);
     s += "</tr>\n";
   }
@@ -387,8 +431,10 @@ std::string clusters_section(const Run& run, const GenomeClusters& clusters) {
 // Which genes the iso-accuracy genome sets below 8 bits, weights and the rest apart: with the
 // size objective only weight genes cost anything, with BOPs the activations do too.
 std::string lowered_section(const Headline& h) {
-  if (!h.size)
-    return "<p>No front genome is within 0.5 pp of homogeneous 8-bit on validation.</p>\n";
+  if (!h.size) {
+    return "<p>No front genome is within " + h.metric.tolerance_text() +
+           " of homogeneous 8-bit on validation.</p>\n";
+  }
   const core::Genome& genome = h.size->genome->genome;
   std::string weights, others;
   double mean_other = 0;
@@ -401,7 +447,7 @@ std::string lowered_section(const Headline& h) {
     std::string& list = weight ? weights : others;
     list += (list.empty() ? "" : ", ") + escape(gene.name) + "=" + std::to_string(genome.bits(g));
   }
-  return "<p>The iso-accuracy genome <code>" + escape(genome.to_compact()) +
+  return "<p>The " + h.metric.iso() + " genome <code>" + escape(genome.to_compact()) +
          "</code> lowers<br>weights: " + (weights.empty() ? "none" : weights) +
          "<br>activations and intermediates: " + (others.empty() ? "none" : others) +
          "<br>mean bit width of the activation and intermediate genes: " +
@@ -431,10 +477,17 @@ std::string html(const Run& run, const Headline& h, const GenomeClusters& cluste
       escape(run.task()) + "</title><style>" + kStyle + "</style></head><body>\n";
   s += "<h1>mpgru search report — " + escape(run.task()) + "</h1>\n<p>Run folder <code>" +
        escape(run.shown.string()) + "</code>, report generated " + utc_now() +
-       ". Every accuracy is the integer engine's. The search and every choice below (the front, "
-       "the iso-accuracy genomes) use the <b>validation</b> split only; the <b>test</b> split is "
-       "reported beside them, never used to choose. Intervals are 95 %: Wilson for one "
-       "accuracy, Newcombe's paired interval for a difference on the same test sequences.</p>\n";
+       ". Every score is the integer engine's. The search and every choice below (the front, "
+       "the " +
+       run.file.metric.iso() +
+       " genomes) use the <b>validation</b> split only; the <b>test</b> split is reported beside "
+       "them, never used to choose. " +
+       (run.file.metric.is_accuracy()
+            ? "Intervals are 95 %: Wilson for one accuracy, Newcombe's paired interval for a "
+              "difference on the same test sequences.</p>\n"
+            : "Scores are " + run.file.metric.label() +
+                  ", means over clips; intervals are 95 % (1.96 standard errors of the mean; "
+                  "of the per-clip differences for a difference to 8-bit).</p>\n");
   s += "<h2>Headline</h2>\n" + headline_table(run, h);
   s += "<h2>Pareto fronts</h2>\n" + inline_svg(run.dir / "pareto.svg");
   if (!run.has_evaluated) {
@@ -446,7 +499,7 @@ std::string html(const Run& run, const Headline& h, const GenomeClusters& cluste
     s += "<h2>Bit widths of the front</h2>\n" + inline_svg(run.dir / "genomes.svg");
     s += "<h2>Families of front genomes</h2>\n" + clusters_section(run, clusters);
   }
-  s += "<h2>Genes lowered at iso-accuracy</h2>\n" + lowered_section(h);
+  s += "<h2>Genes lowered at " + h.metric.iso() + "</h2>\n" + lowered_section(h);
   s += "<h2>Mixed-precision front (non-dominated on validation, by size)</h2>\n" +
        points_table(run, run.file.front, &clusters.assignment);
   s += "<h2>Homogeneous baseline</h2>\n" + points_table(run, run.file.baseline, nullptr);
@@ -459,7 +512,7 @@ void report_files(const fs::path& files, const fs::path& run_dir) {
   write_plots(run);
   Headline h;
   try {
-    h = headline(run.file.front, run.file.baseline, run.bops_objective);
+    h = headline(run.file.front, run.file.baseline, run.bops_objective, run.file.metric);
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error((run_dir / "front.json").string() + ": " + e.what());
   }

@@ -134,7 +134,28 @@ Evaluation read_evaluation(sqlite3_stmt* statement) {
 
 // Why a stored row cannot be an evaluation mpgru wrote, or "". A row is input from a file like
 // any other: it is checked before it is used as a result.
+// A per-step model's row: its scores are float32 per clip and `accuracy` is their mean.
+std::string quality_row_problem(const Evaluation& e) {
+  const std::vector<float> scores = unpack_scores(e.correct);
+  double sum = 0;
+  for (float v : scores) {
+    if (!std::isfinite(v)) return "a per-clip score that is not finite";
+    sum += v;
+  }
+  const double mean = sum / static_cast<double>(scores.size());
+  if (!(std::abs(mean - e.accuracy) <= 1e-9 * std::max(1.0, std::abs(mean)))) {
+    return "mean score " + std::to_string(e.accuracy) + " disagrees with its per-clip scores (" +
+           std::to_string(mean) + ")";
+  }
+  return {};
+}
+
 std::string row_problem(const Evaluation& e) {
+  if (e.sequences > 0 && e.correct.size() == 4 * static_cast<size_t>(e.sequences)) {
+    if (e.size_bits < 0 || e.footprint_bytes < 0 || e.bops < 0) return "a negative size or BOPs";
+    if (!std::isfinite(e.seconds) || e.seconds < 0) return "seconds not finite and >= 0";
+    return quality_row_problem(e);
+  }
   if (!std::isfinite(e.accuracy) || e.accuracy < 0 || e.accuracy > 1) {
     return "accuracy " + std::to_string(e.accuracy) + " outside [0, 1]";
   }

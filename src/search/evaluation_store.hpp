@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -24,7 +25,9 @@ struct EvaluationKey {
 };
 
 struct Evaluation {
-  double accuracy = 0;  // validation accuracy measured by the integer engine
+  // Measured by the integer engine: validation accuracy (classifiers) or the mean per-clip quality
+  // (per-step models: SI-SDR improvement in dB, or STOI improvement).
+  double accuracy = 0;
   int64_t size_bits = 0;
   int64_t footprint_bytes = 0;
   int64_t bops = 0;
@@ -33,8 +36,9 @@ struct Evaluation {
   // Sequences scored; 0: not recorded (stores of schema 1); -1: the genome's integer model could
   // not be built (it scores 0).
   int64_t sequences = 0;
-  // Which sequences the model predicted right: bit i % 8 of byte i / 8 is sequence i; empty if
-  // not recorded.
+  // Per-sequence results; empty if not recorded. Classifiers: which sequences the model
+  // predicted right, bit i % 8 of byte i / 8 is sequence i ((sequences + 7) / 8 bytes). Per-step
+  // models: each clip's score as a little-endian float32 (4 x sequences bytes, pack_scores).
   std::string correct;
 };
 
@@ -80,6 +84,28 @@ inline std::string pack_correct(const std::vector<int32_t>& predictions,
 }
 inline bool predicted_right(const std::string& correct, int64_t i) {
   return (static_cast<unsigned char>(correct[static_cast<size_t>(i / 8)]) >> (i % 8)) & 1;
+}
+
+// A per-step model's per-clip scores as an Evaluation's `correct` bytes (float32, little-endian)
+// and back; unpack_scores ignores a trailing partial value.
+inline std::string pack_scores(const std::vector<float>& scores) {
+  std::string bytes(4 * scores.size(), '\0');
+  for (size_t i = 0; i < scores.size(); ++i) {
+    uint32_t bits = 0;
+    std::memcpy(&bits, &scores[i], 4);
+    for (int k = 0; k < 4; ++k) bytes[4 * i + k] = static_cast<char>((bits >> (8 * k)) & 0xFF);
+  }
+  return bytes;
+}
+inline std::vector<float> unpack_scores(const std::string& bytes) {
+  std::vector<float> scores(bytes.size() / 4);
+  for (size_t i = 0; i < scores.size(); ++i) {
+    uint32_t bits = 0;
+    for (int k = 0; k < 4; ++k)
+      bits |= uint32_t{static_cast<unsigned char>(bytes[4 * i + k])} << (8 * k);
+    std::memcpy(&scores[i], &bits, 4);
+  }
+  return scores;
 }
 
 using core::file_hash;  // checkpoint keys hash the checkpoint file

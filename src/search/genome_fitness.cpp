@@ -10,6 +10,7 @@
 
 #include "engine/convert.hpp"
 #include "engine/gru_engine.hpp"
+#include "search/step_quality.hpp"
 
 namespace mpgru::search {
 namespace {
@@ -68,6 +69,9 @@ std::string FitnessSettings::canonical() const {
   constexpr int kNumerics = 2;  // 2: fused input projections, exact-step fake_quant
   std::string s = std::string("numerics=") + std::to_string(kNumerics) +
                   ";fitness=" + to_string(mode) + ";split=validation";
+  if (objective != report::Metric::Kind::accuracy) {
+    s += ";objective=" + report::Metric{objective, 1}.name();
+  }
   if (mode == FitnessMode::qat) {
     s += ";steps=" + std::to_string(qat.steps) + ";epochs=" + std::to_string(qat.epochs) +
          ";batch=" + std::to_string(qat.batch) + ";lr=" + std::to_string(qat.lr) +
@@ -100,6 +104,18 @@ EvaluationKey GenomeFitness::key(const core::Genome& genome) const {
 
 Evaluation GenomeFitness::measure(const engine::IntegerModel& model, data::Split split) const {
   const engine::ModelSize size = engine::model_size(model);
+  if (model.per_step) {
+    const std::vector<float> scores =
+        clip_scores(model, *context_.dataset, split, settings_.objective, settings_.engine_threads);
+    Evaluation e;
+    e.accuracy = mean_interval(scores).mean;
+    e.sequences = static_cast<int64_t>(scores.size());
+    e.correct = pack_scores(scores);
+    e.size_bits = size.size_bits;
+    e.footprint_bytes = size.footprint_bytes;
+    e.bops = size.bops;
+    return e;
+  }
   const data::Sequences& sequences = context_.dataset->split(split);
   const engine::EngineEvaluation scored =
       engine::evaluate(model, sequences, settings_.engine_threads);

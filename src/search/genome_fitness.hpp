@@ -1,6 +1,8 @@
 // The fitness of a genome: its integer model's validation accuracy (PTQ, or QAT fine-tuning from
-// the float model first), size, footprint and BOPs; looked up in and recorded to the evaluation
-// store so no genome is evaluated twice. Thread-safe: search workers share one instance.
+// the float model first) or, for a per-step model, its mean enhancement quality over the
+// validation clips (search/step_quality.hpp), size, footprint and BOPs; looked up in and recorded
+// to the evaluation store so no genome is evaluated twice. Thread-safe: search workers share one
+// instance.
 #pragma once
 
 #include <atomic>
@@ -12,6 +14,7 @@
 #include "engine/model.hpp"
 #include "quant/calibration.hpp"
 #include "quant/float_gru.hpp"
+#include "report/metric.hpp"
 #include "search/evaluation_store.hpp"
 #include "train/qat.hpp"
 
@@ -26,6 +29,9 @@ struct FitnessSettings {
   FitnessMode mode = FitnessMode::ptq;
   train::QatConfig qat;  // used by FitnessMode::qat (threads: per evaluation)
   int engine_threads = 1;
+  // What a genome scores: accuracy (classifiers) or, for per-step models, the mean per-clip
+  // SI-SDR or STOI improvement (search/step_quality.hpp).
+  report::Metric::Kind objective = report::Metric::Kind::accuracy;
   // Canonical text of everything that changes the result (part of the store key).
   std::string canonical() const;
 };
@@ -38,6 +44,9 @@ struct FitnessContext {
   std::string task;
   std::string checkpoint_hash;
   std::string calibration_key;  // quant::canonical() of the calibration options (store key)
+  // Quality objectives: the float model's mean validation score, the error's reference
+  // (report::Metric::reference).
+  double quality_reference = 1;
 };
 
 // The fitness text of the store key of every evaluation with `settings` in `context`: the
@@ -76,6 +85,8 @@ class GenomeFitness {
   Scores report(const core::Genome& genome) const;
 
   const core::GenomeLayout& layout() const { return layout_; }
+  // What the scores measure; the search minimises metric().error(score).
+  report::Metric metric() const { return {settings_.objective, context_.quality_reference}; }
 
   // From now on, what the store does not hold is computed by `remote` (not owned; must outlive
   // this) under `role`, and stored here as it arrives. nullptr: computed in this process.

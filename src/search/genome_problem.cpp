@@ -41,10 +41,13 @@ core::Genome from_vector(const core::GenomeLayout& layout, const pagmo::vector_d
 GenomeProblem::GenomeProblem(std::shared_ptr<const GenomeFitness> fitness, Objectives objectives)
     : fitness_(std::move(fitness)),
       objectives_(objectives),
-      genes_(core::genes(fitness_->layout()).size()) {}
+      genes_(core::genes(fitness_->layout()).size()),
+      metric_(fitness_->metric()) {}
 
 pagmo::vector_double GenomeProblem::objectives(const Evaluation& e) const {
-  pagmo::vector_double f = {1.0 - e.accuracy, static_cast<double>(e.size_bits)};
+  // An unbuildable genome scores 0: error 1 (no accuracy, or no improvement).
+  const double error = e.sequences < 0 ? 1.0 : metric_.error(e.accuracy);
+  pagmo::vector_double f = {error, static_cast<double>(e.size_bits)};
   if (objectives_ == Objectives::error_size_bops) {
     // An unbuildable genome has no BOPs; as 0 it would never leave the first front.
     f.push_back(e.sequences < 0 ? std::numeric_limits<double>::max() : static_cast<double>(e.bops));

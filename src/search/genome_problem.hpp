@@ -42,6 +42,7 @@ class GenomeProblem {
   std::shared_ptr<const GenomeFitness> fitness_;
   Objectives objectives_ = Objectives::error_size;
   size_t genes_ = 0;
+  report::Metric metric_;  // the fitness's: error = metric_.error(score)
 };
 
 }  // namespace mpgru::search

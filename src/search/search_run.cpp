@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -31,6 +32,7 @@
 #include "report/front_file.hpp"
 #include "report/hypervolume.hpp"
 #include "report/run_report.hpp"
+#include "search/step_quality.hpp"
 #include "train/float_export.hpp"
 
 namespace mpgru::search {
@@ -53,6 +55,7 @@ json to_json(const SearchConfig& c) {
       {"qat_scale_lr", c.fitness.qat.scale_lr},
       {"qat_seed", c.fitness.qat.seed},
       {"objectives", c.objectives == Objectives::error_size ? "error,size" : "error,size,bops"},
+      {"objective", report::Metric{c.fitness.objective, 1}.name()},
       {"calibration", quant::to_string(c.calibration.method)},
       {"calib_sequences", c.calibration.sequences},
       {"population", c.population},
@@ -88,6 +91,7 @@ SearchConfig from_json(const json& j) {
   c.fitness.qat.scale_lr = j.at("qat_scale_lr").get<double>();
   c.fitness.qat.seed = j.at("qat_seed").get<uint64_t>();
   c.objectives = parse_objectives(j.at("objectives").get<std::string>());
+  c.fitness.objective = report::parse_metric_kind(j.value("objective", std::string("accuracy")));
   c.calibration.method = quant::parse_range_method(j.at("calibration").get<std::string>());
   c.calibration.sequences = j.at("calib_sequences").get<int64_t>();
   c.population = j.at("population").get<unsigned>();
@@ -113,17 +117,33 @@ struct Loaded {
   std::unique_ptr<data::Dataset> dataset;
   quant::Calibration calibration;
   std::string task;
+  double quality_reference = 1;  // quality objectives: the float model's validation score
 };
+
+// A per-step model is searched on its enhancement quality by PTQ; a classifier on accuracy.
+void check_objective(const SearchConfig& c, const quant::FloatGruModel& model) {
+  const bool quality = c.fitness.objective != report::Metric::Kind::accuracy;
+  if (model.outputs > 0 && !quality) {
+    throw std::invalid_argument("checkpoint " + c.checkpoint +
+                                " is a per-step model (sequence to sequence, task se): search it "
+                                "on its enhancement quality, --objective sisdr or stoi");
+  }
+  if (model.outputs > 0 && c.fitness.mode == FitnessMode::qat) {
+    throw std::invalid_argument("checkpoint " + c.checkpoint +
+                                " is a per-step model: QAT fitness of per-step models is not "
+                                "written yet; search it with --fitness ptq");
+  }
+  if (model.outputs == 0 && quality) {
+    throw std::invalid_argument("--objective " + report::Metric{c.fitness.objective, 1}.name() +
+                                " scores speech-enhancement models; checkpoint " + c.checkpoint +
+                                " is a classifier (objective accuracy)");
+  }
+}
 
 Loaded load(const SearchConfig& c) {
   Loaded l;
   l.model = train::load_float_model(c.checkpoint);
-  if (l.model.outputs > 0) {
-    throw std::runtime_error("checkpoint " + c.checkpoint +
-                             " is a per-step model (sequence to sequence, task se): the search's "
-                             "quality objective (SI-SDR / STOI) is not written yet; quantize it "
-                             "with mpgru quantize and score it with mpgru eval");
-  }
+  check_objective(c, l.model);
   l.task = c.task.empty() ? train::checkpoint_task(c.checkpoint) : c.task;
   l.dataset = data::load_task(
       l.task, c.data_dir.empty() ? data::default_data_dir() : std::filesystem::path(c.data_dir),
@@ -132,6 +152,11 @@ Loaded load(const SearchConfig& c) {
     throw std::invalid_argument("checkpoint " + c.checkpoint + " " + why);
   }
   l.calibration = quant::calibrate(l.model, l.dataset->split(data::Split::train), c.calibration);
+  if (c.fitness.objective != report::Metric::Kind::accuracy) {
+    l.quality_reference = float_validation_score(l.model, *l.dataset, c.fitness.objective,
+                                                 static_cast<int>(c.workers));
+    report::make_metric(report::Metric{c.fitness.objective, 1}.name(), l.quality_reference);
+  }
   return l;
 }
 
@@ -142,7 +167,8 @@ FitnessContext fitness_context(const Loaded& loaded, const SearchConfig& config)
           loaded.dataset.get(),
           loaded.task,
           file_hash(std::filesystem::path(config.checkpoint) / "checkpoint"),
-          quant::canonical(config.calibration)};
+          quant::canonical(config.calibration),
+          loaded.quality_reference};
 }
 
 pagmo::population initial_population(const pagmo::problem& p, const SearchConfig& c,
@@ -171,7 +197,14 @@ double population_hypervolume(const std::vector<pagmo::vector_double>& f, double
   return report::hypervolume(points, {1.0, 1.05});
 }
 
-report::ScoredGenome scored(const core::Genome& genome, const GenomeFitness::Scores& s) {
+// A quality score's 95 % half-width from its per-clip scores; -1 without them.
+double ci95_of(const Evaluation& e) {
+  if (e.sequences <= 0 || e.correct.size() != 4 * static_cast<size_t>(e.sequences)) return -1;
+  return mean_interval(unpack_scores(e.correct)).ci95;
+}
+
+report::ScoredGenome scored(const core::Genome& genome, const GenomeFitness::Scores& s,
+                            const report::Metric& metric) {
   report::ScoredGenome g;
   g.genome = genome;
   g.val_accuracy = s.validation.accuracy;
@@ -181,6 +214,10 @@ report::ScoredGenome scored(const core::Genome& genome, const GenomeFitness::Sco
   g.size_bits = s.validation.size_bits;
   g.footprint_bytes = s.validation.footprint_bytes;
   g.bops = s.validation.bops;
+  if (!metric.is_accuracy()) {
+    g.val_ci95 = ci95_of(s.validation);
+    g.test_ci95 = ci95_of(s.test);
+  }
   return g;
 }
 
@@ -193,7 +230,7 @@ std::vector<std::pair<report::ScoredGenome, std::string>> score(
   std::mutex mutex;
   core::parallel_for(genomes.size(), static_cast<int>(workers), [&](size_t i) {
     const GenomeFitness::Scores s = fitness.report(genomes[i]);
-    out[i] = {scored(genomes[i], s), s.test.correct};
+    out[i] = {scored(genomes[i], s, fitness.metric()), s.test.correct};
     const std::lock_guard<std::mutex> lock(mutex);
     if (done) done();
   });
@@ -207,10 +244,30 @@ int64_t only_in(const std::string& a, const std::string& b, int64_t n) {
   return count;
 }
 
+// A quality genome's paired test difference to 8-bit: the per-clip differences' interval.
+void pair_quality(report::ScoredGenome& g, const std::string& scores,
+                  const std::pair<report::ScoredGenome, std::string>& eight) {
+  const std::vector<float> a = unpack_scores(scores), b = unpack_scores(eight.second);
+  if (a.size() != b.size() || static_cast<int64_t>(a.size()) != g.test_count) {
+    throw std::logic_error("genome " + g.genome.to_compact() +
+                           ": its test clips do not pair with 8-bit's");
+  }
+  std::vector<float> d(a.size());
+  for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  g.test_difference_ci95 = mean_interval(d).ci95;
+}
+
 // Fills in every built genome's test pairing with homogeneous 8-bit; an unbuildable one (no
 // test sequences) has none.
 void pair_with_eight(std::vector<std::pair<report::ScoredGenome, std::string>>& scores,
-                     const std::pair<report::ScoredGenome, std::string>& eight) {
+                     const std::pair<report::ScoredGenome, std::string>& eight,
+                     const report::Metric& metric) {
+  if (!metric.is_accuracy()) {
+    for (auto& [g, clip_scores] : scores) {
+      if (eight.first.test_count > 0 && g.test_count > 0) pair_quality(g, clip_scores, eight);
+    }
+    return;
+  }
   const int64_t n = eight.first.test_count;
   const size_t bytes = static_cast<size_t>((n + 7) / 8);
   for (auto& [g, correct] : scores) {
@@ -226,13 +283,13 @@ void pair_with_eight(std::vector<std::pair<report::ScoredGenome, std::string>>& 
 
 // The built candidates' non-dominated set on their final validation scores, by size.
 std::vector<report::ScoredGenome> final_front(const std::vector<report::ScoredGenome>& all,
-                                              bool bops) {
+                                              bool bops, const report::Metric& metric) {
   std::vector<report::ScoredGenome> candidates;
   std::vector<pagmo::vector_double> f;
   for (const report::ScoredGenome& g : all) {
     if (g.val_count == 0) continue;  // unbuildable: scores 0, never a pick
     candidates.push_back(g);
-    f.push_back({1 - g.val_accuracy, static_cast<double>(g.size_bits)});
+    f.push_back({metric.error(g.val_accuracy), static_cast<double>(g.size_bits)});
     if (bops) f.back().push_back(static_cast<double>(g.bops));
   }
   std::vector<report::ScoredGenome> front;
@@ -270,14 +327,14 @@ std::vector<core::Genome> final_candidates(const pagmo::population& pop,
 // built over every session: the store's rows of the search and of the final scores.
 int64_t write_evaluated(const EvaluationStore& store, const FitnessContext& context,
                         const FitnessSettings& search, const FitnessSettings& final_scores,
-                        const std::filesystem::path& out_dir) {
+                        const std::filesystem::path& out_dir, const report::Metric& metric) {
   const auto rows =
       store.all(context.task, context.checkpoint_hash, store_fitness(context, search));
   std::vector<report::EvaluatedGenome> evaluated;
   for (const auto& [compact, e] : rows) {
     evaluated.push_back({compact, e.accuracy, e.size_bits, e.bops});
   }
-  report::write_evaluated_csv(evaluated, out_dir / "evaluated.csv");
+  report::write_evaluated_csv(evaluated, out_dir / "evaluated.csv", metric);
   return static_cast<int64_t>(rows.size()) +
          static_cast<int64_t>(store
                                   .all(context.task, context.checkpoint_hash,
@@ -436,8 +493,9 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
                          INT64_MAX,
                          std::chrono::duration<double>(Clock::now() - start).count(),
                          population_hypervolume(pop.get_f(), size_8)};
+    p.best_accuracy = -HUGE_VAL;
     for (const auto& f : pop.get_f()) {
-      p.best_accuracy = std::max(p.best_accuracy, 1.0 - f[0]);
+      p.best_accuracy = std::max(p.best_accuracy, fitness->metric().score(f[0]));
       p.smallest_size_bits = std::min(p.smallest_size_bits, static_cast<int64_t>(f[1]));
     }
     log << "generation " << g << "/" << config.generations << " evaluations " << p.evaluations
@@ -472,13 +530,15 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   auto baseline_scores = score(*final_fitness, baseline, threads, one_done);
   auto candidate_scores = score(*final_fitness, candidates, threads, one_done);
   const auto eight = baseline_scores.front();
-  pair_with_eight(baseline_scores, eight);
-  pair_with_eight(candidate_scores, eight);
+  const report::Metric metric = fitness->metric();
+  pair_with_eight(baseline_scores, eight, metric);
+  pair_with_eight(candidate_scores, eight, metric);
   SearchResult r;
   r.bops_objective = bops;
+  r.metric = metric;
   std::vector<report::ScoredGenome> scored_candidates;
   for (const auto& s : candidate_scores) scored_candidates.push_back(s.first);
-  r.front = final_front(scored_candidates, bops);
+  r.front = final_front(scored_candidates, bops, metric);
   for (const auto& s : baseline_scores) r.baseline.push_back(s.first);
   std::reverse(r.baseline.begin(), r.baseline.end());  // by size: 2 bits first
   r.evaluations =
@@ -494,7 +554,8 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   core::StagedFolder out(run_dir);
   out.link("config.json");
   try {
-    r.stored_evaluations = write_evaluated(store, context, settings, final_scores, out.path());
+    r.stored_evaluations =
+        write_evaluated(store, context, settings, final_scores, out.path(), metric);
     report::FrontFile file;
     file.task = loaded.task;
     file.checkpoint_hash = context.checkpoint_hash;
@@ -505,6 +566,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     file.session_evaluations = r.evaluations;
     file.session_cache_hits = r.cache_hits;
     file.seconds = r.seconds;
+    file.metric = metric;
     report::write_front_files(file, out.path());
     report::write_run_report_files(out.path(), run_dir);
   } catch (const std::runtime_error& e) {

@@ -55,6 +55,7 @@ struct SearchResult {
   // candidates) and the homogeneous baseline 8..2. report::headline() of these is the headline.
   std::vector<report::ScoredGenome> front, baseline;
   bool bops_objective = false;
+  report::Metric metric;                    // what the scores measure
   int64_t evaluations = 0, cache_hits = 0;  // of this session
   int64_t unbuildable = 0;                  // of this session's evaluations: no integer model
   int64_t stored_evaluations = 0;           // distinct evaluations over all sessions
@@ -64,7 +65,7 @@ struct SearchResult {
 struct GenerationProgress {
   unsigned generation = 0, generations = 0;
   int64_t evaluations = 0, cache_hits = 0;
-  double best_accuracy = 0;  // validation
+  double best_accuracy = 0;  // the best validation score (accuracy, or quality in its unit)
   int64_t smallest_size_bits = 0;
   double elapsed_seconds = 0;
   double hypervolume = 0;  // of the population on validation error and size / size_8

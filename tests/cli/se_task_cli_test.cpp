@@ -1,6 +1,7 @@
 // Task se from the command line: a small synthetic set, a float model trained on it with its
 // SI-SDR and STOI reported and stored, its 8-bit integer model scored by the engine and exported
-// as C, and a clear refusal where the path does not reach yet (the search).
+// as C, and searched on its SI-SDR improvement (with the refusals of what a per-step model cannot
+// be searched with).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -66,12 +67,42 @@ TEST(SeTaskCli, SynthesiseTrainAndMeasure) {
   const auto c = run_mpgru("export " + model + " --out " + (dir / "c").string() + " --name m");
   EXPECT_EQ(c.code, 0) << c.output;
   EXPECT_NE(c.output.find("m_gains (every step)"), std::string::npos) << c.output;
-  const auto search = run_mpgru("search --ckpt " + ckpt + " --data " + data + " --out " +
-                                (dir / "run").string() + " --population 8 --generations 1");
-  EXPECT_EQ(search.code, 1) << search.output;
-  EXPECT_NE(search.output.find("quality objective (SI-SDR / STOI) is not written yet"),
-            std::string::npos)
+  const fs::path run = dir / "run";
+  const auto search =
+      run_mpgru("search --ckpt " + ckpt + " --data " + data + " --out " + run.string() +
+                " --population 8 --generations 1 --calib-sequences 8");
+  ASSERT_EQ(search.code, 0) << search.output;
+  EXPECT_NE(search.output.find("SI-SDR improvement; float model on validation"), std::string::npos)
       << search.output;
+  const nlohmann::json front = read_json(run / "front.json");
+  EXPECT_EQ(front.at("metric").at("name"), "sisdr");
+  EXPECT_EQ(read_json(run / "config.json").at("search").at("objective"), "sisdr");
+  // The search's 8-bit score is the integer engine's, as mpgru eval measures it.
+  const auto eval_val =
+      run_mpgru("eval " + model + " --task se --data " + data + " --split validation --json");
+  ASSERT_EQ(eval_val.code, 0) << eval_val.output;
+  const double eight_val =
+      nlohmann::json::parse(eval_val.output).at("quality").at("si_sdri").get<double>();
+  const nlohmann::json& eight = front.at("baseline").back();
+  EXPECT_EQ(eight.at("compact"), std::string(26, '8'));
+  EXPECT_NEAR(eight.at("val_accuracy").get<double>(), eight_val, 1e-4);
+  EXPECT_GE(eight.at("val_ci95").get<double>(), 0);
+  std::ifstream csv(run / "front.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_NE(header.find("val_sisdri_db"), std::string::npos) << header;
+  std::stringstream html;
+  html << std::ifstream(run / "report.html").rdbuf();
+  EXPECT_NE(html.str().find("iso-quality"), std::string::npos);
+  EXPECT_NE(html.str().find("SI-SDR improvement"), std::string::npos);
+  for (const std::string& bad :
+       {std::string("--objective accuracy"), std::string("--fitness qat")}) {
+    const auto refused = run_mpgru("search --ckpt " + ckpt + " --data " + data + " --out " +
+                                   (dir / "refused").string() + " --population 8 " + bad);
+    EXPECT_EQ(refused.code, 2) << bad << ": " << refused.output;
+    EXPECT_NE(refused.output.find("per-step model"), std::string::npos) << refused.output;
+    EXPECT_FALSE(fs::exists(dir / "refused" / "front.json"));
+  }
   const auto wrong = run_mpgru("quantize --ckpt " + ckpt + " --data " + data + " --genome " +
                                std::string(25, '8') + " -o " + (dir / "x.mpq").string());
   EXPECT_EQ(wrong.code, 2) << wrong.output;

@@ -381,7 +381,7 @@ INSTANTIATE_TEST_SUITE_P(
                  std::ofstream(d / "evaluated.csv") << "genome,val_accuracy,size_bits,bops\n"
                                                        "2222,zero,1,1\n";
                },
-               "evaluated.csv:2", "not 'genome,val_accuracy,size_bits,bops'"}),
+               "evaluated.csv:2", "not 'genome,val_score,size_bits,bops'"}),
     [](const auto& p) { return std::string(p.param.name); });
 
 }  // namespace

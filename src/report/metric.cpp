@@ -1,0 +1,131 @@
+// Metrics of a run's scores.
+#include "report/metric.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "report/report_format.hpp"
+
+namespace mpgru::report {
+
+double Metric::error(double score) const {
+  return is_accuracy() ? 1 - score : 1 - score / reference;
+}
+
+double Metric::score(double error) const {
+  return is_accuracy() ? 1 - error : (1 - error) * reference;
+}
+
+double Metric::tolerance() const {
+  switch (kind) {
+    case Kind::accuracy:
+      return 0.005;
+    case Kind::sisdr:
+      return 0.3;
+    case Kind::stoi:
+      return 0.01;
+  }
+  return 0;
+}
+
+std::string Metric::name() const {
+  switch (kind) {
+    case Kind::accuracy:
+      return "accuracy";
+    case Kind::sisdr:
+      return "sisdr";
+    case Kind::stoi:
+      return "stoi";
+  }
+  return "";
+}
+
+std::string Metric::label() const {
+  switch (kind) {
+    case Kind::accuracy:
+      return "accuracy";
+    case Kind::sisdr:
+      return "SI-SDR improvement";
+    case Kind::stoi:
+      return "STOI improvement";
+  }
+  return "";
+}
+
+std::string Metric::iso() const {
+  return is_accuracy() ? "iso-accuracy" : "iso-quality";
+}
+
+std::string Metric::format(double score) const {
+  switch (kind) {
+    case Kind::accuracy:
+      return pct(score);
+    case Kind::sisdr:
+      return fmt("%.2f dB", score);
+    case Kind::stoi:
+      return fmt("%.3f", score);
+  }
+  return "";
+}
+
+std::string Metric::format_difference(double difference) const {
+  switch (kind) {
+    case Kind::accuracy:
+      return fmt("%+.2f pp", 100 * difference);
+    case Kind::sisdr:
+      return fmt("%+.2f dB", difference);
+    case Kind::stoi:
+      return fmt("%+.3f", difference);
+  }
+  return "";
+}
+
+std::string Metric::tolerance_text() const {
+  switch (kind) {
+    case Kind::accuracy:
+      return "0.5 pp";
+    case Kind::sisdr:
+      return "0.3 dB";
+    case Kind::stoi:
+      return "0.01";
+  }
+  return "";
+}
+
+Metric::Kind parse_metric_kind(const std::string& name) {
+  if (name == "accuracy") return Metric::Kind::accuracy;
+  if (name == "sisdr") return Metric::Kind::sisdr;
+  if (name == "stoi") return Metric::Kind::stoi;
+  throw std::invalid_argument("unknown metric '" + name + "' (expected accuracy, sisdr or stoi)");
+}
+
+Metric make_metric(const std::string& name, double reference) {
+  Metric m;
+  m.kind = parse_metric_kind(name);
+  if (m.is_accuracy()) return m;
+  if (!(reference > 0 && std::isfinite(reference))) {
+    throw std::invalid_argument("metric " + name + ": the float model's validation score " +
+                                std::to_string(reference) +
+                                " is not positive (the float model does not enhance)");
+  }
+  m.reference = reference;
+  return m;
+}
+
+nlohmann::json to_json(const Metric& metric) {
+  return {{"name", metric.name()}, {"reference", metric.reference}};
+}
+
+Metric metric_from_json(const nlohmann::json& j) {
+  if (j.is_null()) return {};
+  if (!j.is_object() || !j.contains("name") || !j.at("name").is_string() ||
+      !j.contains("reference") || !j.at("reference").is_number()) {
+    throw std::invalid_argument("metric entry " + j.dump() +
+                                " is not {\"name\": string, \"reference\": number}");
+  }
+  return make_metric(j.at("name").get<std::string>(), j.at("reference").get<double>());
+}
+
+}  // namespace mpgru::report

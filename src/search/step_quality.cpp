@@ -1,0 +1,84 @@
+// Per-clip quality of per-step models.
+#include "search/step_quality.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "data/se_task.hpp"
+#include "engine/gru_engine.hpp"
+
+namespace mpgru::search {
+namespace {
+
+const data::SeDataset& enhancement_task(const data::Dataset& dataset, int64_t outputs) {
+  const auto* se = dynamic_cast<const data::SeDataset*>(&dataset);
+  if (se == nullptr || outputs != se->outputs()) {
+    throw std::invalid_argument("a per-step model of " + std::to_string(outputs) +
+                                " outputs needs a matching enhancement task; task " +
+                                dataset.name() + " is not one");
+  }
+  return *se;
+}
+
+std::vector<float> scores_of(const data::SeQuality& q, report::Metric::Kind metric) {
+  const std::vector<double>& v =
+      metric == report::Metric::Kind::sisdr ? q.si_sdri_clips : q.stoi_improvement_clips;
+  return std::vector<float>(v.begin(), v.end());
+}
+
+void require_quality(report::Metric::Kind metric) {
+  if (metric == report::Metric::Kind::accuracy) {
+    throw std::invalid_argument(
+        "a per-step model is scored by its enhancement quality: objective sisdr or stoi, not "
+        "accuracy");
+  }
+}
+
+}  // namespace
+
+std::vector<float> clip_scores(const engine::IntegerModel& model, const data::Dataset& dataset,
+                               data::Split split, report::Metric::Kind metric, int threads) {
+  require_quality(metric);
+  const data::SeDataset& se = enhancement_task(dataset, model.classes);
+  if (!model.per_step) throw std::invalid_argument("clip_scores: the model is not per-step");
+  const data::Sequences& s = se.split(split);
+  const double unit = 1.0 / model.head.output.qmax();
+  const auto predict = [&](int64_t i, float* gains) {
+    engine::GruEngine engine(model);
+    std::vector<int32_t> out(static_cast<size_t>(s.steps * model.classes));
+    engine.run_gains(s.sequence(i), static_cast<int32_t>(s.steps), out.data());
+    for (size_t k = 0; k < out.size(); ++k) gains[k] = static_cast<float>(out[k] * unit);
+  };
+  const bool stoi = metric == report::Metric::Kind::stoi;
+  return scores_of(se.quality(split, predict, threads, stoi), metric);
+}
+
+double float_validation_score(const quant::FloatGruModel& model, const data::Dataset& dataset,
+                              report::Metric::Kind metric, int threads) {
+  require_quality(metric);
+  const data::SeDataset& se = enhancement_task(dataset, model.outputs);
+  const data::Sequences& s = se.split(data::Split::validation);
+  const auto predict = [&](int64_t i, float* gains) {
+    quant::forward_steps(model, s.sequence(i), static_cast<int32_t>(s.steps), gains);
+  };
+  const bool stoi = metric == report::Metric::Kind::stoi;
+  return mean_interval(
+             scores_of(se.quality(data::Split::validation, predict, threads, stoi), metric))
+      .mean;
+}
+
+MeanInterval mean_interval(const std::vector<float>& scores) {
+  MeanInterval m;
+  if (scores.empty()) return m;
+  const auto n = static_cast<double>(scores.size());
+  for (float v : scores) m.mean += v;
+  m.mean /= n;
+  if (scores.size() < 2) return m;
+  double var = 0;
+  for (float v : scores) var += (v - m.mean) * (v - m.mean);
+  m.ci95 = 1.96 * std::sqrt(var / (n - 1)) / std::sqrt(n);
+  return m;
+}
+
+}  // namespace mpgru::search

@@ -1,0 +1,33 @@
+// The quality of a per-step (speech enhancement) model, as the search scores it: each clip of a
+// split enhanced with the model's gains and scored by the metric (SI-SDR improvement in dB, or
+// STOI improvement), the integer model streamed step by step through the engine as a device runs
+// it. The float model's mean validation score is the search error's reference (report/metric.hpp).
+#pragma once
+
+#include <vector>
+
+#include "core/dataset.hpp"
+#include "engine/model.hpp"
+#include "quant/float_gru.hpp"
+#include "report/metric.hpp"
+
+namespace mpgru::search {
+
+// Each clip's score, in clip order, on `threads` threads. Throws std::invalid_argument if the
+// metric is accuracy, the dataset is not an enhancement task (data::SeDataset) or the model's
+// head does not give its number of gains per step.
+std::vector<float> clip_scores(const engine::IntegerModel& model, const data::Dataset& dataset,
+                               data::Split split, report::Metric::Kind metric, int threads);
+
+// The float model's mean score on the validation split (the same enhancement and metric).
+double float_validation_score(const quant::FloatGruModel& model, const data::Dataset& dataset,
+                              report::Metric::Kind metric, int threads);
+
+// Mean of per-clip scores and the half-width of its 95 % interval (1.96 standard errors; 0 for
+// fewer than two clips).
+struct MeanInterval {
+  double mean = 0, ci95 = 0;
+};
+MeanInterval mean_interval(const std::vector<float>& scores);
+
+}  // namespace mpgru::search
