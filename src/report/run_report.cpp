@@ -454,6 +454,43 @@ std::string lowered_section(const Headline& h) {
          fmt("%.2f", n_other ? mean_other / n_other : 0.0) + "</p>\n";
 }
 
+// Listening examples of a speech-enhancement run (RUN/examples/examples.json, written by the
+// search): per clip, each version's player, SI-SDR/STOI and spectrogram, linked, not inlined.
+std::string examples_section(const Run& run) {
+  const fs::path file = run.shown / "examples" / "examples.json";
+  if (!fs::exists(file)) return {};
+  json doc;
+  try {
+    doc = core::read_json_file(file);
+    std::string s = "<h2>Listening examples</h2>\n<p>The first " +
+                    std::to_string(doc.at("clips").size()) + " clips of the " +
+                    escape(doc.at("split").get<std::string>()) +
+                    " split (fixed before any result; shown, never used to choose): WAVs and "
+                    "spectrograms in <code>examples/</code>, each with its SI-SDR and STOI "
+                    "against the clean clip.</p>\n";
+    for (const json& clip : doc.at("clips")) {
+      s += "<h3>" + escape(clip.at("name").get<std::string>()) +
+           "</h3>\n<table class=\"t\"><tr><th>version</th><th>listen</th><th>SI-SDR</th>"
+           "<th>STOI</th><th>spectrogram</th></tr>\n";
+      for (const json& v : clip.at("versions")) {
+        const std::string wav = "examples/" + v.at("wav").get<std::string>();
+        const std::string svg = "examples/" + v.at("svg").get<std::string>();
+        s += "<tr><td>" + escape(v.at("title").get<std::string>()) +
+             "</td><td><audio controls preload=\"none\" src=\"" + escape(wav) +
+             "\"></audio><br><a href=\"" + escape(wav) + "\">WAV</a></td><td>" +
+             (v.contains("si_sdr") ? fmt("%.2f dB", v.at("si_sdr").get<double>()) : "–") +
+             "</td><td>" + (v.contains("stoi") ? fmt("%.3f", v.at("stoi").get<double>()) : "–") +
+             "</td><td><img width=\"560\" src=\"" + escape(svg) + "\" alt=\"" + escape(svg) +
+             "\"></td></tr>\n";
+      }
+      s += "</table>\n";
+    }
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(file.string() + ": not an examples file: " + e.what());
+  }
+}
+
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
   char buffer[32];
@@ -500,6 +537,7 @@ std::string html(const Run& run, const Headline& h, const GenomeClusters& cluste
     s += "<h2>Families of front genomes</h2>\n" + clusters_section(run, clusters);
   }
   s += "<h2>Genes lowered at " + h.metric.iso() + "</h2>\n" + lowered_section(h);
+  s += examples_section(run);
   s += "<h2>Mixed-precision front (non-dominated on validation, by size)</h2>\n" +
        points_table(run, run.file.front, &clusters.assignment);
   s += "<h2>Homogeneous baseline</h2>\n" + points_table(run, run.file.baseline, nullptr);

@@ -97,6 +97,10 @@ std::string store_fitness(const FitnessContext& context, const FitnessSettings& 
   return fitness;
 }
 
+engine::IntegerModel GenomeFitness::model(const core::Genome& genome) const {
+  return build(context_, settings_, genome);
+}
+
 EvaluationKey GenomeFitness::key(const core::Genome& genome) const {
   return {context_.task, context_.checkpoint_hash, store_fitness(context_, settings_),
           genome.to_compact()};

@@ -85,6 +85,9 @@ class GenomeFitness {
   Scores report(const core::Genome& genome) const;
 
   const core::GenomeLayout& layout() const { return layout_; }
+  // The integer model `genome` is scored with (PTQ, or after its QAT fine-tune). Throws
+  // engine::UnbuildableModel if it cannot exist.
+  engine::IntegerModel model(const core::Genome& genome) const;
   // What the scores measure; the search minimises metric().error(score).
   report::Metric metric() const { return {settings_.objective, context_.quality_reference}; }
 

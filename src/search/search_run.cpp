@@ -28,10 +28,14 @@
 #include "core/json_file.hpp"
 #include "core/parallel_for.hpp"
 #include "core/staged_folder.hpp"
+#include "data/se_task.hpp"
 #include "data/task.hpp"
+#include "engine/gru_engine.hpp"
 #include "report/front_file.hpp"
+#include "report/headline.hpp"
 #include "report/hypervolume.hpp"
 #include "report/run_report.hpp"
+#include "search/enhancement_examples.hpp"
 #include "search/step_quality.hpp"
 #include "train/float_export.hpp"
 
@@ -361,6 +365,46 @@ double earlier_sessions_seconds(const std::filesystem::path& log_path) {
   return total + session;
 }
 
+// Listening examples of a per-step run: the first test clips enhanced by the float model,
+// homogeneous 8-bit and the iso-quality genome (picked on validation), into RUN/examples.
+constexpr int kExampleClips = 3;
+
+void write_examples(const Loaded& loaded, const GenomeFitness& fitness,
+                    const report::Headline& headline, const std::filesystem::path& run_dir) {
+  const auto& se = dynamic_cast<const data::SeDataset&>(*loaded.dataset);
+  const data::Split split = data::Split::test;
+  const data::Sequences& s = se.split(split);
+  const auto steps = static_cast<int32_t>(s.steps);
+  std::vector<Enhancer> enhancers = {{"float", "float model", [&](int64_t i, float* gains) {
+                                        quant::forward_steps(loaded.model, s.sequence(i), steps,
+                                                             gains);
+                                      }}};
+  std::vector<std::shared_ptr<const engine::IntegerModel>> models;
+  const auto integer = [&](const std::string& key, const std::string& title,
+                           const core::Genome& genome) {
+    models.push_back(std::make_shared<const engine::IntegerModel>(fitness.model(genome)));
+    const engine::IntegerModel* m = models.back().get();
+    enhancers.push_back({key, title, [m, &s, steps](int64_t i, float* gains) {
+                           engine::GruEngine engine(*m);
+                           std::vector<int32_t> out(static_cast<size_t>(steps * m->classes));
+                           engine.run_gains(s.sequence(i), steps, out.data());
+                           const double unit = 1.0 / m->head.output.qmax();
+                           for (size_t k = 0; k < out.size(); ++k) {
+                             gains[k] = static_cast<float>(out[k] * unit);
+                           }
+                         }});
+  };
+  integer("8bit", "homogeneous 8-bit (integer engine)", headline.eight->genome);
+  if (headline.size) {
+    integer(
+        "iso",
+        "iso-quality genome " + headline.size->genome->genome.to_compact() + " (integer engine)",
+        headline.size->genome->genome);
+  }
+  const int clips = std::min<int>(kExampleClips, static_cast<int>(s.count()));
+  write_enhancement_examples(se, split, clips, enhancers, run_dir / "examples");
+}
+
 }  // namespace
 
 void validate(const SearchConfig& c) {
@@ -546,6 +590,11 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   r.cache_hits =
       fitness->cache_hits() + (final_fitness != fitness ? final_fitness->cache_hits() : 0);
   r.unbuildable = fitness->failures() + (final_fitness != fitness ? final_fitness->failures() : 0);
+  if (loaded.model.outputs > 0) {
+    write_examples(loaded, *final_fitness, report::headline(r.front, r.baseline, bops, metric),
+                   run_dir);
+    log << "examples " << kExampleClips << " test clips in examples/" << std::endl;
+  }
   const double session_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   log << "finished front " << r.front.size() << " of " << candidates.size() << " candidates"
       << " baseline " << r.baseline.size() << " seconds " << session_seconds << std::endl;
