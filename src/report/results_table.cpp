@@ -41,7 +41,11 @@ struct TaskResult {
   const ResultsTask* task = nullptr;
   double float_accuracy = 0, float_seconds = 0;
   double float_balanced = -1;  // -1: not recorded (runs from before balanced accuracy)
+  // Per-step (enhancement) models: the float model's test SI-SDR and STOI improvements.
+  double float_sisdri = 0, float_stoi_gain = 0;
   std::vector<std::unique_ptr<RunResult>> runs;
+  // Scored on an enhancement quality (report/metric.hpp), not accuracy: its own table.
+  bool quality() const { return !runs.empty() && !runs.front()->file.metric.is_accuracy(); }
 };
 
 // ---- reading ------------------------------------------------------------------------------
@@ -64,6 +68,11 @@ void read_float(const ResultsTask& task, TaskResult& r) {
     r.float_accuracy = metrics.at("test_accuracy").get<double>();
     r.float_seconds = metrics.value("total_seconds", 0.0);
     r.float_balanced = metrics.value("test_balanced_accuracy", -1.0);
+    if (metrics.contains("quality")) {
+      const json& q = metrics.at("quality").at("test");
+      r.float_sisdri = q.at("si_sdri").get<double>();
+      r.float_stoi_gain = q.at("stoi_enhanced").get<double>() - q.at("stoi_noisy").get<double>();
+    }
   } catch (const json::exception& e) {
     throw std::runtime_error(path.string() + ": not mpgru train metrics: " + e.what());
   }
@@ -107,7 +116,8 @@ std::unique_ptr<RunResult> read_run(const ResultsTask& task, const fs::path& dir
                              std::to_string(searched) + ", listed as seed " + std::to_string(seed));
   }
   try {
-    run->headline = headline(run->file.front, run->file.baseline, run->file.bops_objective());
+    run->headline =
+        headline(run->file.front, run->file.baseline, run->file.bops_objective(), run->file.metric);
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(path.string() + ": " + e.what());
   }
@@ -404,7 +414,80 @@ std::string how_section(const std::vector<TaskResult>& results, const ResultsOpt
   return s;
 }
 
-std::string markdown(const std::vector<TaskResult>& results, const ResultsOptions& options) {
+// ---- enhancement tasks (a quality metric) ---------------------------------------------------
+
+std::vector<std::string> quality_cells(const TaskResult& r, const RunResult& run) {
+  const Headline& h = run.headline;
+  const Metric& m = h.metric;
+  const ScoredGenome& eight = *h.eight;
+  const double float_test = m.kind == Metric::Kind::sisdr ? r.float_sisdri : r.float_stoi_gain;
+  std::vector<std::string> cells = {
+      cell_text(r.task->name),
+      std::to_string(run.seed),
+      m.label(),
+      m.format(float_test),
+      m.format(eight.val_accuracy) + " / " + m.format(eight.test_accuracy),
+      size_bytes(eight.size_bits)};
+  const auto interval = [&](const Interval& i) {
+    return "[" + m.format(i.low) + ", " + m.format(i.high) + "]";
+  };
+  if (h.size) {
+    const Pick& p = *h.size;
+    const ScoredGenome& g = *p.genome;
+    cells.push_back("`" + g.genome.to_compact() + "`");
+    cells.push_back(size_bytes(g.size_bits));
+    cells.push_back(m.format(g.val_accuracy) + " " + interval(p.val_interval));
+    cells.push_back(m.format(g.test_accuracy) + " " + interval(p.test_interval));
+    cells.push_back(m.format_difference(p.test_difference) +
+                    (p.paired ? " [" + m.format_difference(p.test_difference_interval.low) + ", " +
+                                    m.format_difference(p.test_difference_interval.high) + "]"
+                              : std::string()));
+    cells.push_back("**" + fmt("%.1f %%", 100 * p.size_reduction) + "**");
+    cells.push_back(fmt("%.1f %%", 100 * h.bops->bops_reduction));
+  } else {
+    const std::string none = "–";
+    cells.insert(cells.end(),
+                 {"none within " + m.tolerance_text(), none, none, none, none, "0.0 %", "0.0 %"});
+  }
+  cells.push_back(fmt("%.4f", h.validation.front) + " / " + fmt("%.4f", h.validation.baseline));
+  cells.push_back(fmt("%.4f", h.test.front) + " / " + fmt("%.4f", h.test.baseline));
+  cells.push_back(thousands(std::max<int64_t>(run.file.evaluations, 0)));
+  cells.push_back(hms(run.file.seconds));
+  return cells;
+}
+
+std::string quality_section(const std::vector<const TaskResult*>& results) {
+  std::string s =
+      "## Speech enhancement (sequence to sequence)\n\n"
+      "Scored by the enhancement quality of the integer model's output, a mean over the split's "
+      "clips (SI-SDR improvement in dB, or STOI improvement), with 95 % intervals over clips "
+      "(1.96 standard errors; paired per-clip differences for the difference to 8-bit). "
+      "*Iso-quality genome*: the smallest front genome whose **validation** score is at most "
+      "0.3 dB (STOI: 0.01) below homogeneous 8-bit's; test only reported. *HV*: hypervolume on "
+      "(1 − score / the float model's validation score, size / 8-bit size), reference "
+      "(1, 1.05).\n\n" +
+      markdown_header({"task", "seed", "metric", "float (test)", "8-bit val / test", "8-bit size B",
+                       "iso-quality genome (chosen on validation)", "size B", "val [95 %]",
+                       "test [95 %]", "test − 8-bit [paired 95 %]", "size red.", "BOPs red.",
+                       "HV val mixed / homog.", "HV test mixed / homog.", "evaluations",
+                       "search time"});
+  for (const TaskResult* r : results) {
+    for (const auto& run : r->runs) s += markdown_row(quality_cells(*r, *run));
+  }
+  s += "\n";
+  for (const TaskResult* r : results) {
+    s += "- **" + r->task->name + "**: float model `" + r->task->float_dir.string() + "` (test " +
+         fmt("SI-SDR improvement %.2f dB", r->float_sisdri) + ", " +
+         fmt("STOI improvement %+.3f", r->float_stoi_gain) + ", trained in " +
+         hms(r->float_seconds) + "), seeds " + seeds_text(*r->task) + ", searches " +
+         search_settings(r->runs.front()->file.config) +
+         (r->task->commands.empty() ? std::string() : "; " + r->task->commands) + ".\n";
+  }
+  return s;
+}
+
+std::string classification_markdown(const std::vector<TaskResult>& results,
+                                    const ResultsOptions& options) {
   std::string names;
   for (const TaskResult& r : results) names += (names.empty() ? "" : ", ") + r.task->name;
   std::string s =
@@ -420,6 +503,22 @@ std::string markdown(const std::vector<TaskResult>& results, const ResultsOption
   if (!n.empty()) s += "\n" + n;
   s += "\n![Mixed-precision fronts against the homogeneous baselines](fronts.svg)\n\n";
   return s + how_section(results, options);
+}
+
+// Classification tasks first (their table, figure and notes), then the enhancement tasks.
+std::string markdown(const std::vector<TaskResult>& classification,
+                     const std::vector<const TaskResult*>& quality, const ResultsOptions& options) {
+  std::string s;
+  if (!classification.empty()) {
+    s = classification_markdown(classification, options);
+  } else {
+    s = "# Mixed-precision GRUs\n\n";
+    for (const SkippedTask& t : options.skipped) {
+      s += "- **" + t.name + "**: skipped: " + t.reason + ".\n";
+    }
+  }
+  if (!quality.empty()) s += "\n" + quality_section(quality);
+  return s;
 }
 
 // ---- the figure ---------------------------------------------------------------------------
@@ -540,12 +639,19 @@ bool search_run_finished(const fs::path& search_dir) {
 fs::path write_results_table(const std::vector<ResultsTask>& tasks, const fs::path& out_dir,
                              const ResultsOptions& options) {
   check_tasks(tasks);
-  std::vector<TaskResult> results;
-  for (const ResultsTask& t : tasks) results.push_back(read_task(t));
+  std::vector<TaskResult> all, classification;
+  for (const ResultsTask& t : tasks) all.push_back(read_task(t));
+  std::vector<const TaskResult*> quality;
+  for (TaskResult& r : all) {
+    if (!r.quality()) classification.push_back(std::move(r));
+  }
+  for (const TaskResult& r : all) {
+    if (!r.runs.empty() && r.quality()) quality.push_back(&r);
+  }
   fs::create_directories(out_dir);
-  write_figure(results, out_dir);
+  if (!classification.empty()) write_figure(classification, out_dir);
   const fs::path path = out_dir / "RESULTS.md";
-  core::write_text_file(markdown(results, options), path);
+  core::write_text_file(markdown(classification, quality, options), path);
   return path;
 }
 
