@@ -174,6 +174,14 @@ void write_front_files(const FrontFile& f, const fs::path& run_dir) {
   if (f.baseline.empty()) {
     throw std::invalid_argument(path.string() + ": needs the homogeneous baseline");
   }
+  for (const auto* points : {&f.front, &f.baseline}) {
+    for (const ScoredGenome& g : *points) {
+      if (!std::isfinite(g.val_accuracy) || !std::isfinite(g.test_accuracy)) {
+        throw std::invalid_argument(path.string() + ": genome " + g.genome.to_compact() +
+                                    " has a score that is not a finite number");
+      }
+    }
+  }
   json headline_figures;
   try {
     headline_figures = headline_json(f);

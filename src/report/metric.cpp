@@ -106,9 +106,9 @@ Metric make_metric(const std::string& name, double reference) {
   m.kind = parse_metric_kind(name);
   if (m.is_accuracy()) return m;
   if (!(reference > 0 && std::isfinite(reference))) {
-    throw std::invalid_argument("metric " + name + ": the float model's validation score " +
-                                std::to_string(reference) +
-                                " is not positive (the float model does not enhance)");
+    throw std::invalid_argument(
+        "metric " + name + ": the float model's validation score " + std::to_string(reference) +
+        " is not a positive finite number (the float model does not enhance)");
   }
   m.reference = reference;
   return m;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -230,6 +231,191 @@ TEST(EvaluatedCsv, MalformedLineIsNamed) {
     FAIL() << "accepted";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("evaluated.csv:3"), std::string::npos) << e.what();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quality runs (per-step models): scores in the metric's units, intervals over clips.
+
+constexpr const char* kAccuracyHeader =
+    "genome,genome_pairs,val_accuracy,val_count,test_accuracy,test_count,size_bits,size_bytes,"
+    "footprint_bytes,bops,test_only_this,test_only_eight";
+
+// sample() as a speech enhancer scored on SI-SDR improvement (float model: 8.0 dB on validation):
+// scores in dB, negative for the 2-bit genomes, with their 95 % half-widths over clips.
+FrontFile quality_sample() {
+  FrontFile f = sample(core::GenomeLayout{1, false, true});
+  f.task = "se";
+  f.metric = Metric{Metric::Kind::sisdr, 8.0};
+  const auto set = [](ScoredGenome& g, double val, double test, double ci) {
+    g.val_accuracy = val;
+    g.test_accuracy = test;
+    g.val_count = g.test_count = 300;
+    g.test_only_this = g.test_only_eight = -1;
+    g.val_ci95 = ci;
+    g.test_ci95 = ci + 0.0625;
+    g.test_difference_ci95 = ci / 4;
+  };
+  set(f.front[0], -3.5, -3.25, 0.5);
+  set(f.front[1], 7.75, 7.875, 0.4375);
+  set(f.baseline[0], -3.5, -4.125, 0.625);
+  set(f.baseline[1], 7.9, 8.1, 0.45);
+  f.baseline[1].test_difference_ci95 = 0;  // 8-bit against itself
+  return f;
+}
+
+std::string first_line(const fs::path& path) {
+  std::istringstream in(read(path));
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+TEST(FrontFileQuality, RoundTripsTheMetricScoresAndIntervals) {
+  TempDir dir;
+  const FrontFile f = quality_sample();
+  write_front_files(f, dir.path());
+  const FrontFile back = read_front_file(dir / "front.json");
+  EXPECT_EQ(back.task, "se");
+  EXPECT_EQ(back.metric.kind, Metric::Kind::sisdr);
+  EXPECT_EQ(back.metric.reference, 8.0);
+  ASSERT_EQ(back.front.size(), f.front.size());
+  ASSERT_EQ(back.baseline.size(), f.baseline.size());
+  const auto expect_scores = [](const ScoredGenome& a, const ScoredGenome& b) {
+    expect_same(a, b);
+    EXPECT_EQ(a.val_ci95, b.val_ci95);
+    EXPECT_EQ(a.test_ci95, b.test_ci95);
+    EXPECT_EQ(a.test_difference_ci95, b.test_difference_ci95);
+  };
+  for (size_t i = 0; i < f.front.size(); ++i) expect_scores(back.front[i], f.front[i]);
+  for (size_t i = 0; i < f.baseline.size(); ++i) expect_scores(back.baseline[i], f.baseline[i]);
+  EXPECT_EQ(back.front[0].val_accuracy, -3.5);
+  EXPECT_TRUE(back.front[0].genome.layout().per_step);
+}
+
+TEST(FrontFileQuality, JsonHeadlineIsInTheMetricsUnits) {
+  TempDir dir;
+  const FrontFile f = quality_sample();
+  write_front_files(f, dir.path());
+  const json doc = core::read_json_file(dir / "front.json");
+  EXPECT_EQ(doc.at("metric"), json({{"name", "sisdr"}, {"reference", 8.0}}));
+  EXPECT_EQ(doc.at("front").at(0).at("val_ci95").get<double>(), 0.5);
+  const std::string rule = doc.at("headline").at("rule").get<std::string>();
+  EXPECT_NE(rule.find("0.3 dB"), std::string::npos) << rule;
+  // 7.75 dB is within 0.3 dB of 8-bit's 7.9: picked, with the paired interval over clips and
+  // no McNemar test (that is for sequences predicted right or wrong).
+  const Headline h = headline(f.front, f.baseline, false, f.metric);
+  ASSERT_TRUE(h.size.has_value());
+  const json& pick = doc.at("headline").at("iso_accuracy_size");
+  EXPECT_EQ(pick.at("genome").get<std::string>(), h.size->genome->genome.to_compact());
+  EXPECT_EQ(pick.at("test_difference_interval95").at(0).get<double>(),
+            h.size->test_difference_interval.low);
+  EXPECT_FALSE(pick.contains("mcnemar_p"));
+  EXPECT_DOUBLE_EQ(doc.at("headline").at("hypervolume_validation").at("front").get<double>(),
+                   h.validation.front);
+}
+
+TEST(FrontFileQuality, CsvNamesTheMetricAndTheIntervalColumns) {
+  TempDir dir;
+  const FrontFile f = quality_sample();
+  write_front_files(f, dir.path());
+  EXPECT_EQ(first_line(dir / "front.csv"),
+            "genome,genome_pairs,val_sisdri_db,val_count,test_sisdri_db,test_count,size_bits,"
+            "size_bytes,footprint_bytes,bops,test_only_this,test_only_eight,val_ci95,test_ci95,"
+            "test_difference_ci95");
+  EXPECT_EQ(first_line(dir / "baseline.csv"), first_line(dir / "front.csv"));
+  std::istringstream csv(read(dir / "front.csv"));
+  std::string row;
+  std::getline(csv, row);
+  std::getline(csv, row);
+  EXPECT_EQ(row.rfind(f.front[0].genome.to_compact() + ",", 0), 0u) << row;
+  EXPECT_NE(row.find("\",-3.5,300,-3.25,300,"), std::string::npos) << row;
+  const std::string tail = ",0.5,0.5625,0.125";  // val_ci95, test_ci95, test_difference_ci95
+  ASSERT_GE(row.size(), tail.size());
+  EXPECT_EQ(row.substr(row.size() - tail.size()), tail) << row;
+}
+
+TEST(FrontFileQuality, StoiColumnIsNamedAfterIt) {
+  TempDir dir;
+  FrontFile f = quality_sample();
+  f.metric = Metric{Metric::Kind::stoi, 0.05};
+  write_front_files(f, dir.path());
+  const std::string header = first_line(dir / "front.csv");
+  EXPECT_EQ(
+      header.rfind("genome,genome_pairs,val_stoi_improvement,val_count,test_stoi_improvement,", 0),
+      0u)
+      << header;
+  EXPECT_EQ(read_front_file(dir / "front.json").metric.kind, Metric::Kind::stoi);
+}
+
+TEST(FrontFileQuality, AccuracyRunsKeepTheirColumnsAndFiles) {
+  TempDir dir;
+  const FrontFile f = sample();
+  write_front_files(f, dir.path());
+  EXPECT_EQ(first_line(dir / "front.csv"), kAccuracyHeader);
+  EXPECT_EQ(first_line(dir / "baseline.csv"), kAccuracyHeader);
+  json doc = core::read_json_file(dir / "front.json");
+  EXPECT_EQ(doc.at("metric").at("name").get<std::string>(), "accuracy");
+  EXPECT_FALSE(doc.at("front").at(0).contains("val_ci95"));  // no intervals over clips
+  // A front.json from before quality metrics: no "metric", so accuracy.
+  doc.erase("metric");
+  core::write_json_file(doc, dir / "front.json");
+  const FrontFile back = read_front_file(dir / "front.json");
+  EXPECT_TRUE(back.metric.is_accuracy());
+  EXPECT_EQ(back.metric.reference, 1.0);
+  ASSERT_FALSE(back.front.empty());
+  EXPECT_EQ(back.front[0].val_accuracy, f.front[0].val_accuracy);
+  EXPECT_EQ(back.front[0].val_ci95, -1.0);
+  EXPECT_EQ(back.front[0].test_difference_ci95, -1.0);
+}
+
+// A quality score outside [0, 1] is fine; one that is not a number is not a score.
+TEST(FrontFileQuality, NonFiniteScoreIsRefused) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const double bad : {nan, inf, -inf}) {
+    for (const bool test_split : {false, true}) {
+      SCOPED_TRACE(std::to_string(bad) + (test_split ? " test" : " validation"));
+      TempDir dir;
+      FrontFile f = quality_sample();
+      (test_split ? f.front[1].test_accuracy : f.front[1].val_accuracy) = bad;
+      // Refused when written, or else when read back: never a result with a score.
+      try {
+        write_front_files(f, dir.path());
+      } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("front.json"), std::string::npos) << e.what();
+        continue;
+      }
+      try {
+        read_front_file(dir / "front.json");
+        ADD_FAILURE() << "a non-finite score was read back";
+      } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find((dir / "front.json").string()), std::string::npos)
+            << e.what();
+      }
+    }
+  }
+}
+
+// The same in a file written by hand: a null score (how JSON writes NaN) or one beyond a double.
+TEST(FrontFileQuality, NonNumericScoreInTheFileIsRefused) {
+  for (const char* score : {"null", "1e999", "\"7.5\""}) {
+    SCOPED_TRACE(score);
+    TempDir dir;
+    write_front_files(quality_sample(), dir.path());
+    std::string text = read(dir / "front.json");
+    const std::string key = "\"val_accuracy\": 7.75";
+    const size_t at = text.find(key);
+    ASSERT_NE(at, std::string::npos) << text;
+    text.replace(at, key.size(), std::string("\"val_accuracy\": ") + score);
+    std::ofstream(dir / "front.json") << text;
+    try {
+      read_front_file(dir / "front.json");
+      ADD_FAILURE() << "accepted";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find((dir / "front.json").string()), std::string::npos)
+          << e.what();
+    }
   }
 }
 

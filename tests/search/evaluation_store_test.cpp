@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -525,6 +526,162 @@ TEST_P(ConcurrentInsertTest, TwoWritersInsertEveryRowOnce) {
 INSTANTIATE_TEST_SUITE_P(Writers, ConcurrentInsertTest, ::testing::Bool(), [](const auto& test) {
   return test.param ? "OneSharedStore" : "OneStorePerThread";
 });
+
+// ---------------------------------------------------------------------------------------------
+// Per-step models: per-clip scores as float32 in `correct`, their mean in `accuracy`.
+
+uint32_t bits_of(float value) {
+  uint32_t bits = 0;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+float float_of(uint32_t bits) {
+  float value = 0;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+TEST(ScoresTest, PackUnpackRoundTripsBitExactly) {
+  const std::vector<float> scores = {-3.5f,
+                                     0.0f,
+                                     -0.0f,
+                                     7.92f,
+                                     0.1f,
+                                     -1e30f,
+                                     std::numeric_limits<float>::max(),
+                                     std::numeric_limits<float>::lowest(),
+                                     std::numeric_limits<float>::min(),
+                                     std::numeric_limits<float>::denorm_min(),
+                                     float_of(0x7FC01234)};  // a NaN with a payload
+  const std::string bytes = pack_scores(scores);
+  ASSERT_EQ(bytes.size(), 4 * scores.size());
+  const std::vector<float> back = unpack_scores(bytes);
+  ASSERT_EQ(back.size(), scores.size());
+  for (size_t i = 0; i < scores.size(); ++i) {
+    EXPECT_EQ(bits_of(back[i]), bits_of(scores[i])) << i;
+  }
+  EXPECT_TRUE(unpack_scores(pack_scores({})).empty());
+}
+
+// Little-endian float32 on every host: the store is a file other machines may read.
+TEST(ScoresTest, BytesAreLittleEndianFloat32) {
+  EXPECT_EQ(pack_scores({1.0f}), std::string("\x00\x00\x80\x3f", 4));  // 0x3F800000
+  EXPECT_EQ(pack_scores({-3.5f, 0.5f}), std::string("\x00\x00\x60\xc0\x00\x00\x00\x3f", 8));
+  EXPECT_EQ(unpack_scores(std::string("\x00\x00\x60\xc0", 4)), std::vector<float>{-3.5f});
+  // A trailing partial value is ignored.
+  EXPECT_EQ(unpack_scores(std::string("\x00\x00\x80\x3f\x01\x02\x03", 7)),
+            std::vector<float>{1.0f});
+}
+
+// A consistent per-step row: `scores` packed, accuracy their mean as the store checks it (a
+// double sum of the float values over their count).
+Evaluation quality_sample(const std::vector<float>& scores) {
+  Evaluation evaluation = sample(5);
+  evaluation.sequences = static_cast<int64_t>(scores.size());
+  evaluation.correct = pack_scores(scores);
+  double sum = 0;
+  for (const float v : scores) sum += v;
+  evaluation.accuracy = sum / static_cast<double>(scores.size());
+  return evaluation;
+}
+
+// Clips' SI-SDR improvements in dB, some negative, none exact in decimal; the mean is negative
+// (no accuracy) and lies outside [0, 1].
+const std::vector<float> kClipScores = {-3.5f, 7.92f, -12.125f, 0.1f, -0.3f, 1e-3f, -4.75f};
+
+TEST(EvaluationStoreTest, PerClipScoresAreStoredAndReadBack) {
+  TempDir dir;
+  const Evaluation stored = quality_sample(kClipScores);
+  ASSERT_LT(stored.accuracy, 0.0);
+  {
+    EvaluationStore store(dir / kStoreName);
+    ASSERT_TRUE(store.insert(key_for("1234"), stored));
+    const std::optional<Evaluation> found = store.find(key_for("1234"));
+    ASSERT_TRUE(found.has_value());
+    expect_same_values(*found, stored);
+  }
+  EvaluationStore store(dir / kStoreName);  // and after reopening
+  const EvaluationKey k = key_for("");
+  const auto rows = store.all(k.task, k.checkpoint_hash, k.fitness);
+  ASSERT_EQ(rows.size(), 1u);
+  expect_same_values(rows[0].second, stored);
+  EXPECT_EQ(unpack_scores(rows[0].second.correct), kClipScores);
+}
+
+TEST(EvaluationStoreTest, OneClipAndPositiveScoresToo) {
+  TempDir dir;
+  EvaluationStore store(dir / kStoreName);
+  const Evaluation one = quality_sample({7.92f});
+  const Evaluation positive = quality_sample({8.5f, 9.25f, 7.0f});
+  ASSERT_TRUE(store.insert(key_for("1"), one));
+  ASSERT_TRUE(store.insert(key_for("2"), positive));
+  expect_same_values(*store.find(key_for("1")), one);
+  expect_same_values(*store.find(key_for("2")), positive);
+}
+
+// SQL for a `correct` blob of `bytes`.
+std::string blob_literal(const std::string& bytes) {
+  constexpr const char* kDigits = "0123456789ABCDEF";
+  std::string hex = "X'";
+  for (const char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    hex += kDigits[byte >> 4];
+    hex += kDigits[byte & 0xF];
+  }
+  return hex + "'";
+}
+
+std::string with_score(size_t i, float value) {
+  std::vector<float> scores = kClipScores;
+  scores[i] = value;
+  return "UPDATE evaluations SET correct = " + blob_literal(pack_scores(scores));
+}
+
+// Refused on read like the classifier rows of InvalidStoredRowsAreRefusedOnRead: by find and by
+// all, naming the store, the genome and the problem.
+TEST(EvaluationStoreTest, InvalidPerClipRowsAreRefusedOnRead) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<std::pair<std::string, std::string>> corruptions = {
+      {"UPDATE evaluations SET accuracy = accuracy + 0.001", "disagrees with its per-clip scores"},
+      {"UPDATE evaluations SET accuracy = -accuracy", "disagrees with its per-clip scores"},
+      // Off by about a float32 rounding (a mean summed in float, say).
+      {"UPDATE evaluations SET accuracy = accuracy * (1 + 1e-7)",
+       "disagrees with its per-clip scores"},
+      {with_score(2, -12.0f), "disagrees with its per-clip scores"},
+      {with_score(0, nan), "not finite"},
+      {with_score(6, inf), "not finite"},
+      {with_score(3, -inf), "not finite"},
+      {"UPDATE evaluations SET bops = -1", "negative size"},
+      {"UPDATE evaluations SET seconds = -2", "seconds"}};
+  for (const auto& [sql, problem] : corruptions) {
+    SCOPED_TRACE(sql);
+    TempDir dir;
+    {
+      EvaluationStore store(dir / kStoreName);
+      ASSERT_TRUE(store.insert(key_for("1234"), quality_sample(kClipScores)));
+    }
+    raw_exec(dir / kStoreName, sql);
+    EvaluationStore store(dir / kStoreName);
+    for (int call = 0; call < 2; ++call) {
+      try {
+        if (call == 0) {
+          store.find(key_for("1234"));
+        } else {
+          const EvaluationKey k = key_for("1234");
+          store.all(k.task, k.checkpoint_hash, k.fitness);
+        }
+        ADD_FAILURE() << "accepted";
+      } catch (const std::runtime_error& e) {
+        const std::string message = e.what();
+        EXPECT_TRUE(contains(message, (dir / kStoreName).string())) << message;
+        EXPECT_TRUE(contains(message, "genome '1234'")) << message;
+        EXPECT_TRUE(contains(message, problem)) << message;
+      }
+    }
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // file_hash: FNV-1a 64-bit.
