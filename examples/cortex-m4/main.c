@@ -9,6 +9,8 @@
  * `qemu-system-arm -icount shift=0` every instruction takes 1 ns of virtual time and SysTick
  * runs at the board's 25 MHz, so one tick is 40 instructions.
  *
+ * With GOLDEN defined (make GOLDEN=1) it first runs model_golden_check(): real sequences
+ * exported with the model (mpgru export --golden), compared with the engine at every step.
  * Prints the class of every sequence, the instructions per step and the deepest stack use
  * seen below main's frame (the stack is painted before the model runs: a measurement of the
  * run, beside the static bound of -fstack-usage). */
@@ -89,6 +91,10 @@ static uint32_t stack_used(volatile uint32_t* lowest) {
   return (uint32_t)(stack_painted_from - (uintptr_t)(lowest + untouched));
 }
 
+#ifdef GOLDEN
+int model_golden_check(void); /* model_golden.c, written by mpgru export --golden */
+#endif
+
 int main(void) {
   static model_state state;
   int32_t logits[MODEL_CLASSES];
@@ -101,6 +107,9 @@ int main(void) {
   model_input_t frame[MODEL_FEATURES];
 #endif
 
+#ifdef GOLDEN
+  if (model_golden_check() != 0) return 1;
+#endif
   systick_start();
   painted = paint_stack();
   for (i = 0; i < SEQUENCES; ++i) {

@@ -3,10 +3,13 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "cli/ptq_setup.hpp"
 #include "core/json_file.hpp"
+#include "core/text_file.hpp"
 #include "data/task.hpp"
 #include "engine/model_file.hpp"
 #include "export/c_export.hpp"
+#include "export/golden_check.hpp"
 #include "torchfile/quantized_parameters.hpp"
 #include "train/torch_state_file.hpp"
 
@@ -20,7 +23,28 @@ struct ExportArgs {
   std::string task;
   bool no_input_helper = false;
   std::string torch_file;
+  int64_t golden = 0;  // > 0: NAME_golden.c with that many sequences of golden_split
+  std::string golden_split = "test";
+  std::string data_dir;
 };
+
+// NAME_golden.c's source: the first `args.golden` sequences of the task's split replayed through
+// the exported model and compared with the engine at every step (export/golden_check.hpp).
+// Built before anything is written, so a bad --golden leaves no files behind.
+std::string golden_source(const ExportArgs& args, const engine::IntegerModel& model,
+                          const std::string& name) {
+  if (args.task.empty())
+    throw std::invalid_argument("--golden needs --task (whose data to replay)");
+  const data::Split split = data::parse_split(args.golden_split);
+  const std::unique_ptr<data::Dataset> dataset = load_task_data(args.task, args.data_dir, false);
+  const data::Sequences& all = dataset->split(split);
+  if (args.golden > all.count()) {
+    throw std::invalid_argument("--golden " + std::to_string(args.golden) + ": the " +
+                                args.golden_split + " split of " + args.task + " holds " +
+                                std::to_string(all.count()) + " sequences");
+  }
+  return codegen::golden_check_c(name, model, all.slice(0, args.golden));
+}
 
 // FILE.pt (fake-quantized state dict) and FILE.pt.json's path beside it.
 std::filesystem::path quantization_json_path(const std::string& torch_file) {
@@ -65,6 +89,8 @@ int run_export(const ExportArgs& args) {
   if (const std::string e = codegen::export_problem(model); !e.empty()) {
     throw std::invalid_argument(args.model + ": cannot export: " + e);
   }
+  const std::string golden =
+      args.golden > 0 ? golden_source(args, model, options.model.name) : std::string();
   const auto written = codegen::export_c(model, args.out, options);
   std::cout << "wrote " << written.size() << " files to " << args.out << ":";
   for (const auto& path : written) std::cout << ' ' << path.filename().string();
@@ -73,6 +99,14 @@ int run_export(const ExportArgs& args) {
             << options.model.name << "_predict"
             << (model.per_step ? ", " + options.model.name + "_gains (every step)" : std::string())
             << " (see " << options.model.name << ".h)\n";
+  if (!golden.empty()) {
+    const std::filesystem::path path =
+        std::filesystem::path(args.out) / (options.model.name + "_golden.c");
+    core::write_text_file(golden, path);
+    std::cout << "wrote " << path.string() << ": int " << options.model.name
+              << "_golden_check(void) replays the first " << args.golden << " " << args.golden_split
+              << " sequences and compares every step with the engine, bit for bit\n";
+  }
   if (!args.torch_file.empty()) export_torch(model, args);
   return kExitOk;
 }
@@ -97,6 +131,14 @@ Command add_export_command(CLI::App& parent) {
                   "The task the model was trained for: its input conventions go into the banner");
   app->add_flag("--no-input-helper", args->no_input_helper,
                 "Do not write mpgru_input.h/.c (float -> quantized input)");
+  app->add_option("--golden", args->golden,
+                  "Also write NAME_golden.c: the first N sequences of --golden-split of --task, "
+                  "replayed through the C model and compared with the engine at every step "
+                  "(examples/cortex-m4: make GOLDEN=1)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--golden-split", args->golden_split, "train, validation or test")
+      ->capture_default_str();
+  app->add_option("--data", args->data_dir, "Data folder (for --golden)");
   return {app, [args] { return run_export(*args); }};
 }
 

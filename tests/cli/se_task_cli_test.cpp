@@ -4,6 +4,7 @@
 // be searched with).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -67,6 +68,32 @@ TEST(SeTaskCli, SynthesiseTrainAndMeasure) {
   const auto c = run_mpgru("export " + model + " --out " + (dir / "c").string() + " --name m");
   EXPECT_EQ(c.code, 0) << c.output;
   EXPECT_NE(c.output.find("m_gains (every step)"), std::string::npos) << c.output;
+  // Golden vectors: the first test clips through the C model, compared with the engine.
+  const fs::path golden = dir / "golden";
+  const auto g = run_mpgru("export " + model + " --out " + golden.string() +
+                           " --name m --task se --data " + data + " --golden 2");
+  ASSERT_EQ(g.code, 0) << g.output;
+  ASSERT_TRUE(fs::exists(golden / "m_golden.c"));
+  std::ofstream(golden / "main.c") << "int m_golden_check(void);\nint main(void) { return "
+                                      "m_golden_check(); }\n";
+  const int host = std::system(("cd " + golden.string() +
+                                " && cc -std=c99 -O1 -Wall -Wextra -Werror -I. m.c mpgru_rt.c "
+                                "m_golden.c main.c -o check && ./check > check.txt 2>&1")
+                                   .c_str());
+  std::stringstream check;
+  check << std::ifstream(golden / "check.txt").rdbuf();
+  EXPECT_EQ(host, 0) << check.str();
+  EXPECT_NE(check.str().find("ok m 2 sequences"), std::string::npos) << check.str();
+  const auto no_task =
+      run_mpgru("export " + model + " --out " + (dir / "g2").string() + " --golden 2");
+  EXPECT_EQ(no_task.code, 2) << no_task.output;
+  EXPECT_NE(no_task.output.find("--golden needs --task"), std::string::npos) << no_task.output;
+  const auto too_many = run_mpgru("export " + model + " --out " + (dir / "g3").string() +
+                                  " --task se --data " + data + " --golden 5");
+  EXPECT_EQ(too_many.code, 2) << too_many.output;
+  EXPECT_NE(too_many.output.find("holds 4 sequences"), std::string::npos) << too_many.output;
+  EXPECT_FALSE(fs::exists(dir / "g2" / "m.c"));  // refused before anything is written
+  EXPECT_FALSE(fs::exists(dir / "g3" / "m.c"));
   const fs::path run = dir / "run";
   const auto search =
       run_mpgru("search --ckpt " + ckpt + " --data " + data + " --out " + run.string() +
