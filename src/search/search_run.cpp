@@ -124,18 +124,13 @@ struct Loaded {
   double quality_reference = 1;  // quality objectives: the float model's validation score
 };
 
-// A per-step model is searched on its enhancement quality by PTQ; a classifier on accuracy.
+// A per-step model is searched on its enhancement quality; a classifier on accuracy.
 void check_objective(const SearchConfig& c, const quant::FloatGruModel& model) {
   const bool quality = c.fitness.objective != report::Metric::Kind::accuracy;
   if (model.outputs > 0 && !quality) {
     throw std::invalid_argument("checkpoint " + c.checkpoint +
                                 " is a per-step model (sequence to sequence, task se): search it "
                                 "on its enhancement quality, --objective sisdr or stoi");
-  }
-  if (model.outputs > 0 && c.fitness.mode == FitnessMode::qat) {
-    throw std::invalid_argument("checkpoint " + c.checkpoint +
-                                " is a per-step model: QAT fitness of per-step models is not "
-                                "written yet; search it with --fitness ptq");
   }
   if (model.outputs == 0 && quality) {
     throw std::invalid_argument("--objective " + report::Metric{c.fitness.objective, 1}.name() +

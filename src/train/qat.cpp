@@ -25,10 +25,30 @@ torch::Tensor batch_of(const data::Sequences& s, const std::vector<int64_t>& row
   return x;
 }
 
+// A per-step model's targets of `rows`: [rows, steps, outputs].
+torch::Tensor targets_of(const data::Sequences& s, const std::vector<int64_t>& rows) {
+  torch::Tensor y = torch::empty({static_cast<int64_t>(rows.size()), s.steps, s.outputs});
+  const int64_t per = s.steps * s.outputs;
+  float* out = y.data_ptr<float>();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::copy(s.target(rows[i]), s.target(rows[i]) + per, out + static_cast<int64_t>(i) * per);
+  }
+  return y;
+}
+
 torch::Tensor labels_of(const data::Sequences& s, const std::vector<int64_t>& rows) {
   std::vector<int64_t> y;
   for (int64_t r : rows) y.push_back(s.labels[static_cast<size_t>(r)]);
   return torch::tensor(y, torch::kInt64);
+}
+
+// The loss the float model was trained with: cross-entropy of the logits (classifiers), or the
+// mean squared error of the per-step gains against their targets (sequence to sequence).
+torch::Tensor qat_loss(QatGru& qat, const data::Sequences& train,
+                       const std::vector<int64_t>& rows) {
+  const torch::Tensor x = batch_of(train, rows);
+  if (train.outputs > 0) return torch::mse_loss(qat->forward_steps(x), targets_of(train, rows));
+  return torch::cross_entropy_loss(qat->forward(x), labels_of(train, rows));
 }
 
 }  // namespace
@@ -46,11 +66,13 @@ QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration&
                     const core::Genome& genome, const data::Sequences& train,
                     const QatConfig& config,
                     const std::function<void(const QatProgress&)>& progress) {
-  if (model.outputs > 0) {
-    throw std::runtime_error(
-        "QAT of a per-step model (sequence to sequence, task se) is not supported yet");
-  }
   validate(config);
+  if ((model.outputs > 0) != (train.outputs > 0) ||
+      (model.outputs > 0 && model.outputs != train.outputs)) {
+    throw std::invalid_argument("qat: the model has " + std::to_string(model.outputs) +
+                                " per-step outputs, the training sequences " +
+                                std::to_string(train.outputs));
+  }
   if (train.count() == 0) throw std::invalid_argument("qat: no training sequences");
   set_compute_threads(threads_for_cores(config.threads));
   torch::manual_seed(config.seed);
@@ -88,8 +110,7 @@ QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration&
     static_cast<torch::optim::AdamOptions&>(groups[0].options()).lr(config.lr * decay);
     static_cast<torch::optim::AdamOptions&>(groups[1].options()).lr(config.scale_lr * decay);
     optimizer.zero_grad();
-    const torch::Tensor loss =
-        torch::cross_entropy_loss(qat->forward(batch_of(train, rows)), labels_of(train, rows));
+    const torch::Tensor loss = qat_loss(qat, train, rows);
     loss.backward();
     if (config.clip_norm > 0)
       torch::nn::utils::clip_grad_norm_(qat->parameters(), config.clip_norm);

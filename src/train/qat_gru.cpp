@@ -259,7 +259,7 @@ torch::Tensor QatGruImpl::embed(const torch::Tensor& x) const {
   return torch::embedding(table, x.select(2, 0).to(torch::kLong));
 }
 
-torch::Tensor QatGruImpl::forward(const torch::Tensor& x) {
+torch::Tensor QatGruImpl::hidden_states(const torch::Tensor& x, torch::Tensor& s_hidden) {
   // The fused path runs time-major ([steps, batch, ...]): every step's rows are contiguous.
   const torch::Tensor cell_input = embed(x);
   torch::Tensor input = quantize_input(fused_ ? cell_input.transpose(0, 1) : cell_input);
@@ -268,9 +268,30 @@ torch::Tensor QatGruImpl::forward(const torch::Tensor& x) {
     input = fused_ ? run_layer_fused(k, input, s_input) : run_layer(k, input, s_input);
     s_input = hidden_step(genome_, k);
   }
+  s_hidden = s_input;
+  return input;
+}
+
+torch::Tensor QatGruImpl::forward(const torch::Tensor& x) {
+  torch::Tensor s_hidden;
+  const torch::Tensor h = hidden_states(x, s_hidden);
   const int time_dim = fused_ ? 0 : 1;
-  const torch::Tensor last = input.select(time_dim, input.size(time_dim) - 1);
-  return linear(classifier_, last, s_input, s_out_, genome_.bits(Op::out));
+  const torch::Tensor last = h.select(time_dim, h.size(time_dim) - 1);
+  return linear(classifier_, last, s_hidden, s_out_, genome_.bits(Op::out));
+}
+
+torch::Tensor QatGruImpl::forward_steps(const torch::Tensor& x) {
+  if (shape_.outputs <= 0) throw std::invalid_argument("forward_steps: not a per-step model");
+  torch::Tensor s_hidden;
+  torch::Tensor h = hidden_states(x, s_hidden);
+  if (fused_) h = h.transpose(0, 1);  // [batch, steps, H]
+  const int64_t batch = h.size(0), steps = h.size(1);
+  const torch::Tensor out = linear(classifier_, h.reshape({batch * steps, h.size(2)}), s_hidden,
+                                   s_out_, genome_.bits(Op::out));
+  // The engine's head table: sigmoid of the quantized output onto the unsigned gain grid.
+  const torch::Tensor gains =
+      fake_quant_unit(torch::sigmoid(out), 0, quant::unsigned_max(genome_.bits(Op::gain)));
+  return gains.reshape({batch, steps, out.size(1)});
 }
 
 quant::FloatGruModel QatGruImpl::float_model() const {

@@ -20,6 +20,11 @@ class QatGruImpl : public torch::nn::Module {
 
   // x: [batch, steps, features] -> logits [batch, classes], on the out gene's grid.
   torch::Tensor forward(const torch::Tensor& x);
+  // A per-step model (outputs > 0): x [batch, steps, features] -> gains [batch, steps, outputs]
+  // on the gain gene's unsigned grid: the head after every step, its output fake-quantized at
+  // the out gene, then the sigmoid (the engine's table). Throws std::invalid_argument for a
+  // classifier.
+  torch::Tensor forward_steps(const torch::Tensor& x);
 
   // The trained weights and step sizes, for conversion to the integer model.
   quant::FloatGruModel float_model() const;
@@ -57,6 +62,9 @@ class QatGruImpl : public torch::nn::Module {
   std::pair<torch::Tensor, torch::Tensor> fake_weights(const Linear& l,
                                                        const torch::Tensor& s_x) const;
   torch::Tensor step(const torch::Tensor& s) const;
+  // Every layer run over x: the last layer's hidden states ([steps, batch, H] fused, [batch,
+  // steps, H] unfused) and, in s_hidden, their step size.
+  torch::Tensor hidden_states(const torch::Tensor& x, torch::Tensor& s_hidden);
   // Per-channel weight steps [rows, 1], kept large enough that every int32 bias fits.
   torch::Tensor weight_steps(const Linear& l, const torch::Tensor& s_x) const;
   torch::Tensor fq(const torch::Tensor& v, const torch::Tensor& s, int bits) const;

@@ -217,3 +217,115 @@ TEST(Qat, ShortFineTuneBeatsPtqAtLowBitsOnRealData) {
 
 }  // namespace
 }  // namespace mpgru::train
+
+namespace mpgru::train {
+namespace {
+
+// A per-step model (sequence to sequence): GRU-16 over 6 features, a head of 5 sigmoid gains
+// after every step, and random gain targets in [0, 1].
+struct PerStep {
+  quant::FloatGruModel model = [] {
+    quant::FloatGruModel f = testing::random_float_model(6, 16, 5, 1, 5);
+    f.outputs = 5;
+    f.classes = 0;
+    return f;
+  }();
+  data::Sequences data = [] {
+    data::Sequences s = testing::random_sequences(96, 12, 6, 2);
+    s.labels.clear();
+    s.outputs = 5;
+    std::mt19937_64 rng(3);
+    for (int64_t i = 0; i < 96 * 12 * 5; ++i) {
+      s.targets.push_back(static_cast<float>(rng() % 1000) / 999.0f);
+    }
+    return s;
+  }();
+  quant::Calibration calibration = [this] {
+    quant::CalibrationOptions o;
+    o.sequences = 96;
+    return quant::calibrate(model, data, o);
+  }();
+};
+
+const PerStep& per_step_setup() {
+  static const PerStep p;
+  return p;
+}
+
+// The fake-quant gains before training against the engine's gains of the PTQ model, in units of
+// the gain grid: the share that are equal, and the largest difference.
+std::pair<double, int64_t> gain_agreement(const core::Genome& g, bool fused) {
+  const PerStep& p = per_step_setup();
+  const quant::ScaleSet scales = quant::ptq_scales(p.model, p.calibration, g);
+  QatGru qat(p.model, scales, g);
+  qat->set_fused(fused);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x =
+      torch::from_blob(const_cast<float*>(p.data.values.data()), {96, 12, 6}).clone();
+  const torch::Tensor fq = qat->forward_steps(x).contiguous();
+  const double qmax = quant::unsigned_max(g.bits(core::Op::gain));
+  const engine::IntegerModel m = engine::convert(p.model, scales, g, 12);
+  engine::GruEngine engine(m);
+  std::vector<int32_t> gains(static_cast<size_t>(12 * 5));
+  int64_t same = 0, worst = 0;
+  for (int64_t i = 0; i < 96; ++i) {
+    engine.run_gains(p.data.sequence(i), 12, gains.data());
+    for (int64_t k = 0; k < 12 * 5; ++k) {
+      const auto q = std::llround(fq.data_ptr<float>()[i * 60 + k] * qmax);
+      same += q == gains[static_cast<size_t>(k)];
+      worst = std::max<int64_t>(worst, std::abs(q - gains[static_cast<size_t>(k)]));
+    }
+  }
+  return {static_cast<double>(same) / (96.0 * 60.0), worst};
+}
+
+TEST(QatPerStep, FakeQuantGainsMatchTheEngine) {
+  const core::GenomeLayout layout{1, false, true};
+  std::mt19937_64 rng(11);
+  std::vector<core::Genome> genomes = {core::Genome::homogeneous(layout, 8),
+                                       core::Genome::homogeneous(layout, 4)};
+  for (int i = 0; i < 4; ++i) {
+    core::Genome g = core::Genome::homogeneous(layout, 8);
+    for (size_t k = 0; k < g.size(); ++k) g.set_bits(k, 2 + static_cast<int>(rng() % 7));
+    genomes.push_back(g);
+  }
+  for (const core::Genome& g : genomes) {
+    for (const bool fused : {true, false}) {
+      const auto [same, worst] = gain_agreement(g, fused);
+      EXPECT_GE(same, 0.99) << g.to_compact() << (fused ? " fused" : " unfused");
+      EXPECT_LE(worst, 1) << g.to_compact();
+    }
+  }
+}
+
+TEST(QatPerStep, FineTuneLowersTheGainLossAndConvertsToAPerStepModel) {
+  const PerStep& p = per_step_setup();
+  const core::Genome g = core::Genome::homogeneous({1, false, true}, 3);
+  QatConfig c;
+  c.steps = 60;
+  c.batch = 16;
+  c.lr = 5e-3;
+  c.threads = 1;
+  const QatResult r = fine_tune(p.model, p.calibration, g, p.data, c);
+  EXPECT_EQ(r.steps, 60);
+  EXPECT_LT(r.last_loss, r.first_loss);
+  EXPECT_TRUE(r.model.per_step);
+  EXPECT_EQ(r.model.classes, 5);
+  EXPECT_EQ(r.model.head.output.bits, 3);
+}
+
+TEST(QatPerStep, TheTrainingSequencesMustHaveTheModelsOutputs) {
+  const PerStep& p = per_step_setup();
+  const data::Sequences labelled = testing::random_sequences(20, 12, 6, 2);
+  QatConfig c;
+  c.steps = 2;
+  try {
+    fine_tune(p.model, p.calibration, core::Genome::homogeneous({1, false, true}, 8), labelled, c);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("5 per-step outputs"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mpgru::train
