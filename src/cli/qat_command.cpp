@@ -1,5 +1,6 @@
 // `mpgru qat`: quantization-aware fine-tuning of a float checkpoint at one genome -> .mpq model,
-// with PTQ and QAT accuracy both measured by the integer engine.
+// with PTQ and QAT accuracy (a per-step model: SI-SDR improvement) both measured by the integer
+// engine.
 #include <iostream>
 
 #include "cli/command.hpp"
@@ -9,6 +10,8 @@
 #include "engine/convert.hpp"
 #include "engine/gru_engine.hpp"
 #include "engine/model_file.hpp"
+#include "report/metric.hpp"
+#include "search/step_quality.hpp"
 #include "train/qat.hpp"
 
 namespace mpgru::cli {
@@ -23,6 +26,16 @@ struct QatArgs {
   bool json = false;
 };
 
+// The integer model's score on `split`: accuracy, or a per-step model's mean SI-SDR improvement
+// over the clips (streaming engine).
+double score(const engine::IntegerModel& model, const data::Dataset& dataset, data::Split split,
+             int threads) {
+  if (!model.per_step) return engine::evaluate(model, dataset.split(split), threads).accuracy;
+  return search::mean_interval(
+             search::clip_scores(model, dataset, split, report::Metric::Kind::sisdr, threads))
+      .mean;
+}
+
 int run_qat(const QatArgs& args) {
   const data::Split split = data::parse_split(args.split);
   const PtqSetup s = prepare_ptq(args.ptq, [&](const quant::FloatGruModel& m) {
@@ -30,12 +43,11 @@ int run_qat(const QatArgs& args) {
   });
   const core::GenomeLayout layout = quant::genome_layout(s.float_model);
   const core::Genome genome = core::Genome::parse(layout, args.genome);
-  const data::Sequences& eval = s.dataset->split(split);
   const auto steps = static_cast<int32_t>(s.dataset->steps());
-  const double ptq_acc =
-      engine::evaluate(engine::convert(s.float_model, s.calibration, genome, steps), eval,
-                       args.qat.threads)
-          .accuracy;
+  const double ptq_acc = score(engine::convert(s.float_model, s.calibration, genome, steps),
+                               *s.dataset, split, args.qat.threads);
+  const report::Metric metric{
+      s.float_model.outputs > 0 ? report::Metric::Kind::sisdr : report::Metric::Kind::accuracy, 1};
   std::ostream& log = args.json ? std::cerr : std::cout;
   ProgressBar bar(log, !args.json && stdout_is_terminal());
   const train::QatResult r = train::fine_tune(
@@ -49,23 +61,29 @@ int run_qat(const QatArgs& args) {
                    eta);
       });
   bar.clear();
-  const engine::EngineEvaluation e = engine::evaluate(r.model, eval, args.qat.threads);
+  const double qat_acc = score(r.model, *s.dataset, split, args.qat.threads);
   engine::save_model(r.model, args.out);
   if (args.json) {
     nlohmann::json j = model_json(r.model);
     j["path"] = args.out;
     j["split"] = data::to_string(split);
-    j["ptq_accuracy"] = ptq_acc;
-    j["qat_accuracy"] = e.accuracy;
+    const std::string key = metric.is_accuracy() ? "accuracy" : "sisdri_db";
+    j["ptq_" + key] = ptq_acc;
+    j["qat_" + key] = qat_acc;
     j["qat_steps"] = r.steps;
+    j["qat_skipped_steps"] = r.skipped_steps;
     j["qat_seconds"] = r.seconds;
     j["loss_first"] = r.first_loss;
     j["loss_last"] = r.last_loss;
     std::cout << j.dump(2) << '\n';
   } else {
-    std::cout << "PTQ " << percent(ptq_acc) << " -> QAT " << percent(e.accuracy) << " on "
-              << data::to_string(split) << " (integer engine), " << r.steps << " steps in "
-              << format_duration(r.seconds) << "; wrote " << args.out << ": "
+    std::cout << "PTQ " << metric.format(ptq_acc) << " -> QAT " << metric.format(qat_acc)
+              << (metric.is_accuracy() ? "" : " " + metric.label()) << " on "
+              << data::to_string(split) << " (integer engine), " << r.steps << " steps"
+              << (r.skipped_steps > 0
+                      ? " (" + std::to_string(r.skipped_steps) + " skipped: gradients overflowed)"
+                      : std::string())
+              << " in " << format_duration(r.seconds) << "; wrote " << args.out << ": "
               << model_summary(r.model) << '\n';
   }
   return kExitOk;

@@ -15,13 +15,28 @@
 namespace mpgru::search {
 namespace {
 
-engine::IntegerModel build(const FitnessContext& c, const FitnessSettings& s,
-                           const core::Genome& genome) {
+engine::IntegerModel build_model(const FitnessContext& c, const FitnessSettings& s,
+                                 const core::Genome& genome) {
   const auto steps = static_cast<int32_t>(c.dataset->steps());
   if (s.mode == FitnessMode::ptq) return engine::convert(*c.model, *c.calibration, genome, steps);
   return train::fine_tune(*c.model, *c.calibration, genome, c.dataset->split(data::Split::train),
                           s.qat)
       .model;
+}
+
+// build_model, with the genome named in any error but an unbuildable model (which the callers
+// score): a search that stops says which genome stopped it.
+engine::IntegerModel build(const FitnessContext& c, const FitnessSettings& s,
+                           const core::Genome& genome) {
+  try {
+    return build_model(c, s, genome);
+  } catch (const engine::UnbuildableModel&) {
+    throw;
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("genome " + genome.to_compact() + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw std::runtime_error("genome " + genome.to_compact() + ": " + e.what());
+  }
 }
 
 // A report row is complete with its per-sequence results, or as an unbuildable genome's.

@@ -94,6 +94,7 @@ QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration&
   std::vector<int64_t> order(static_cast<size_t>(n));
   size_t cursor = order.size();
   std::vector<double> losses;
+  int64_t skipped = 0;
   for (int64_t step = 0; step < steps; ++step) {
     std::vector<int64_t> rows;
     while (static_cast<int64_t>(rows.size()) < std::min(config.batch, n)) {
@@ -112,9 +113,16 @@ QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration&
     optimizer.zero_grad();
     const torch::Tensor loss = qat_loss(qat, train, rows);
     loss.backward();
-    if (config.clip_norm > 0)
-      torch::nn::utils::clip_grad_norm_(qat->parameters(), config.clip_norm);
-    optimizer.step();
+    // Back through hundreds of steps the gradients of a low-bit genome can overflow; such a
+    // step is skipped (counted), as mixed-precision training skips an overflowed step, so the
+    // weights never become NaN.
+    const double norm = torch::nn::utils::clip_grad_norm_(
+        qat->parameters(), config.clip_norm > 0 ? config.clip_norm : HUGE_VAL);
+    if (std::isfinite(norm) && std::isfinite(loss.item<double>())) {
+      optimizer.step();
+    } else {
+      ++skipped;
+    }
     losses.push_back(loss.item<double>());
     if (progress) {
       double mean = 0;
@@ -125,6 +133,7 @@ QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration&
   }
   QatResult result;
   result.steps = steps;
+  result.skipped_steps = skipped;
   const size_t tenth = std::max<size_t>(1, losses.size() / 10);
   for (size_t i = 0; i < tenth; ++i) {
     result.first_loss += losses[i] / static_cast<double>(tenth);

@@ -40,6 +40,7 @@ struct QatProgress {
 struct QatResult {
   engine::IntegerModel model;
   int64_t steps = 0;
+  int64_t skipped_steps = 0;  // of `steps`: not applied, their gradients overflowed (not finite)
   double seconds = 0;
   double first_loss = 0;  // mean over the first 10% of steps
   double last_loss = 0;   // mean over the last 10% of steps
