@@ -4,9 +4,10 @@
 # (`mpgru quantize`), exported as C (`mpgru export`), built with arm-none-eabi-gcc -Os for the
 # Cortex-M4 (examples/cortex-m4) and run under QEMU's mps2-an386.
 #
-#   scripts/deploy.sh [--tasks smnist,kws,sfmnist,spam] [--runs DIR] [--table FILE] [--out DIR]
+#   scripts/deploy.sh [--tasks smnist,kws,sfmnist,spam,se] [--runs DIR] [--table FILE] [--out DIR]
 #
-#   --tasks   the tasks (default: smnist,kws,sfmnist,spam)
+#   --tasks   the tasks (default: smnist,kws,sfmnist,spam,se; se: a step is one 10 ms frame,
+#             model_step + model_gains)
 #   --runs    where the float models are, DIR/<task>-float (default: runs)
 #   --table   the results table whose mixed genomes are measured (default: results/RESULTS.md)
 #   --out     where deploy.csv and DEPLOY.md go (default: results/deploy)
@@ -28,7 +29,7 @@ usage_error() {
   exit 2
 }
 
-tasks=smnist,kws,sfmnist,spam
+tasks=smnist,kws,sfmnist,spam,se
 runs=runs
 table=results/RESULTS.md
 out=results/deploy
@@ -45,7 +46,7 @@ while [ $# -gt 0 ]; do
       shift 2
       ;;
     -h | --help)
-      sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *) usage_error "unknown option '$1'" ;;
@@ -74,6 +75,7 @@ steps_of() {
     kws) echo 49 ;;
     spam) echo 256 ;;
     spam-bytes) echo 512 ;;
+    se) echo 251 ;;
     *) die "no step count known for task '$1'" ;;
   esac
 }

@@ -43,6 +43,7 @@ struct TaskResult {
   double float_balanced = -1;  // -1: not recorded (runs from before balanced accuracy)
   // Per-step (enhancement) models: the float model's test SI-SDR and STOI improvements.
   double float_sisdri = 0, float_stoi_gain = 0;
+  bool float_quality = false;  // metrics.json has them
   std::vector<std::unique_ptr<RunResult>> runs;
   // Scored on an enhancement quality (report/metric.hpp), not accuracy: its own table.
   bool quality() const { return !runs.empty() && !runs.front()->file.metric.is_accuracy(); }
@@ -72,6 +73,7 @@ void read_float(const ResultsTask& task, TaskResult& r) {
       const json& q = metrics.at("quality").at("test");
       r.float_sisdri = q.at("si_sdri").get<double>();
       r.float_stoi_gain = q.at("stoi_enhanced").get<double>() - q.at("stoi_noisy").get<double>();
+      r.float_quality = true;
     }
   } catch (const json::exception& e) {
     throw std::runtime_error(path.string() + ": not mpgru train metrics: " + e.what());
@@ -131,6 +133,12 @@ TaskResult read_task(const ResultsTask& task) {
   const std::string actual = checkpoint_hash(task.float_dir / "checkpoint");
   for (size_t i = 0; i < task.search_dirs.size(); ++i) {
     r.runs.push_back(read_run(task, task.search_dirs[i], task.seeds[i], actual));
+  }
+  if (r.quality() && !r.float_quality) {
+    throw std::runtime_error((task.float_dir / "metrics.json").string() +
+                             ": no \"quality\" figures (SI-SDR, STOI) for a task searched on " +
+                             r.runs.front()->file.metric.label() +
+                             " (not the float model of an enhancement task?)");
   }
   return r;
 }
@@ -512,7 +520,10 @@ std::string markdown(const std::vector<TaskResult>& classification,
   if (!classification.empty()) {
     s = classification_markdown(classification, options);
   } else {
-    s = "# Mixed-precision GRUs\n\n";
+    s = "# Mixed-precision GRUs\n\nGenerated " +
+        (options.date.empty() ? today_utc() : options.date) + " by `mpgru results`" +
+        (options.command.empty() ? std::string() : "; reproduce with `" + options.command + "`") +
+        ". Every score is the integer engine's.\n\n";
     for (const SkippedTask& t : options.skipped) {
       s += "- **" + t.name + "**: skipped: " + t.reason + ".\n";
     }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -39,8 +40,12 @@ json write_version(const Version& v, const std::string& stem, const std::vector<
                                 staging / svg);
   json j = {{"key", v.key}, {"title", v.title}, {"wav", wav}, {"svg", svg}};
   if (v.key != "clean") {
-    j["si_sdr"] = audio::si_sdr(v.samples, clean);
-    j["stoi"] = audio::stoi(clean, v.samples, sample_rate);
+    try {
+      j["si_sdr"] = audio::si_sdr(v.samples, clean);
+      j["stoi"] = audio::stoi(clean, v.samples, sample_rate);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("examples: " + stem + " (" + v.title + "): " + e.what());
+    }
   }
   return j;
 }
@@ -58,6 +63,17 @@ std::vector<Version> versions(const data::SeDataset& dataset, data::Split split,
     out.push_back({e.key, e.title, dataset.enhance(split, clip, gains.data())});
   }
   return out;
+}
+
+// Removes the regular files of `dir` that `staging` does not replace (an earlier run's clips or
+// enhancers), so the folder holds exactly the new set once the staging folder is committed.
+void remove_other_files(const fs::path& dir, const fs::path& staging) {
+  std::vector<fs::path> stale;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    if (e.is_regular_file() && !fs::exists(staging / e.path().filename()))
+      stale.push_back(e.path());
+  }
+  for (const fs::path& p : stale) fs::remove(p);
 }
 
 }  // namespace
@@ -87,6 +103,7 @@ void write_enhancement_examples(const data::SeDataset& dataset, data::Split spli
     doc["clips"].push_back(entry);
   }
   core::write_json_file(doc, staged.path() / "examples.json");
+  remove_other_files(dir, staged.path());
   staged.commit();
 }
 

@@ -23,9 +23,11 @@ struct Enhancer {
   std::function<void(int64_t, float*)> predict;
 };
 
-// Writes DIR (replaced whole: staged, then moved in) with, for each of the first `clips` clips of
+// Writes DIR (replaced whole: staged; then the files of an earlier set that the new one does not
+// replace are removed and the new ones moved in) with, for each of the first `clips` clips of
 // `split`, <name>.clean.wav/.svg, <name>.noisy.wav/.svg and <name>.<key>.wav/.svg per enhancer,
-// and examples.json. Throws std::invalid_argument for clips < 1 or more than the split holds;
+// and examples.json. Throws std::invalid_argument for clips < 1 or more than the split holds, or
+// naming the clip if its STOI cannot be measured (less than 30 frames of speech, about 0.4 s);
 // std::runtime_error naming the file that could not be written.
 void write_enhancement_examples(const data::SeDataset& dataset, data::Split split, int clips,
                                 const std::vector<Enhancer>& enhancers,

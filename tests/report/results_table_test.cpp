@@ -659,5 +659,261 @@ TEST(ResultsTable, FinishedRunsAreRecognised) {
   EXPECT_FALSE(float_run_finished(m.task.float_dir));
 }
 
+// ---- a speech-enhancement task: scored on SI-SDR improvement, its own section ----------------
+
+constexpr double kSeReference = 8.0;  // the float model's validation SI-SDR improvement, dB
+
+// One per-step genome's scores in dB (means over clips), its size in bytes and its BOPs; every
+// genome has the same 95 % half-widths over clips: 0.45 dB (validation), 0.44 dB (test) and
+// 0.08 dB for the paired per-clip test difference to 8-bit.
+struct QualityRow {
+  std::string compact;  // 26 genes: one layer, no embedding, a per-step head (gain)
+  double val_db, test_db;
+  int64_t size_bytes, bops;
+};
+
+ScoredGenome quality_scored(const QualityRow& r) {
+  core::GenomeLayout layout;
+  layout.per_step = true;
+  ScoredGenome g;
+  g.genome = core::Genome::parse(layout, r.compact);
+  g.val_accuracy = r.val_db;
+  g.val_count = 40;
+  g.test_accuracy = r.test_db;
+  g.test_count = 50;
+  g.size_bits = 8 * r.size_bytes;
+  g.footprint_bytes = r.size_bytes + 2000;
+  g.bops = r.bops;
+  g.val_ci95 = 0.45;
+  g.test_ci95 = 0.44;
+  g.test_difference_ci95 = 0.08;
+  return g;
+}
+
+// Homogeneous 2..8 bits: 8-bit is 70,000 B at 7.90 dB on validation and 8.04 dB on test; each
+// bit less loses 1.5 dB.
+std::vector<ScoredGenome> quality_baseline() {
+  std::vector<ScoredGenome> b;
+  for (int bits = 2; bits <= 8; ++bits) {
+    b.push_back(
+        quality_scored({std::string(26, static_cast<char>('0' + bits)), 7.90 - 1.5 * (8 - bits),
+                        8.04 - 1.5 * (8 - bits), 8750 * bits, 12500000 * int64_t{bits}}));
+  }
+  return b;
+}
+
+const std::string kSeA = "82222222284565778864577262";
+const std::string kSeB = "82222222284765777764578862";
+const std::string kSeC = "78763335237777777777755362";
+
+// 8-bit: 7.90 dB on validation, so iso-quality is 7.60 dB or more. A is out on validation
+// (7.55 dB) though it beats 8-bit on test; B (7.65 dB) is the smallest in: 28,000 of 70,000 B
+// (60.0 % smaller) and the fewest BOPs within (45 of 100 M: 55.0 % fewer).
+const std::vector<QualityRow> kSeFront = {{kSeA, 7.55, 8.10, 24000, 40000000},
+                                          {kSeB, 7.65, 7.95, 28000, 45000000},
+                                          {kSeC, 7.95, 8.00, 42000, 70000000}};
+// Every genome more than 0.3 dB below 8-bit on validation.
+const std::vector<QualityRow> kSeNoPick = {{kSeA, 7.50, 8.10, 24000, 40000000},
+                                           {kSeC, 7.55, 8.00, 42000, 70000000}};
+
+struct QualitySeedRun {
+  unsigned seed;
+  const std::vector<QualityRow>* front;
+};
+
+// A speech-enhancement task as mpgru train and mpgru search leave it: metrics.json with the float
+// model's test quality (SI-SDR improvement 8.15 dB, STOI 0.839 -> 0.868) and front.json scored
+// in dB with the metric {"name": "sisdr", "reference": 8.0}.
+Made make_quality_task(const fs::path& root, const std::string& name,
+                       const std::vector<QualitySeedRun>& seeds) {
+  Made m;
+  m.task.name = name;
+  m.task.float_dir = root / (name + "-float");
+  m.task.commands = "made by hand";
+  fs::create_directories(m.task.float_dir);
+  std::ofstream(m.task.float_dir / "checkpoint") << "weights of " << name;
+  const json test = {{"clips", 50},
+                     {"si_sdr_noisy", 5.1},
+                     {"si_sdr_enhanced", 13.25},
+                     {"si_sdri", 8.15},
+                     {"si_sdri_ci95", 0.45},
+                     {"stoi_noisy", 0.839},
+                     {"stoi_enhanced", 0.868},
+                     {"stoi_enhanced_ci95", 0.01}};
+  json validation = test;
+  validation["si_sdri"] = kSeReference;
+  core::write_json_file({{"test_accuracy", 0.0},
+                         {"test_loss", 0.0123},
+                         {"total_seconds", 123.0},
+                         {"quality", {{"validation", validation}, {"test", test}}}},
+                        m.task.float_dir / "metrics.json");
+  for (const QualitySeedRun& s : seeds) {
+    const fs::path dir = root / (name + "-search-" + std::to_string(s.seed));
+    fs::create_directories(dir);
+    FrontFile f;
+    f.task = "se";
+    f.checkpoint_hash = core::file_hash(m.task.float_dir / "checkpoint");
+    f.config = search_config(m.task.float_dir, "error,size", s.seed);
+    f.config["task"] = "se";
+    f.metric = make_metric("sisdr", kSeReference);
+    for (const QualityRow& r : *s.front) f.front.push_back(quality_scored(r));
+    f.baseline = quality_baseline();
+    f.evaluations = kEvaluations;
+    f.session_evaluations = 40;
+    f.session_cache_hits = 2;
+    f.seconds = kSeconds;
+    core::write_json_file({{"search", f.config}}, dir / "config.json");
+    write_front_files(f, dir);
+    m.task.search_dirs.push_back(dir);
+    m.task.seeds.push_back(s.seed);
+    m.files.push_back(f);
+  }
+  return m;
+}
+
+const std::vector<std::string> kQualityHeader = {"task",
+                                                 "seed",
+                                                 "metric",
+                                                 "float (test)",
+                                                 "8-bit val / test",
+                                                 "8-bit size B",
+                                                 "iso-quality genome (chosen on validation)",
+                                                 "size B",
+                                                 "val [95 %]",
+                                                 "test [95 %]",
+                                                 "test − 8-bit [paired 95 %]",
+                                                 "size red.",
+                                                 "BOPs red.",
+                                                 "HV val mixed / homog.",
+                                                 "HV test mixed / homog.",
+                                                 "evaluations",
+                                                 "search time"};
+
+const std::string kQualityHeading = "## Speech enhancement (sequence to sequence)";
+
+// The quality row of one seed, written out by hand but for the hypervolumes (from headline()).
+std::vector<std::string> expected_quality_row(const std::string& task, unsigned seed,
+                                              const FrontFile& f,
+                                              const std::vector<std::string>& pick) {
+  const Headline h = headline(f.front, f.baseline, false, f.metric);
+  std::vector<std::string> c = {task,      std::to_string(seed), "SI-SDR improvement",
+                                "8.15 dB", "7.90 dB / 8.04 dB",  "70,000"};
+  c.insert(c.end(), pick.begin(), pick.end());
+  c.push_back(fmt("%.4f", h.validation.front) + " / " + fmt("%.4f", h.validation.baseline));
+  c.push_back(fmt("%.4f", h.test.front) + " / " + fmt("%.4f", h.test.baseline));
+  c.push_back("1,559");
+  c.push_back("0:44:16");  // kSeconds
+  return c;
+}
+
+// B, picked within 0.3 dB on validation, with its intervals in dB.
+const std::vector<std::string> kSePickCells = {"`" + kSeB + "`",
+                                               "28,000",
+                                               "7.65 dB [7.20 dB, 8.10 dB]",
+                                               "7.95 dB [7.51 dB, 8.39 dB]",
+                                               "-0.09 dB [-0.17 dB, -0.01 dB]",
+                                               "**60.0 %**",
+                                               "55.0 %"};
+const std::vector<std::string> kSeNoPickCells = {
+    "none within 0.3 dB", "–", "–", "–", "–", "0.0 %", "0.0 %"};
+
+TEST(ResultsTableQuality, EnhancementTaskHasItsOwnSectionAndRows) {
+  TempDir dir;
+  const Made smnist = make_task(dir.path(), "smnist", {{1, &kSeed1}});
+  const Made se = make_quality_task(dir.path(), "se", {{1, &kSeFront}, {2, &kSeNoPick}});
+  // The fixture is what it claims: A beats 8-bit on test but is out on validation.
+  const FrontFile& f = se.files[0];
+  ASSERT_GT(f.front[0].test_accuracy, f.baseline.back().test_accuracy);
+  ASSERT_FALSE(within_tolerance(f.front[0], f.baseline.back(), f.metric));
+  ASSERT_TRUE(within_tolerance(f.front[1], f.baseline.back(), f.metric));
+
+  write_results_table({smnist.task, se.task}, dir / "out");
+  const std::string md = read(dir / "out/RESULTS.md");
+  const auto t = tables(md);
+  ASSERT_EQ(t.size(), 4u) << md;  // summary, runs, widths; then the enhancement table
+  // The classification tables hold smnist only.
+  EXPECT_EQ(checked(t[0], kSummaryHeader, 1)[0][0], "smnist");
+  EXPECT_EQ(checked(t[1], kRunsHeader, 1)[0][0], "smnist");
+  EXPECT_EQ(checked(t[2], kWidthsHeader, 1)[0][0], "smnist");
+  EXPECT_TRUE(contains(md, "# Mixed-precision GRUs: smnist\n")) << md;
+
+  const auto rows = checked(t[3], kQualityHeader, 2);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], expected_quality_row("se", 1, se.files[0], kSePickCells));
+  EXPECT_EQ(rows[1], expected_quality_row("se", 2, se.files[1], kSeNoPickCells));
+  EXPECT_FALSE(contains(md, kSeA));  // test would have picked it: never shown
+
+  // The section comes after the classification tasks' and before its own table.
+  const size_t heading = md.find(kQualityHeading + "\n");
+  ASSERT_NE(heading, std::string::npos) << md;
+  EXPECT_GT(heading, md.find("## How these numbers were produced"));
+  EXPECT_LT(heading, md.find("| task | seed | metric |"));
+  EXPECT_TRUE(contains(md, "- **se**: float model `" + se.task.float_dir.string() +
+                               "` (test SI-SDR improvement 8.15 dB, STOI improvement +0.029, "
+                               "trained in 0:02:03), seeds 1, 2, searches "))
+      << md;
+  EXPECT_EQ(md.find("- **se**"), md.rfind("- **se**"));  // not among the classification notes
+}
+
+TEST(ResultsTableQuality, OnlyAnEnhancementTaskWritesItsSectionAlone) {
+  TempDir dir;
+  const Made se = make_quality_task(dir.path(), "se", {{1, &kSeFront}});
+  ResultsOptions options;
+  options.skipped = {{"spam", "configs/spam.toml not found"}};
+  const fs::path out = dir / "out";
+  EXPECT_EQ(write_results_table({se.task}, out, options), out / "RESULTS.md");
+  const std::string md = read(out / "RESULTS.md");
+  const auto t = tables(md);
+  ASSERT_EQ(t.size(), 1u) << md;
+  const auto rows = checked(t[0], kQualityHeader, 1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], expected_quality_row("se", 1, se.files[0], kSePickCells));
+  EXPECT_TRUE(contains(md, kQualityHeading + "\n")) << md;
+  EXPECT_TRUE(contains(md, "- **spam**: skipped: configs/spam.toml not found.")) << md;
+  // No classification table, figure or notes.
+  EXPECT_FALSE(contains(md, "size reduction |")) << md;
+  EXPECT_FALSE(contains(md, "iso-accuracy")) << md;
+  EXPECT_FALSE(contains(md, "fronts.svg")) << md;
+  EXPECT_FALSE(fs::exists(out / "fronts.svg"));
+  EXPECT_FALSE(fs::exists(out / ".fronts"));
+}
+
+// Adding an enhancement task changes nothing of the classification tasks: their tables are the
+// same lines, and the figure has their panels only (the same file as without it).
+TEST(ResultsTableQuality, MixedWithClassificationKeepsTheirTablesAndFigure) {
+  TempDir dir;
+  const Made smnist = make_task(dir.path(), "smnist", {{1, &kSeed1}, {2, &kSeed2}});
+  const Made spam = make_task(dir.path(), "spam", {{4, &kNoPick}});
+  const Made se = make_quality_task(dir.path(), "enhance", {{1, &kSeFront}});
+  ResultsOptions options;
+  options.date = "2025-01-02";
+  write_results_table({smnist.task, spam.task}, dir / "alone", options);
+  write_results_table({smnist.task, se.task, spam.task}, dir / "mixed", options);
+  const std::string alone = read(dir / "alone/RESULTS.md");
+  const std::string mixed = read(dir / "mixed/RESULTS.md");
+
+  const auto ta = tables(alone), tm = tables(mixed);
+  ASSERT_EQ(ta.size(), 3u) << alone;
+  ASSERT_EQ(tm.size(), 4u) << mixed;
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(tm[i], ta[i]) << i;
+  const Tables t = read_tables(alone, 2, 3);
+  ASSERT_EQ(t.summary.size(), 2u);
+  EXPECT_EQ(t.summary[0], expected_summary(smnist, headlines(smnist)));
+  EXPECT_EQ(t.summary[1], expected_summary(spam, headlines(spam)));
+  // Everything before the enhancement section is the classification-only file.
+  const size_t heading = mixed.find(kQualityHeading);
+  ASSERT_NE(heading, std::string::npos);
+  EXPECT_EQ(mixed.substr(0, heading), alone + "\n");
+  const auto rows = checked(tm[3], kQualityHeader, 1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], expected_quality_row("enhance", 1, se.files[0], kSePickCells));
+
+  const std::string figure = read(dir / "mixed/fronts.svg");
+  EXPECT_TRUE(contains(figure, "smnist (seed 1)")) << figure.substr(0, 2000);
+  EXPECT_TRUE(contains(figure, "spam (seed 4)"));
+  EXPECT_FALSE(contains(figure, "enhance"));
+  EXPECT_EQ(figure, read(dir / "alone/fronts.svg"));
+}
+
 }  // namespace
 }  // namespace mpgru::report

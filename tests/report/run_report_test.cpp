@@ -384,5 +384,218 @@ INSTANTIATE_TEST_SUITE_P(
                "evaluated.csv:2", "not 'genome,val_score,size_bits,bops'"}),
     [](const auto& p) { return std::string(p.param.name); });
 
+// ---- a speech-enhancement run: scores in dB, iso-quality within 0.3 dB, listening examples ----
+
+// One per-step genome's scores in dB (means over 40 validation and 50 test clips), its size in
+// bytes and BOPs; every genome has 95 % half-widths of 0.45 dB (validation), 0.44 dB (test) and
+// 0.08 dB (the paired per-clip test difference to 8-bit).
+struct QualityRow {
+  std::string compact;  // 26 genes: one layer, no embedding, a per-step head (gain)
+  double val_db, test_db;
+  int64_t size_bytes, bops;
+};
+
+ScoredGenome quality_scored(const QualityRow& r) {
+  core::GenomeLayout layout;
+  layout.per_step = true;
+  ScoredGenome g;
+  g.genome = core::Genome::parse(layout, r.compact);
+  g.val_accuracy = r.val_db;
+  g.val_count = 40;
+  g.test_accuracy = r.test_db;
+  g.test_count = 50;
+  g.size_bits = 8 * r.size_bytes;
+  g.footprint_bytes = r.size_bytes + 2000;
+  g.bops = r.bops;
+  g.val_ci95 = 0.45;
+  g.test_ci95 = 0.44;
+  g.test_difference_ci95 = 0.08;
+  return g;
+}
+
+const std::string kSeA = "82222222284565778864577262";
+const std::string kSeB = "82222222284765777764578862";
+const std::string kSeC = "78763335237777777777755362";
+
+// 8-bit (the baseline's largest) is 70,000 B and 100 MBOPs at 7.90 dB on validation, 8.04 dB on
+// test: iso-quality is 7.60 dB or more on validation. A (7.55 dB) is out though it beats 8-bit on
+// test; B (7.65 dB) is the smallest in, 60.0 % smaller, and has the fewest BOPs within (55.0 %).
+const std::vector<QualityRow> kSeFront = {{kSeA, 7.55, 8.10, 24000, 40000000},
+                                          {kSeB, 7.65, 7.95, 28000, 45000000},
+                                          {kSeC, 7.95, 8.00, 42000, 70000000}};
+const std::vector<QualityRow> kSeNoPick = {{kSeA, 7.50, 8.10, 24000, 40000000},
+                                           {kSeC, 7.55, 8.00, 42000, 70000000}};
+
+// A finished run of a per-step model scored on SI-SDR improvement (the float model's validation
+// score 8.0 dB is the error's reference).
+FrontFile make_quality_run(const fs::path& dir, const std::vector<QualityRow>& front) {
+  FrontFile f;
+  f.task = "se";
+  f.checkpoint_hash = "00000000000000bb";
+  f.config = search_config(dir / "float", "error,size");
+  f.config["task"] = "se";
+  f.metric = make_metric("sisdr", 8.0);
+  for (const QualityRow& r : front) f.front.push_back(quality_scored(r));
+  for (int bits = 2; bits <= 8; ++bits) {
+    f.baseline.push_back(
+        quality_scored({std::string(26, static_cast<char>('0' + bits)), 7.90 - 1.5 * (8 - bits),
+                        8.04 - 1.5 * (8 - bits), 8750 * bits, 12500000 * int64_t{bits}}));
+  }
+  f.evaluations = 1559;
+  f.session_evaluations = 40;
+  f.session_cache_hits = 2;
+  f.seconds = 125;
+  core::write_json_file({{"search", f.config}}, dir / "config.json");
+  write_front_files(f, dir);
+  return f;
+}
+
+// What accuracy runs print and a quality run must not.
+void expect_no_accuracy_wording(const std::string& html) {
+  for (const char* word :
+       {"McNemar", "Newcombe", "Wilson", "iso-accuracy", " pp", "accuracy", "float model (test)"}) {
+    EXPECT_FALSE(contains(html, word)) << word;
+  }
+}
+
+TEST(RunReportQuality, LabelsScoresInDecibels) {
+  TempDir dir;
+  const FrontFile f = make_quality_run(dir.path(), kSeFront);
+  const std::string html = read(write_run_report(dir.path()));
+  EXPECT_TRUE(contains(html, "Scores are SI-SDR improvement, means over clips"));
+  EXPECT_TRUE(contains(
+      html,
+      kv_row("float model (validation SI-SDR improvement, the error's reference)", "8.00 dB")));
+  EXPECT_TRUE(contains(
+      html, kv_row("homogeneous 8-bit", "validation 7.90 dB, test 8.04 dB, 70000 B, 100.0 MBOPs")));
+  EXPECT_TRUE(contains(html,
+                       "<tr><th>smallest front genome within 0.3 dB of 8-bit (chosen on "
+                       "validation)</th><td><code>" +
+                           kSeB + "</code>, 28000 B, 45.0 MBOPs</td></tr>"))
+      << html;
+  EXPECT_TRUE(contains(html, kv_row("&nbsp;&nbsp;its validation SI-SDR improvement",
+                                    "7.65 dB [7.20, 8.10] (n = 40)")));
+  EXPECT_TRUE(contains(html, kv_row("&nbsp;&nbsp;its test SI-SDR improvement (reported)",
+                                    "7.95 dB [7.51, 8.39] (n = 50)")));
+  EXPECT_TRUE(contains(html, kv_row("&nbsp;&nbsp;test difference to 8-bit",
+                                    "-0.09 dB [-0.17 dB, -0.01 dB] paired 95 % (mean per-clip "
+                                    "difference +- 1.96 standard errors)")));
+  EXPECT_TRUE(
+      contains(html, kv_row("size reduction at iso-quality", "<b>60.0 %</b> (BOPs 55.0 %)")));
+  EXPECT_TRUE(contains(html, kv_row("BOPs reduction at iso-quality", "55.0 %")));
+  EXPECT_FALSE(contains(html, "fewest-BOPs front genome"));  // B is both picks
+  EXPECT_TRUE(contains(html, "<h2>Genes lowered at iso-quality</h2>"));
+  EXPECT_TRUE(contains(html, "<p>The iso-quality genome <code>" + kSeB + "</code> lowers"));
+  const Headline h = headline(f.front, f.baseline, false, f.metric);
+  EXPECT_TRUE(
+      contains(html, kv_row("hypervolume on validation (1 - SI-SDR improvement / float's, size / "
+                            "size<sub>8</sub>)",
+                            "mixed " + fmt("%.4f", h.validation.front) + " vs homogeneous " +
+                                fmt("%.4f", h.validation.baseline))));
+  EXPECT_TRUE(contains(html, "<td>7.65 dB</td><td>7.95 dB</td>"));  // B in the front table
+  EXPECT_EQ(count(html, kSeA), 1u);  // out on validation: the front table only
+  expect_no_accuracy_wording(html);
+  EXPECT_TRUE(contains(read(dir / "pareto.svg"), "SI-SDR improvement (dB), mean over clips"));
+}
+
+TEST(RunReportQuality, NoGenomeWithinTheToleranceInDecibels) {
+  TempDir dir;
+  make_quality_run(dir.path(), kSeNoPick);
+  const std::string html = read(write_run_report(dir.path()));
+  EXPECT_TRUE(contains(html, kv_row("size reduction at iso-quality",
+                                    "no front genome is within 0.3 dB of 8-bit on validation")));
+  EXPECT_TRUE(contains(
+      html, "<p>No front genome is within 0.3 dB of homogeneous 8-bit on validation.</p>"));
+  EXPECT_FALSE(contains(html, "(chosen on validation)"));
+  expect_no_accuracy_wording(html);
+}
+
+// RUN/examples/examples.json as the search writes it: one clip, clean and iso-quality.
+const char* const kExamplesJson = R"({"split": "test", "clips": [{"name": "a.wav", "versions": [
+  {"key": "clean", "title": "clean", "wav": "clip0.clean.wav", "svg": "clip0.clean.svg"},
+  {"key": "iso", "title": "iso", "wav": "clip0.iso.wav", "svg": "clip0.iso.svg",
+   "si_sdr": 7.5, "stoi": 0.9}]}]})";
+
+void write_examples(const fs::path& run_dir, const std::string& text) {
+  fs::create_directories(run_dir / "examples");
+  std::ofstream(run_dir / "examples" / "examples.json") << text;
+}
+
+TEST(RunReportQuality, ShowsTheListeningExamples) {
+  TempDir dir;
+  make_quality_run(dir.path(), kSeFront);
+  write_examples(dir.path(), kExamplesJson);
+  const std::string html = read(write_run_report(dir.path()));
+  const size_t section = html.find("<h2>Listening examples</h2>");
+  ASSERT_NE(section, std::string::npos) << html;
+  EXPECT_GT(section, html.find("<h2>Genes lowered at iso-quality</h2>"));
+  EXPECT_LT(section, html.find("<h2>Mixed-precision front"));
+  EXPECT_TRUE(contains(html, "The first 1 clips of the test split"));
+  EXPECT_TRUE(contains(html, "<h3>a.wav</h3>"));
+  EXPECT_EQ(count(html, "<audio "), 2u);
+  EXPECT_TRUE(contains(html, "<audio controls preload=\"none\" src=\"examples/clip0.clean.wav\">"));
+  EXPECT_TRUE(contains(html, "<audio controls preload=\"none\" src=\"examples/clip0.iso.wav\">"));
+  EXPECT_TRUE(contains(html, "<a href=\"examples/clip0.iso.wav\">WAV</a>"));
+  EXPECT_TRUE(contains(html, "<img width=\"560\" src=\"examples/clip0.iso.svg\""));
+  EXPECT_TRUE(contains(html, "<img width=\"560\" src=\"examples/clip0.clean.svg\""));
+  EXPECT_TRUE(contains(html, "<td>7.50 dB</td><td>0.900</td>"));
+  EXPECT_TRUE(contains(html, "<td>clean</td>"));
+  EXPECT_TRUE(contains(html, "</td><td>–</td><td>–</td>"));  // the clean clip has no scores
+}
+
+TEST(RunReportQuality, NoExamplesNoSection) {
+  TempDir dir;
+  make_quality_run(dir.path(), kSeFront);
+  fs::create_directories(dir / "examples");  // a folder without examples.json shows nothing
+  const std::string html = read(write_run_report(dir.path()));
+  EXPECT_FALSE(contains(html, "Listening examples"));
+  EXPECT_FALSE(contains(html, "<audio"));
+  EXPECT_FALSE(contains(html, "<img"));
+}
+
+struct BadExamples {
+  const char* name;
+  std::string text;
+  std::string says;
+};
+
+void PrintTo(const BadExamples& b, std::ostream* os) {
+  *os << b.name;
+}
+
+class RunReportBadExamples : public ::testing::TestWithParam<BadExamples> {};
+
+TEST_P(RunReportBadExamples, IsRefusedNamingExamplesJson) {
+  TempDir dir;
+  make_quality_run(dir.path(), kSeFront);
+  write_examples(dir.path(), GetParam().text);
+  try {
+    write_run_report(dir.path());
+    FAIL() << "accepted";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_TRUE(contains(what, (dir / "examples" / "examples.json").string() + ": ")) << what;
+    EXPECT_TRUE(contains(what, GetParam().says)) << what;
+  }
+  EXPECT_FALSE(fs::exists(dir / "report.html"));
+  EXPECT_FALSE(fs::exists(dir / ".staging"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, RunReportBadExamples,
+    ::testing::Values(BadExamples{"NoClips", R"({"split": "test"})", "not an examples file"},
+                      BadExamples{"NoSplit", R"({"clips": []})", "not an examples file"},
+                      BadExamples{"VersionWithoutWav",
+                                  R"({"split": "test", "clips": [{"name": "a.wav", "versions": [
+                        {"key": "clean", "title": "clean", "svg": "clip0.clean.svg"}]}]})",
+                                  "not an examples file"},
+                      BadExamples{"ScoreNotANumber",
+                                  R"({"split": "test", "clips": [{"name": "a.wav", "versions": [
+                        {"key": "iso", "title": "iso", "wav": "a.wav", "svg": "a.svg",
+                         "si_sdr": "high"}]}]})",
+                                  "not an examples file"},
+                      BadExamples{"NotJson", R"({"split": "test", "clips": [)", "invalid JSON"}),
+    [](const auto& p) { return std::string(p.param.name); });
+
 }  // namespace
 }  // namespace mpgru::report
