@@ -19,6 +19,7 @@
 
 #include "core/file_hash.hpp"
 #include "core/json_file.hpp"
+#include "fixtures/quality_rows.hpp"
 #include "fixtures/scored_rows.hpp"
 #include "fixtures/temp_dir.hpp"
 #include "report/front_file.hpp"
@@ -661,60 +662,15 @@ TEST(ResultsTable, FinishedRunsAreRecognised) {
 
 // ---- a speech-enhancement task: scored on SI-SDR improvement, its own section ----------------
 
-constexpr double kSeReference = 8.0;  // the float model's validation SI-SDR improvement, dB
-
-// One per-step genome's scores in dB (means over clips), its size in bytes and its BOPs; every
-// genome has the same 95 % half-widths over clips: 0.45 dB (validation), 0.44 dB (test) and
-// 0.08 dB for the paired per-clip test difference to 8-bit.
-struct QualityRow {
-  std::string compact;  // 26 genes: one layer, no embedding, a per-step head (gain)
-  double val_db, test_db;
-  int64_t size_bytes, bops;
-};
-
-ScoredGenome quality_scored(const QualityRow& r) {
-  core::GenomeLayout layout;
-  layout.per_step = true;
-  ScoredGenome g;
-  g.genome = core::Genome::parse(layout, r.compact);
-  g.val_accuracy = r.val_db;
-  g.val_count = 40;
-  g.test_accuracy = r.test_db;
-  g.test_count = 50;
-  g.size_bits = 8 * r.size_bytes;
-  g.footprint_bytes = r.size_bytes + 2000;
-  g.bops = r.bops;
-  g.val_ci95 = 0.45;
-  g.test_ci95 = 0.44;
-  g.test_difference_ci95 = 0.08;
-  return g;
-}
-
-// Homogeneous 2..8 bits: 8-bit is 70,000 B at 7.90 dB on validation and 8.04 dB on test; each
-// bit less loses 1.5 dB.
-std::vector<ScoredGenome> quality_baseline() {
-  std::vector<ScoredGenome> b;
-  for (int bits = 2; bits <= 8; ++bits) {
-    b.push_back(
-        quality_scored({std::string(26, static_cast<char>('0' + bits)), 7.90 - 1.5 * (8 - bits),
-                        8.04 - 1.5 * (8 - bits), 8750 * bits, 12500000 * int64_t{bits}}));
-  }
-  return b;
-}
-
-const std::string kSeA = "82222222284565778864577262";
-const std::string kSeB = "82222222284765777764578862";
-const std::string kSeC = "78763335237777777777755362";
-
-// 8-bit: 7.90 dB on validation, so iso-quality is 7.60 dB or more. A is out on validation
-// (7.55 dB) though it beats 8-bit on test; B (7.65 dB) is the smallest in: 28,000 of 70,000 B
-// (60.0 % smaller) and the fewest BOPs within (45 of 100 M: 55.0 % fewer).
-const std::vector<QualityRow> kSeFront = {{kSeA, 7.55, 8.10, 24000, 40000000},
-                                          {kSeB, 7.65, 7.95, 28000, 45000000},
-                                          {kSeC, 7.95, 8.00, 42000, 70000000}};
-// Every genome more than 0.3 dB below 8-bit on validation.
-const std::vector<QualityRow> kSeNoPick = {{kSeA, 7.50, 8.10, 24000, 40000000},
-                                           {kSeC, 7.55, 8.00, 42000, 70000000}};
+using testing::kSeA;
+using testing::kSeB;
+using testing::kSeC;
+using testing::kSeFront;
+using testing::kSeNoPick;
+using testing::kSeReference;
+using testing::quality_baseline;
+using testing::quality_scored;
+using testing::QualityRow;
 
 struct QualitySeedRun {
   unsigned seed;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/json_file.hpp"
+#include "fixtures/quality_rows.hpp"
 #include "fixtures/scored_rows.hpp"
 #include "fixtures/temp_dir.hpp"
 #include "report/front_file.hpp"
@@ -386,45 +387,15 @@ INSTANTIATE_TEST_SUITE_P(
 
 // ---- a speech-enhancement run: scores in dB, iso-quality within 0.3 dB, listening examples ----
 
-// One per-step genome's scores in dB (means over 40 validation and 50 test clips), its size in
-// bytes and BOPs; every genome has 95 % half-widths of 0.45 dB (validation), 0.44 dB (test) and
-// 0.08 dB (the paired per-clip test difference to 8-bit).
-struct QualityRow {
-  std::string compact;  // 26 genes: one layer, no embedding, a per-step head (gain)
-  double val_db, test_db;
-  int64_t size_bytes, bops;
-};
-
-ScoredGenome quality_scored(const QualityRow& r) {
-  core::GenomeLayout layout;
-  layout.per_step = true;
-  ScoredGenome g;
-  g.genome = core::Genome::parse(layout, r.compact);
-  g.val_accuracy = r.val_db;
-  g.val_count = 40;
-  g.test_accuracy = r.test_db;
-  g.test_count = 50;
-  g.size_bits = 8 * r.size_bytes;
-  g.footprint_bytes = r.size_bytes + 2000;
-  g.bops = r.bops;
-  g.val_ci95 = 0.45;
-  g.test_ci95 = 0.44;
-  g.test_difference_ci95 = 0.08;
-  return g;
-}
-
-const std::string kSeA = "82222222284565778864577262";
-const std::string kSeB = "82222222284765777764578862";
-const std::string kSeC = "78763335237777777777755362";
-
-// 8-bit (the baseline's largest) is 70,000 B and 100 MBOPs at 7.90 dB on validation, 8.04 dB on
-// test: iso-quality is 7.60 dB or more on validation. A (7.55 dB) is out though it beats 8-bit on
-// test; B (7.65 dB) is the smallest in, 60.0 % smaller, and has the fewest BOPs within (55.0 %).
-const std::vector<QualityRow> kSeFront = {{kSeA, 7.55, 8.10, 24000, 40000000},
-                                          {kSeB, 7.65, 7.95, 28000, 45000000},
-                                          {kSeC, 7.95, 8.00, 42000, 70000000}};
-const std::vector<QualityRow> kSeNoPick = {{kSeA, 7.50, 8.10, 24000, 40000000},
-                                           {kSeC, 7.55, 8.00, 42000, 70000000}};
+using testing::kSeA;
+using testing::kSeB;
+using testing::kSeC;
+using testing::kSeFront;
+using testing::kSeNoPick;
+using testing::kSeReference;
+using testing::quality_baseline;
+using testing::quality_scored;
+using testing::QualityRow;
 
 // A finished run of a per-step model scored on SI-SDR improvement (the float model's validation
 // score 8.0 dB is the error's reference).
@@ -434,13 +405,9 @@ FrontFile make_quality_run(const fs::path& dir, const std::vector<QualityRow>& f
   f.checkpoint_hash = "00000000000000bb";
   f.config = search_config(dir / "float", "error,size");
   f.config["task"] = "se";
-  f.metric = make_metric("sisdr", 8.0);
+  f.metric = make_metric("sisdr", kSeReference);
   for (const QualityRow& r : front) f.front.push_back(quality_scored(r));
-  for (int bits = 2; bits <= 8; ++bits) {
-    f.baseline.push_back(
-        quality_scored({std::string(26, static_cast<char>('0' + bits)), 7.90 - 1.5 * (8 - bits),
-                        8.04 - 1.5 * (8 - bits), 8750 * bits, 12500000 * int64_t{bits}}));
-  }
+  f.baseline = quality_baseline();
   f.evaluations = 1559;
   f.session_evaluations = 40;
   f.session_cache_hits = 2;
