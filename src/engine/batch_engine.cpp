@@ -115,6 +115,23 @@ void BatchEngine::lut(const Lut& l, const std::vector<int16_t>& table256, const 
   }
 }
 
+void BatchEngine::network_step() {
+  const int16_t* x = input_.data();
+  int32_t x_stride = model_.features;
+  for (size_t k = 0; k < layers_.size(); ++k) {
+    layer_step(k, x, x_stride);
+    x = layers_[k].h.data();
+    x_stride = model_.layers[k].hidden;
+  }
+}
+
+void BatchEngine::classify(size_t b, int32_t* out) {
+  const auto hidden = static_cast<size_t>(model_.hidden());
+  ref::linear(model_.classifier, layers_.back().h.data() + b * hidden, logits16_.data(),
+              logits_acc_.data());
+  std::copy(logits16_.begin(), logits16_.end(), out);
+}
+
 void BatchEngine::run(const float* sequences, int64_t stride, int32_t count, int32_t steps,
                       int32_t* logits) {
   if (count < 1 || count > max_batch_) {
@@ -125,20 +142,37 @@ void BatchEngine::run(const float* sequences, int64_t stride, int32_t count, int
   for (Layer& l : layers_) std::fill(l.h.begin(), l.h.end(), int16_t{0});
   for (int32_t t = 0; t < steps; ++t) {
     load_step(sequences, stride, count, t);
-    const int16_t* x = input_.data();
-    int32_t x_stride = model_.features;
-    for (size_t k = 0; k < layers_.size(); ++k) {
-      layer_step(k, x, x_stride);
-      x = layers_[k].h.data();
-      x_stride = model_.layers[k].hidden;
-    }
+    network_step();
   }
   const auto classes = static_cast<size_t>(model_.classes);
-  const auto hidden = static_cast<size_t>(model_.hidden());
-  for (size_t b = 0; b < static_cast<size_t>(count); ++b) {
-    ref::linear(model_.classifier, layers_.back().h.data() + b * hidden, logits16_.data(),
-                logits_acc_.data());
-    std::copy(logits16_.begin(), logits16_.end(), logits + b * classes);
+  for (size_t b = 0; b < static_cast<size_t>(count); ++b) classify(b, logits + b * classes);
+}
+
+void BatchEngine::run_gains(const float* sequences, int64_t stride, int32_t count, int32_t steps,
+                            int32_t* gains) {
+  if (!model_.per_step) {
+    throw std::logic_error("BatchEngine::run_gains: the model has no per-step head");
+  }
+  if (count < 1 || count > max_batch_) {
+    throw std::invalid_argument("BatchEngine::run_gains: count " + std::to_string(count) +
+                                " outside 1.." + std::to_string(max_batch_));
+  }
+  batch_ = count;
+  for (Layer& l : layers_) std::fill(l.h.begin(), l.h.end(), int16_t{0});
+  const auto classes = static_cast<size_t>(model_.classes);
+  const Lut& head = model_.head;
+  for (int32_t t = 0; t < steps; ++t) {
+    load_step(sequences, stride, count, t);
+    network_step();
+    for (size_t b = 0; b < static_cast<size_t>(count); ++b) {
+      int32_t* out = gains + (b * static_cast<size_t>(steps) + static_cast<size_t>(t)) * classes;
+      classify(b, out);
+      // The classifier's output clamps to the out grid, which the head's table covers entirely
+      // (check_model: head input = classifier output).
+      for (size_t c = 0; c < classes; ++c) {
+        out[c] = head.table[static_cast<size_t>(out[c] - head.input.qmin())];
+      }
+    }
   }
 }
 

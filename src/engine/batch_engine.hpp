@@ -1,9 +1,9 @@
-// The integer GRU classifier over a batch: B sequences run in lockstep, so each step's linears are
-// (B x in) . (in x 3H) integer products over weights packed once (engine/packed_linear.hpp, the
-// kernel path chosen by CPU features) and the element-wise operators run over B hidden vectors at
-// once. Bit-exact with GruEngine and the reference kernels, whatever the path and batch size; it
-// is what engine::evaluate runs. GruEngine stays for streaming one step at a time, as a device
-// runs.
+// The integer GRU (a classifier, or a per-step enhancement model) over a batch: B sequences run in
+// lockstep, so each step's linears are (B x in) . (in x 3H) integer products over weights packed
+// once (engine/packed_linear.hpp, the kernel path chosen by CPU features) and the element-wise
+// operators run over B hidden vectors at once. Bit-exact with GruEngine and the reference kernels,
+// whatever the path and batch size; it is what engine::evaluate runs. GruEngine stays for streaming
+// one step at a time, as a device runs.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +29,12 @@ class BatchEngine {
   // sequences + i * stride floats (stride >= steps * model.sequence_features()) and its
   // `classes` logits go to logits + i * classes.
   void run(const float* sequences, int64_t stride, int32_t count, int32_t steps, int32_t* logits);
+  // A per-step model (speech enhancement): runs `count` sequences as run() does and writes each
+  // step's gains (GruEngine::gains: the head and its sigmoid table) to
+  // gains + (i * steps + t) * classes, bit-exact with GruEngine::run_gains. Throws
+  // std::logic_error for a classifier.
+  void run_gains(const float* sequences, int64_t stride, int32_t count, int32_t steps,
+                 int32_t* gains);
 
  private:
   struct Layer {
@@ -41,6 +47,10 @@ class BatchEngine {
   };
 
   void load_step(const float* sequences, int64_t stride, int32_t count, int32_t t);
+  // Every layer's step t for the batch (after load_step).
+  void network_step();
+  // The classifier on sequence b's last layer state: model.classes values into out.
+  void classify(size_t b, int32_t* out);
   void layer_step(size_t k, const int16_t* x, int32_t x_stride);
   // The element-wise operators over n entries, on the path's implementation.
   void add(const opt::AddTable& t, const int16_t* a, const int16_t* b, int16_t* out, size_t n);

@@ -1,12 +1,14 @@
 // Per-clip quality of per-step models.
 #include "search/step_quality.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
+#include "core/parallel_for.hpp"
 #include "data/se_task.hpp"
-#include "engine/gru_engine.hpp"
+#include "engine/batch_engine.hpp"
 
 namespace mpgru::search {
 namespace {
@@ -27,6 +29,26 @@ std::vector<float> scores_of(const data::SeQuality& q, report::Metric::Kind metr
   return std::vector<float>(v.begin(), v.end());
 }
 
+// Every clip's gains (steps x outputs each, in clip order) from the batched engine, in batches of
+// kBatch clips spread over `threads` threads: bit-exact with streaming each clip through
+// GruEngine::run_gains, as a device does.
+std::vector<int32_t> batch_gains(const engine::IntegerModel& model, const data::Sequences& s,
+                                 int threads) {
+  constexpr int32_t kBatch = 64;
+  const int64_t n = s.count();
+  const auto per_clip = static_cast<size_t>(s.steps * model.classes);
+  std::vector<int32_t> gains(static_cast<size_t>(n) * per_clip);
+  const auto batches = static_cast<size_t>((n + kBatch - 1) / kBatch);
+  core::parallel_for(batches, threads, [&](size_t k) {
+    const int64_t first = static_cast<int64_t>(k) * kBatch;
+    const auto count = static_cast<int32_t>(std::min<int64_t>(kBatch, n - first));
+    engine::BatchEngine engine(model, engine::default_path(), count);
+    engine.run_gains(s.sequence(first), s.steps * s.features, count, static_cast<int32_t>(s.steps),
+                     gains.data() + static_cast<size_t>(first) * per_clip);
+  });
+  return gains;
+}
+
 void require_quality(report::Metric::Kind metric) {
   if (metric == report::Metric::Kind::accuracy) {
     throw std::invalid_argument(
@@ -43,12 +65,12 @@ std::vector<float> clip_scores(const engine::IntegerModel& model, const data::Da
   const data::SeDataset& se = enhancement_task(dataset, model.classes);
   if (!model.per_step) throw std::invalid_argument("clip_scores: the model is not per-step");
   const data::Sequences& s = se.split(split);
+  const std::vector<int32_t> all = batch_gains(model, s, threads);
   const double unit = 1.0 / model.head.output.qmax();
+  const auto per_clip = static_cast<size_t>(s.steps * model.classes);
   const auto predict = [&](int64_t i, float* gains) {
-    engine::GruEngine engine(model);
-    std::vector<int32_t> out(static_cast<size_t>(s.steps * model.classes));
-    engine.run_gains(s.sequence(i), static_cast<int32_t>(s.steps), out.data());
-    for (size_t k = 0; k < out.size(); ++k) gains[k] = static_cast<float>(out[k] * unit);
+    const int32_t* g = all.data() + static_cast<size_t>(i) * per_clip;
+    for (size_t k = 0; k < per_clip; ++k) gains[k] = static_cast<float>(g[k] * unit);
   };
   const bool stoi = metric == report::Metric::Kind::stoi;
   return scores_of(se.quality(split, predict, threads, stoi), metric);

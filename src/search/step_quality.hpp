@@ -1,7 +1,8 @@
 // The quality of a per-step (speech enhancement) model, as the search scores it: each clip of a
 // split enhanced with the model's gains and scored by the metric (SI-SDR improvement in dB, or
-// STOI improvement), the integer model streamed step by step through the engine as a device runs
-// it. The float model's mean validation score is the search error's reference (report/metric.hpp).
+// STOI improvement), the integer model's gains from the batched engine (bit-exact with streaming
+// the clip step by step, as a device runs it). The float model's mean validation score is the
+// search error's reference (report/metric.hpp).
 #pragma once
 
 #include <vector>

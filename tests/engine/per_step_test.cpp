@@ -3,8 +3,10 @@
 // version 2, and check_model's rules for the head.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "engine/batch_engine.hpp"
 #include "engine/convert.hpp"
 #include "engine/gru_engine.hpp"
 #include "engine/model_file.hpp"
@@ -80,6 +82,43 @@ TEST(PerStep, IntegerGainsFollowTheFloatModelOnBothKernels) {
     }
   }
   EXPECT_LT(worst, 0.06);  // 8 bits everywhere: close to the float model
+}
+
+TEST(PerStep, TheBatchedEngineGivesTheStreamingGainsOnEveryPath) {
+  for (const int bits : {8, 5, 3}) {
+    const auto f = per_step_float(5, 12, 7, bits == 5 ? 2 : 1);
+    const int32_t steps = 9;
+    const IntegerModel m = per_step_model(f, bits, steps);
+    const data::Sequences s = testing::random_sequences(11, steps, 5, 2, 13);
+    std::vector<int32_t> want(static_cast<size_t>(11 * steps * 7));
+    for (int64_t i = 0; i < s.count(); ++i) {
+      GruEngine(m, Kernels::reference).run_gains(s.sequence(i), steps, want.data() + i * steps * 7);
+    }
+    for (const KernelPath path : supported_paths()) {
+      for (const int32_t batch : {1, 4, 11}) {
+        BatchEngine engine(m, path, batch);
+        std::vector<int32_t> got(want.size());
+        for (int32_t first = 0; first < 11; first += batch) {
+          const int32_t count = std::min(batch, 11 - first);
+          engine.run_gains(s.sequence(first), steps * 5, count, steps,
+                           got.data() + first * steps * 7);
+        }
+        EXPECT_EQ(got, want) << to_string(path) << " batch " << batch << " bits " << bits;
+      }
+    }
+  }
+}
+
+TEST(PerStep, TheBatchedEngineRefusesAClassifierForGains) {
+  const quant::FloatGruModel f = testing::random_float_model(5, 12, 3, 1, 5);
+  quant::CalibrationOptions o;
+  o.sequences = 20;
+  const auto c = quant::calibrate(f, testing::random_sequences(20, 6, 5, 3), o);
+  const IntegerModel m = convert(f, c, core::Genome::homogeneous({1, false}, 8), 6);
+  BatchEngine engine(m, default_path(), 2);
+  std::vector<int32_t> out(100);
+  const data::Sequences s = testing::random_sequences(2, 6, 5, 3);
+  EXPECT_THROW(engine.run_gains(s.sequence(0), 30, 2, 6, out.data()), std::logic_error);
 }
 
 TEST(PerStep, GainsAreTheHeadTableOfTheLogitsEveryStep) {
