@@ -13,26 +13,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fixtures/messages.hpp"
+
 namespace mpgru::report {
 namespace {
 
 using nlohmann::json;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// The message of the std::invalid_argument `f` throws; a failure (and "") if it throws none.
-template <typename F>
-std::string invalid_argument_of(F f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no std::invalid_argument";
-  return "";
-}
+using testing::contains;
+using testing::invalid_argument_of;
 
 const Metric kAccuracy{};
 const Metric kSisdr{Metric::Kind::sisdr, 8.0};

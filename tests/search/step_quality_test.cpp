@@ -16,6 +16,7 @@
 #include "audio/stft.hpp"
 #include "data/se_task.hpp"
 #include "engine/convert.hpp"
+#include "fixtures/messages.hpp"
 #include "fixtures/random_float_model.hpp"
 #include "fixtures/synthetic_dataset.hpp"
 #include "quant/calibration.hpp"
@@ -28,21 +29,8 @@ using report::Metric;
 constexpr int32_t kBands = 24;
 constexpr double kPi = 3.14159265358979323846;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// The message of the std::invalid_argument `f` throws; a failure (and "") if it throws none.
-template <typename F>
-std::string invalid_argument_of(F f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no std::invalid_argument";
-  return "";
-}
+using testing::contains;
+using testing::invalid_argument_of;
 
 // ---------------------------------------------------------------------------------------------
 // mean_interval: 1.96 x the standard error, with the n - 1 standard deviation.
