@@ -1,16 +1,19 @@
 // Writes the binary seed inputs of the fuzz harnesses (generated, not committed): small .mpq
 // models (1 and 2 layers, one with an embedding, one with a per-step head) for model_file and
-// model_crc, an evaluation
-// store with two rows for store, and the PyTorch files make_fixtures.py wrote (when given) for
-// torch_file with their data.pkl records for torch_pickle. Usage: make_seeds CORPUS_DIR
-// [TORCH_FIXTURES_DIR] (writes CORPUS_DIR/<harness>/...).
+// model_crc, an evaluation store with two rows for store, a short 16 kHz tone for wav, and the
+// PyTorch files make_fixtures.py wrote (when given) for torch_file with their data.pkl records for
+// torch_pickle. Usage: make_seeds CORPUS_DIR [TORCH_FIXTURES_DIR] (writes
+// CORPUS_DIR/<harness>/...).
 #include <zip.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "audio/wav_file.hpp"
 #include "engine/convert.hpp"
 #include "engine/model_file.hpp"
 #include "fixtures/random_float_model.hpp"
@@ -60,6 +63,17 @@ void write_store(const std::filesystem::path& corpus) {
     e.size_bits = 1000 + i;
     store.insert({"smnist", "ckpt", "ptq", std::string(25, static_cast<char>('2' + i))}, e);
   }
+}
+
+// 10 ms of a 1 kHz tone at 16 kHz, 16-bit mono: a valid WAV to mutate.
+void write_wav(const std::filesystem::path& corpus) {
+  std::filesystem::create_directories(corpus / "wav");
+  std::vector<float> tone(160);
+  for (size_t i = 0; i < tone.size(); ++i) {
+    tone[i] =
+        static_cast<float>(0.7 * std::sin(2 * M_PI * 1000.0 * static_cast<double>(i) / 16000));
+  }
+  mpgru::audio::write_wav_pcm16(corpus / "wav" / "tone.wav", tone, 16000);
 }
 
 }  // namespace
@@ -114,6 +128,7 @@ int main(int argc, char** argv) {
   try {
     write_models(argv[1]);
     write_store(argv[1]);
+    write_wav(argv[1]);
     write_torch_files(argv[1], argc == 3 ? argv[2] : "");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_seeds: %s\n", e.what());
