@@ -21,6 +21,7 @@
 #include "engine/gru_engine.hpp"
 #include "engine/kernel_path.hpp"
 #include "engine/model_file.hpp"
+#include "search/step_quality.hpp"
 
 namespace mpgru::cli {
 namespace {
@@ -133,13 +134,9 @@ int run_eval_gains(const EvalArgs& args, const engine::IntegerModel& model,
   const data::Sequences& s = se->split(split);
   const engine::Kernels kernels =
       args.kernels == "reference" ? engine::Kernels::reference : engine::Kernels::optimized;
-  const double unit = 1.0 / model.head.output.qmax();
   const auto start = std::chrono::steady_clock::now();
   const auto predict = [&](int64_t i, float* gains) {
-    engine::GruEngine engine(model, kernels);
-    std::vector<int32_t> out(static_cast<size_t>(s.steps * model.classes));
-    engine.run_gains(s.sequence(i), static_cast<int32_t>(s.steps), out.data());
-    for (size_t k = 0; k < out.size(); ++k) gains[k] = static_cast<float>(out[k] * unit);
+    search::streamed_gains(model, s.sequence(i), static_cast<int32_t>(s.steps), gains, kernels);
   };
   const data::SeQuality q = se->quality(split, predict, args.threads);
   if (!args.examples.empty())

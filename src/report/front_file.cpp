@@ -17,19 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The score's column name in the CSV files: accuracy, sisdri_db or stoi_improvement.
-std::string score_column(const Metric& metric) {
-  switch (metric.kind) {
-    case Metric::Kind::accuracy:
-      return "accuracy";
-    case Metric::Kind::sisdr:
-      return "sisdri_db";
-    case Metric::Kind::stoi:
-      return "stoi_improvement";
-  }
-  return "score";
-}
-
 json layout_json(const core::GenomeLayout& layout) {
   json j = {{"layers", layout.layers}, {"embedding", layout.embedding}};
   if (layout.per_step) j["per_step"] = true;  // absent for classifiers, as in older runs
@@ -149,7 +136,7 @@ json headline_json(const FrontFile& f) {
 }
 
 std::string csv(const std::vector<ScoredGenome>& points, const Metric& metric) {
-  const std::string score = score_column(metric);
+  const std::string score = metric.column();
   const bool quality = !metric.is_accuracy();
   std::ostringstream out;
   out.precision(17);
@@ -242,7 +229,7 @@ void write_evaluated_csv(const std::vector<EvaluatedGenome>& genomes, const fs::
                          const Metric& metric) {
   std::ostringstream out;
   out.precision(17);
-  out << "genome,val_" << score_column(metric) << ",size_bits,bops\n";
+  out << "genome,val_" << metric.column() << ",size_bits,bops\n";
   for (const EvaluatedGenome& g : genomes) {
     out << g.compact << ',' << g.val_accuracy << ',' << g.size_bits << ',' << g.bops << '\n';
   }

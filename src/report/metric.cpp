@@ -18,40 +18,42 @@ double Metric::score(double error) const {
   return is_accuracy() ? 1 - error : (1 - error) * reference;
 }
 
+namespace {
+
+// What each kind is called and how far below 8-bit it may score, indexed by Metric::Kind.
+struct KindText {
+  const char* name;
+  const char* label;
+  const char* column;  // the CSV files' score column (after "val_" / "test_")
+  double tolerance;
+  const char* tolerance_text;
+};
+constexpr KindText kKinds[] = {
+    {"accuracy", "accuracy", "accuracy", 0.005, "0.5 pp"},
+    {"sisdr", "SI-SDR improvement", "sisdri_db", 0.3, "0.3 dB"},
+    {"stoi", "STOI improvement", "stoi_improvement", 0.01, "0.01"},
+};
+
+const KindText& text(Metric::Kind kind) {
+  return kKinds[static_cast<int>(kind)];
+}
+
+}  // namespace
+
 double Metric::tolerance() const {
-  switch (kind) {
-    case Kind::accuracy:
-      return 0.005;
-    case Kind::sisdr:
-      return 0.3;
-    case Kind::stoi:
-      return 0.01;
-  }
-  return 0;
+  return text(kind).tolerance;
 }
 
 std::string Metric::name() const {
-  switch (kind) {
-    case Kind::accuracy:
-      return "accuracy";
-    case Kind::sisdr:
-      return "sisdr";
-    case Kind::stoi:
-      return "stoi";
-  }
-  return "";
+  return text(kind).name;
 }
 
 std::string Metric::label() const {
-  switch (kind) {
-    case Kind::accuracy:
-      return "accuracy";
-    case Kind::sisdr:
-      return "SI-SDR improvement";
-    case Kind::stoi:
-      return "STOI improvement";
-  }
-  return "";
+  return text(kind).label;
+}
+
+std::string Metric::column() const {
+  return text(kind).column;
 }
 
 std::string Metric::iso() const {
@@ -83,21 +85,14 @@ std::string Metric::format_difference(double difference) const {
 }
 
 std::string Metric::tolerance_text() const {
-  switch (kind) {
-    case Kind::accuracy:
-      return "0.5 pp";
-    case Kind::sisdr:
-      return "0.3 dB";
-    case Kind::stoi:
-      return "0.01";
-  }
-  return "";
+  return text(kind).tolerance_text;
 }
 
 Metric::Kind parse_metric_kind(const std::string& name) {
-  if (name == "accuracy") return Metric::Kind::accuracy;
-  if (name == "sisdr") return Metric::Kind::sisdr;
-  if (name == "stoi") return Metric::Kind::stoi;
+  for (const Metric::Kind kind :
+       {Metric::Kind::accuracy, Metric::Kind::sisdr, Metric::Kind::stoi}) {
+    if (name == text(kind).name) return kind;
+  }
   throw std::invalid_argument("unknown metric '" + name + "' (expected accuracy, sisdr or stoi)");
 }
 

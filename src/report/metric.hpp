@@ -29,6 +29,8 @@ struct Metric {
   double tolerance() const;
   std::string name() const;   // "accuracy", "sisdr", "stoi"
   std::string label() const;  // "accuracy", "SI-SDR improvement", "STOI improvement"
+  // The CSV files' score column after "val_" / "test_": accuracy, sisdri_db, stoi_improvement.
+  std::string column() const;
   // "iso-accuracy" or "iso-quality".
   std::string iso() const;
   // A score: "98.51 %", "7.92 dB", "0.031".

@@ -380,13 +380,7 @@ void write_examples(const Loaded& loaded, const GenomeFitness& fitness,
     models.push_back(std::make_shared<const engine::IntegerModel>(fitness.model(genome)));
     const engine::IntegerModel* m = models.back().get();
     enhancers.push_back({key, title, [m, &s, steps](int64_t i, float* gains) {
-                           engine::GruEngine engine(*m);
-                           std::vector<int32_t> out(static_cast<size_t>(steps * m->classes));
-                           engine.run_gains(s.sequence(i), steps, out.data());
-                           const double unit = 1.0 / m->head.output.qmax();
-                           for (size_t k = 0; k < out.size(); ++k) {
-                             gains[k] = static_cast<float>(out[k] * unit);
-                           }
+                           streamed_gains(*m, s.sequence(i), steps, gains);
                          }});
   };
   integer("8bit", "homogeneous 8-bit (integer engine)", headline.eight->genome);

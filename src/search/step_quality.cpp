@@ -76,6 +76,15 @@ std::vector<float> clip_scores(const engine::IntegerModel& model, const data::Da
   return scores_of(se.quality(split, predict, threads, stoi), metric);
 }
 
+void streamed_gains(const engine::IntegerModel& model, const float* sequence, int32_t steps,
+                    float* gains, engine::Kernels kernels) {
+  engine::GruEngine engine(model, kernels);
+  std::vector<int32_t> out(static_cast<size_t>(steps * model.classes));
+  engine.run_gains(sequence, steps, out.data());
+  const double unit = 1.0 / model.head.output.qmax();
+  for (size_t k = 0; k < out.size(); ++k) gains[k] = static_cast<float>(out[k] * unit);
+}
+
 double float_validation_score(const quant::FloatGruModel& model, const data::Dataset& dataset,
                               report::Metric::Kind metric, int threads) {
   require_quality(metric);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/dataset.hpp"
+#include "engine/gru_engine.hpp"
 #include "engine/model.hpp"
 #include "quant/float_gru.hpp"
 #include "report/metric.hpp"
@@ -19,6 +20,11 @@ namespace mpgru::search {
 // head does not give its number of gains per step.
 std::vector<float> clip_scores(const engine::IntegerModel& model, const data::Dataset& dataset,
                                data::Split split, report::Metric::Kind metric, int threads);
+
+// One sequence streamed step by step through the engine (as a device runs it): its gains as
+// fractions in [0, 1], steps x outputs, into `gains`.
+void streamed_gains(const engine::IntegerModel& model, const float* sequence, int32_t steps,
+                    float* gains, engine::Kernels kernels = engine::Kernels::optimized);
 
 // The float model's mean score on the validation split (the same enhancement and metric).
 double float_validation_score(const quant::FloatGruModel& model, const data::Dataset& dataset,
