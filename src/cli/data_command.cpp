@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/data_describe.hpp"
 #include "cli/progress_bar.hpp"
 #include "data/kws_synth.hpp"
 #include "data/se_synth.hpp"
@@ -146,7 +147,9 @@ void add_se_synth(CLI::App* app, SeSynthArgs& args) {
 
 Command add_data_command(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand(
-      "data", "Data-set tools (kws-synth: synthetic speech commands; se-synth: noisy speech)");
+      "data",
+      "Data-set tools (kws-synth: synthetic speech commands; se-synth: noisy speech; describe: "
+      "what a data file holds)");
   app->require_subcommand(1);
 
   auto synth = std::make_shared<KwsSynthArgs>();
@@ -176,7 +179,10 @@ Command add_data_command(CLI::App& parent) {
       "Write a synthetic speech-enhancement set (espeak-ng sentences + noise at -5..15 dB SNR, "
       "clean/noisy pairs)");
   add_se_synth(se, *se_args);
-  return {app, [synth, se_args, se] {
+  auto describe_args = std::make_shared<DescribeArgs>();
+  CLI::App* describe = add_data_describe(app, *describe_args);
+  return {app, [synth, se_args, se, describe_args, describe] {
+            if (describe->parsed()) return run_data_describe(*describe_args);
             return se->parsed() ? run_se_synth(*se_args) : run_kws_synth(*synth);
           }};
 }

@@ -243,8 +243,10 @@ Command add_eval_command(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand("eval", "Evaluate a .mpq model with the integer engine");
   add_config_option(app);
   app->add_option("model", args->model, "Model file (.mpq)")->required();
-  app->add_option("--task", args->task, "Task whose data to evaluate on (e.g. smnist)")->required();
-  app->add_option("--data", args->data_dir, "Data folder (default: $MPGRU_DATA_DIR or ./data)");
+  app->add_option("--task", args->task,
+                  "Task whose data to evaluate on (e.g. smnist; file when --data names a file)");
+  app->add_option("--data", args->data_dir,
+                  "Data folder (default: $MPGRU_DATA_DIR or ./data), or a data file (.npz, .pt)");
   add_skip_bad_option(app, args->skip_bad);
   app->add_option("--split", args->split, "train, validation or test")->capture_default_str();
   app->add_option("--threads", args->threads, "Engine threads")

@@ -32,18 +32,40 @@ struct ExportArgs {
 // the exported model and compared with the engine at every step (export/golden_check.hpp).
 // Built before anything is written, so a bad --golden leaves no files behind.
 std::string golden_source(const ExportArgs& args, const engine::IntegerModel& model,
-                          const std::string& name) {
-  if (args.task.empty())
-    throw std::invalid_argument("--golden needs --task (whose data to replay)");
+                          const std::string& name, const data::Dataset& dataset) {
   const data::Split split = data::parse_split(args.golden_split);
-  const std::unique_ptr<data::Dataset> dataset = load_task_data(args.task, args.data_dir, false);
-  const data::Sequences& all = dataset->split(split);
+  const data::Sequences& all = dataset.split(split);
   if (args.golden > all.count()) {
     throw std::invalid_argument("--golden " + std::to_string(args.golden) + ": the " +
-                                args.golden_split + " split of " + args.task + " holds " +
+                                args.golden_split + " split of " + dataset.name() + " holds " +
                                 std::to_string(all.count()) + " sequences");
   }
+  if (const std::string why =
+          quant::input_mismatch(model.embedding.vocabulary, model.sequence_features(), dataset);
+      !why.empty()) {
+    throw std::invalid_argument(args.model + " " + why);
+  }
   return codegen::golden_check_c(name, model, all.slice(0, args.golden));
+}
+
+// The banner's task line and input note: a built-in task's, or a data file's metadata.
+void describe_task(const std::string& task, const data::Dataset* dataset,
+                   codegen::ModelDescription& info) {
+  if (task == data::kFileTask && dataset != nullptr) {
+    const nlohmann::json source = dataset->source();
+    const std::string description = source.value("description", std::string());
+    info.task = "data file " + std::filesystem::path(source.value("file", "")).filename().string() +
+                " (content hash " + source.value("hash", "") + ")" +
+                (description.empty() ? std::string() : ": " + description);
+    const std::string features = source.value("features_note", std::string());
+    info.input_note =
+        features.empty() ? "as the data file's features (its metadata says no more)" : features;
+    return;
+  }
+  if (task.empty()) return;
+  const data::TaskInfo& t = data::find_task(task);
+  info.task = t.name + ": " + t.description;
+  info.input_note = t.input_note;
 }
 
 // FILE.pt (fake-quantized state dict) and FILE.pt.json's path beside it.
@@ -79,18 +101,22 @@ int run_export(const ExportArgs& args) {
   }
   options.model.source = std::filesystem::path(args.model).filename().string();
   options.model.generator = "mpgru " MPGRU_VERSION;
-  if (!args.task.empty()) {
-    const data::TaskInfo& task = data::find_task(args.task);
-    options.model.task = task.name + ": " + task.description;
-    options.model.input_note = task.input_note;
+  const std::string task = data::resolve_task(args.task, args.data_dir);
+  if (args.golden > 0 && task.empty()) {
+    throw std::invalid_argument("--golden needs --task or --data FILE (whose data to replay)");
   }
+  std::unique_ptr<data::Dataset> dataset;  // for --golden, and a data file's banner
+  if (args.golden > 0 || task == data::kFileTask) {
+    dataset = load_task_data(task, args.data_dir, false);
+  }
+  describe_task(task, dataset.get(), options.model);
   options.input_helper = !args.no_input_helper;
   const engine::IntegerModel model = engine::load_model(args.model);
   if (const std::string e = codegen::export_problem(model); !e.empty()) {
     throw std::invalid_argument(args.model + ": cannot export: " + e);
   }
   const std::string golden =
-      args.golden > 0 ? golden_source(args, model, options.model.name) : std::string();
+      args.golden > 0 ? golden_source(args, model, options.model.name, *dataset) : std::string();
   const auto written = codegen::export_c(model, args.out, options);
   std::cout << "wrote " << written.size() << " files to " << args.out << ":";
   for (const auto& path : written) std::cout << ' ' << path.filename().string();
@@ -138,7 +164,9 @@ Command add_export_command(CLI::App& parent) {
       ->check(CLI::PositiveNumber);
   app->add_option("--golden-split", args->golden_split, "train, validation or test")
       ->capture_default_str();
-  app->add_option("--data", args->data_dir, "Data folder (for --golden)");
+  app->add_option("--data", args->data_dir,
+                  "Data folder (for --golden), or a data file (.npz, .pt: task file; its "
+                  "metadata goes into the banner)");
   return {app, [args] { return run_export(*args); }};
 }
 

@@ -135,14 +135,16 @@ std::string percent_of(const SplitScore& s) {
 int run_import(const ImportArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   const torchfile::TorchFile file = torchfile::read_torch_file(args.torch_file);
+  const std::unique_ptr<data::Dataset> dataset =
+      load_task_data(args.task, args.data_dir, args.skip_bad);
+  torchfile::GruImportOptions modules = args.modules;
+  if (dataset->vocabulary() == 0) modules.input = dataset->features();  // shapes from the data
   torchfile::ImportedGru imported;
   try {
-    imported = torchfile::gru_from_torch(file, args.modules);
+    imported = torchfile::gru_from_torch(file, modules);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(args.torch_file + ": " + e.what());
   }
-  const std::unique_ptr<data::Dataset> dataset =
-      load_task_data(args.task, args.data_dir, args.skip_bad);
   check_fits(imported, *dataset, args.torch_file);
   std::ostream& log = args.json ? std::cerr : std::cout;
   log << "mpgru import: " << args.torch_file << " (" << torchfile::format_name(file.format)
@@ -177,10 +179,12 @@ Command add_import_command(CLI::App& parent) {
   app->add_option("--torch", args->torch_file,
                   "PyTorch file: torch.save(model.state_dict()) or torch.jit.save(...)")
       ->required();
-  app->add_option("--task", args->task, "The task the model was trained on (smnist, kws, ...)")
-      ->required();
+  app->add_option("--task", args->task,
+                  "The task the model was trained on (smnist, kws, ...; file when --data names a "
+                  "data file)");
   app->add_option("--data", args->data_dir,
-                  "Data folder (default: $MPGRU_DATA_DIR, ./data, or the build's data folder)");
+                  "Data folder (default: $MPGRU_DATA_DIR, ./data, or the build's data folder), or "
+                  "the data file the model was trained on (.npz, .pt: docs/your-data.md)");
   app->add_option("--out,-o", args->out, "Output checkpoint folder (as mpgru train writes it)")
       ->required();
   app->add_option("--gru", args->modules.gru,

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "data/task.hpp"
+#include "train/checkpoint_data.hpp"
 #include "train/float_export.hpp"
 
 namespace mpgru::cli {
@@ -12,7 +13,9 @@ void add_ptq_options(CLI::App* app, PtqArgs& args) {
   app->add_option("--ckpt", args.checkpoint, "Float checkpoint folder (from mpgru train)")
       ->required();
   app->add_option("--task", args.task, "Task (default: the checkpoint's)");
-  app->add_option("--data", args.data_dir, "Data folder (default: $MPGRU_DATA_DIR or ./data)");
+  app->add_option("--data", args.data_dir,
+                  "Data folder, or a data file (.npz, .pt: task file); default: the checkpoint's "
+                  "data file, $MPGRU_DATA_DIR or ./data");
   add_skip_bad_option(app, args.skip_bad);
   app->add_option("--calibration", args.method, "Activation ranges: mse, percentile or maxabs")
       ->capture_default_str()
@@ -35,8 +38,14 @@ void add_skip_bad_option(CLI::App* app, bool& skip_bad) {
 
 std::unique_ptr<data::Dataset> load_task_data(const std::string& task, const std::string& data_dir,
                                               bool skip_bad) {
+  const std::string name = data::resolve_task(task, data_dir);
+  if (name.empty()) {
+    throw std::invalid_argument(
+        "give --task NAME (mpgru tasks lists them) or --data FILE (a data "
+        "file: .npz or .pt)");
+  }
   return data::load_task(
-      task, data_dir.empty() ? data::default_data_dir() : std::filesystem::path(data_dir),
+      name, data_dir.empty() ? data::default_data_dir() : std::filesystem::path(data_dir),
       data::LoadOptions{skip_bad});
 }
 
@@ -54,8 +63,8 @@ PtqSetup prepare_ptq(const PtqArgs& args,
   options.method = quant::parse_range_method(args.method);
   s.float_model = train::load_float_model(args.checkpoint);
   if (check_first) check_first(s.float_model);  // e.g. the genome: before seconds of loading
-  const std::string task = args.task.empty() ? train::checkpoint_task(args.checkpoint) : args.task;
-  s.dataset = load_task_data(task, args.data_dir, args.skip_bad);
+  s.dataset = train::load_checkpoint_data(args.checkpoint, args.task, args.data_dir,
+                                          data::LoadOptions{args.skip_bad});
   check_task_fits(s.float_model, *s.dataset, args.checkpoint);
   s.calibration = quant::calibrate(s.float_model, s.dataset->split(data::Split::train), options);
   return s;

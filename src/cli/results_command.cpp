@@ -168,6 +168,11 @@ std::string missing_reason(const TaskSpec& t, unsigned seed, bool float_done) {
     const std::vector<std::string> train_args = config_file_arguments(t.train_config);
     task = option_value(train_args, "task");
     data_dir = option_value(train_args, "data");
+    try {
+      task = data::resolve_task(task, data_dir);  // a data file is task file
+    } catch (const std::invalid_argument& e) {
+      return t.train_config + ": " + e.what();
+    }
   }
   if (task.empty() && fs::exists(t.float_dir / "config.json")) {
     task = core::read_json_file(t.float_dir / "config.json").value("task", std::string());

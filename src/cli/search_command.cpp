@@ -222,7 +222,9 @@ Command add_search_command(CLI::App& parent) {
   add_config_option(app);
   app->add_option("--ckpt", c.checkpoint, "Float checkpoint folder (from mpgru train)");
   app->add_option("--task", c.task, "Task (default: the checkpoint's)");
-  app->add_option("--data", c.data_dir, "Data folder");
+  app->add_option("--data", c.data_dir,
+                  "Data folder, or a data file (.npz, .pt: task file); default: the "
+                  "checkpoint's data file, $MPGRU_DATA_DIR or ./data");
   add_skip_bad_option(app, c.skip_bad);
   app->add_option("--out,-o", args->out, "Run folder")->capture_default_str();
   app->add_option("--resume", args->resume, "Continue the run in this folder (its own config)");

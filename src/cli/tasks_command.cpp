@@ -58,8 +58,12 @@ void print_table(const std::filesystem::path& data_dir, const std::vector<TaskSt
   std::cout << "data folder: " << data_dir.string() << "\n";
   for (const TaskStatus& s : all) {
     std::cout << s.task->name << std::string(width + 2 - s.task->name.size(), ' ')
-              << s.task->description << "\n"
-              << indent << "input: " << s.task->input_note << "\n"
+              << s.task->description << "\n";
+    if (s.task->name == data::kFileTask) {  // no folder: the file is named by --data
+      std::cout << indent << s.task->how_to_get << "; mpgru data describe FILE shows it\n";
+      continue;
+    }
+    std::cout << indent << "input: " << s.task->input_note << "\n"
               << indent
               << (s.present ? "present at " + describe_folder(s.dir)
                             : "missing (" + s.dir.string() + "): " + s.task->how_to_get)

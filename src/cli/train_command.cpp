@@ -19,7 +19,7 @@ namespace mpgru::cli {
 namespace {
 
 struct TrainArgs {
-  std::string task = "smnist";
+  std::string task;  // "": smnist, or file when --data names a file
   std::string data_dir;
   std::string out = "runs/float";
   bool json = false;
@@ -106,8 +106,10 @@ int run_train(const TrainArgs& args) {
   train::validate(args.config);
   const std::filesystem::path data_dir =
       args.data_dir.empty() ? data::default_data_dir() : std::filesystem::path(args.data_dir);
+  std::string task = data::resolve_task(args.task, args.data_dir);
+  if (task.empty()) task = "smnist";
   const std::unique_ptr<data::Dataset> dataset =
-      data::load_task(args.task, data_dir, data::LoadOptions{args.skip_bad});
+      data::load_task(task, data_dir, data::LoadOptions{args.skip_bad});
   std::ostream& log = args.json ? std::cerr : std::cout;
   ProgressBar bar(log, !args.json && stdout_is_terminal());
   bar.log("mpgru train: task " + dataset->name() + ", " +
@@ -163,10 +165,12 @@ Command add_train_command(CLI::App& parent) {
   train::TrainConfig& c = args->config;
   CLI::App* app = parent.add_subcommand("train", "Train a float GRU classifier on a task");
   add_config_option(app);
-  app->add_option("--task", args->task, "Task to train on (see DESIGN: smnist, ...)")
-      ->capture_default_str();
+  app->add_option("--task", args->task,
+                  "Task to train on (mpgru tasks lists them; default smnist, or file when --data "
+                  "names a data file)");
   app->add_option("--data", args->data_dir,
-                  "Data folder (default: $MPGRU_DATA_DIR, ./data, or the build's data folder)");
+                  "Data folder (default: $MPGRU_DATA_DIR, ./data, or the build's data folder), or "
+                  "your own data file: .npz or .pt of x_train, y_train, ... (docs/your-data.md)");
   app->add_flag(
       "--skip-bad", args->skip_bad,
       "Skip unreadable or malformed input files (counted in a warning) instead of failing");

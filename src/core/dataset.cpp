@@ -8,13 +8,21 @@
 
 namespace mpgru::data {
 
+nlohmann::json Dataset::source() const {
+  return nullptr;
+}
+
 nlohmann::json shape_json(const Dataset& dataset) {
-  return {{"steps", dataset.steps()},
-          {"features", dataset.features()},
-          {"classes", dataset.num_classes()},
-          {"train", dataset.split(Split::train).count()},
-          {"validation", dataset.split(Split::validation).count()},
-          {"test", dataset.split(Split::test).count()}};
+  nlohmann::json j = {{"steps", dataset.steps()},
+                      {"features", dataset.features()},
+                      {"classes", dataset.num_classes()},
+                      {"train", dataset.split(Split::train).count()},
+                      {"validation", dataset.split(Split::validation).count()},
+                      {"test", dataset.split(Split::test).count()}};
+  if (dataset.vocabulary() > 0) j["vocabulary"] = dataset.vocabulary();
+  if (dataset.outputs() > 0) j["outputs"] = dataset.outputs();
+  if (nlohmann::json source = dataset.source(); !source.is_null()) j["source"] = std::move(source);
+  return j;
 }
 
 const char* to_string(Split split) {

@@ -56,10 +56,14 @@ class Dataset {
   // 0 for classification (a label per sequence, num_classes classes); > 0 for a
   // sequence-to-sequence task with that many targets per step (Sequences::targets).
   virtual int64_t outputs() const { return 0; }
+  // Where the sequences came from when that identifies them (a data file: its path, format and
+  // content hash, task `file`); null for the built-in tasks.
+  virtual nlohmann::json source() const;
 };
 
-// {"steps", "features", "classes", "train", "validation", "test"}: the shape and split sizes
-// recorded in a checkpoint's config.json.
+// {"steps", "features", "classes", "train", "validation", "test"} (and "vocabulary", "outputs"
+// and "source" when the task has them): the shape and split sizes recorded in a checkpoint's
+// config.json.
 nlohmann::json shape_json(const Dataset& dataset);
 
 // A Dataset held in memory; the three splits must share steps and features.

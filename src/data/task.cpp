@@ -7,6 +7,7 @@
 
 #include "data/kws_task.hpp"
 #include "data/se_task.hpp"
+#include "data/sequence_file.hpp"
 #include "data/sfmnist.hpp"
 #include "data/smnist.hpp"
 #include "data/spam.hpp"
@@ -70,6 +71,17 @@ std::unique_ptr<Dataset> load_se_task(const std::filesystem::path& dir,
   return dataset;
 }
 
+std::unique_ptr<Dataset> load_file_task(const std::filesystem::path& file, const LoadOptions&) {
+  auto dataset = std::make_unique<FileDataset>(load_sequence_file(file));
+  for (const std::string& line : split_notes(*dataset)) std::cerr << line << '\n';
+  return dataset;
+}
+
+bool is_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  return !path.empty() && std::filesystem::is_regular_file(path, ec);
+}
+
 }  // namespace
 
 const std::vector<TaskInfo>& tasks() {
@@ -112,6 +124,13 @@ const std::vector<TaskInfo>& tasks() {
        "one 10 ms frame per step (20 ms sqrt-Hann window, 16 kHz): log energies of 24 mel-spaced "
        "triangular bands of the noisy spectrum, standardised with the training split's mean and "
        "standard deviation; outputs: each band's gain in [0, 1]"},
+      {std::string(kFileTask),
+       "your own sequences: --data FILE, a NumPy .npz or a PyTorch .pt of x_train, y_train "
+       "(+ validation, test); docs/your-data.md",
+       "", "",
+       "write one with np.savez(\"mine.npz\", x_train=..., y_train=..., ...) and pass --data "
+       "mine.npz (docs/your-data.md)",
+       load_file_task, "as the data file's metadata (FILE.json \"features\") says"},
   };
   return all;
 }
@@ -132,13 +151,29 @@ std::filesystem::path default_data_dir() {
   return MPGRU_DEFAULT_DATA_DIR;
 }
 
+std::string resolve_task(const std::string& task, const std::string& data) {
+  if (is_file(data)) {
+    if (task.empty() || task == kFileTask) return kFileTask;
+    throw std::invalid_argument("--data " + data + " is a file: a data file is task '" +
+                                std::string(kFileTask) + "' (omit --task, or --task " + kFileTask +
+                                "); task " + task + " reads a folder");
+  }
+  if (task == kFileTask && data.empty()) {
+    throw std::invalid_argument(std::string("task ") + kFileTask +
+                                " reads one data file: --data FILE.npz (or .pt)");
+  }
+  return task;
+}
+
 std::filesystem::path task_data_dir(const TaskInfo& task, const std::filesystem::path& data_dir) {
+  if (task.name == kFileTask) return data_dir;
   std::error_code ec;
   const bool is_task_folder = std::filesystem::exists(data_dir / task.marker, ec);
   return is_task_folder ? data_dir : data_dir / task.data_subdir;
 }
 
 bool task_data_present(const TaskInfo& task, const std::filesystem::path& data_dir) {
+  if (task.name == kFileTask) return is_file(data_dir);
   std::error_code ec;
   return std::filesystem::exists(task_data_dir(task, data_dir) / task.marker, ec);
 }
@@ -146,6 +181,15 @@ bool task_data_present(const TaskInfo& task, const std::filesystem::path& data_d
 std::unique_ptr<Dataset> load_task(const std::string& name, const std::filesystem::path& data_dir,
                                    const LoadOptions& options) {
   const TaskInfo& task = find_task(name);
+  if (task.name == kFileTask) {
+    if (!is_file(data_dir)) {
+      throw std::runtime_error("task " + task.name + ": " +
+                               (data_dir.empty() ? std::string("no data file given")
+                                                 : data_dir.string() + " is not a file") +
+                               "; pass --data FILE (a NumPy .npz or a PyTorch .pt)");
+    }
+    return task.load(data_dir, options);
+  }
   const std::filesystem::path dir = task_data_dir(task, data_dir);
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {

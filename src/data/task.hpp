@@ -27,7 +27,15 @@ struct TaskInfo {
   std::string input_note;   // how a step's float features are made, for device integrators
 };
 
+// The task of a user's own data file (src/data/sequence_file.hpp): --data names the file.
+inline constexpr const char* kFileTask = "file";
+
 const std::vector<TaskInfo>& tasks();
+
+// The task a command reads given its --task and --data: "file" when `data` names a regular file
+// (and `task` is empty or "file"), else `task` as given. Throws std::invalid_argument when a
+// file is given with another task, or task "file" without a file.
+std::string resolve_task(const std::string& task, const std::string& data);
 // Throws std::invalid_argument listing the known tasks if `name` is not one.
 const TaskInfo& find_task(const std::string& name);
 

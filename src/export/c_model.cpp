@@ -199,13 +199,27 @@ std::string point_text(const QuantPoint& p) {
          decimal(p.scale);
 }
 
+// Text from outside (a data file's description) made safe inside a C block comment: printable
+// ASCII only, "*/" broken up.
+std::string comment_text(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const bool printable = c >= 0x20 && c < 0x7f;
+    out += printable ? c : ' ';
+    if (out.size() >= 2 && out.compare(out.size() - 2, 2, "*/") == 0)
+      out.insert(out.size() - 1, " ");
+  }
+  return out;
+}
+
 std::string banner(const IntegerModel& m, const ModelDescription& d, const std::string& file) {
   std::ostringstream out;
   out << "/* " << file << ": an integer GRU classifier exported by " << d.generator
       << " (C generator version " << kGeneratorVersion << "). Generated; do not edit.\n"
       << " *\n"
-      << " * Model:  " << (d.source.empty() ? "(unnamed)" : d.source) << "\n"
-      << " * Task:   " << (d.task.empty() ? "not given (mpgru export --task)" : d.task) << "\n"
+      << " * Model:  " << (d.source.empty() ? "(unnamed)" : comment_text(d.source)) << "\n"
+      << " * Task:   "
+      << (d.task.empty() ? "not given (mpgru export --task)" : comment_text(d.task)) << "\n"
       << " * Genome: " << m.genome.to_compact() << "\n"
       << " *         " << m.genome.to_pairs() << "\n"
       << " * Shape:  " << m.layers.size() << " GRU layer(s) of " << m.hidden() << " units, "
@@ -220,7 +234,7 @@ std::string banner(const IntegerModel& m, const ModelDescription& d, const std::
       << " * Input:  " << point_text(m.input) << ":\n"
       << " *         q = clamp(round(x / scale)), ties away from zero (mpgru_quantize in\n"
       << " *         mpgru_input.c does it for hosts with floating point).\n";
-  if (!d.input_note.empty()) out << " *         x: " << d.input_note << "\n";
+  if (!d.input_note.empty()) out << " *         x: " << comment_text(d.input_note) << "\n";
   out << " */\n";
   return out.str();
 }

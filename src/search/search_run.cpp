@@ -37,6 +37,7 @@
 #include "report/run_report.hpp"
 #include "search/enhancement_examples.hpp"
 #include "search/step_quality.hpp"
+#include "train/checkpoint_data.hpp"
 #include "train/float_export.hpp"
 
 namespace mpgru::search {
@@ -143,10 +144,10 @@ Loaded load(const SearchConfig& c) {
   Loaded l;
   l.model = train::load_float_model(c.checkpoint);
   check_objective(c, l.model);
-  l.task = c.task.empty() ? train::checkpoint_task(c.checkpoint) : c.task;
-  l.dataset = data::load_task(
-      l.task, c.data_dir.empty() ? data::default_data_dir() : std::filesystem::path(c.data_dir),
-      data::LoadOptions{c.skip_bad});
+  l.dataset =
+      train::load_checkpoint_data(c.checkpoint, c.task, c.data_dir, data::LoadOptions{c.skip_bad});
+  l.task = data::resolve_task(c.task, c.data_dir);
+  if (l.task.empty()) l.task = train::checkpoint_task(c.checkpoint);
   if (const std::string why = quant::input_mismatch(l.model, *l.dataset); !why.empty()) {
     throw std::invalid_argument("checkpoint " + c.checkpoint + " " + why);
   }

@@ -145,8 +145,16 @@ std::optional<RnnParameter> parse_rnn_parameter(std::string leaf) {
 }
 
 // The recurrent module's own tensors checked for what mpgru cannot take; returns its layers.
+// The first layer's input size: the data's when known, else read off weight_ih_l0 ([3 x hidden,
+// input], or its transpose, so that the message names the shape the file should have had).
+int64_t first_input(const NamedTensor& wi, int64_t hidden, int64_t known) {
+  if (known > 0) return known;
+  if (wi.shape.size() != 2) return -1;
+  return wi.shape[0] != 3 * hidden && wi.shape[1] == 3 * hidden ? wi.shape[0] : wi.shape[1];
+}
+
 std::vector<quant::FloatGruLayer> read_gru(const TorchFile& file, const Tensors& tensors,
-                                           const std::string& gru) {
+                                           const std::string& gru, int64_t known_input) {
   const std::string cls = class_of(file, gru);
   if (cls.find("LSTM") != std::string::npos) fail(cls + ": an LSTM; mpgru takes nn.GRU");
   int layers = 0;
@@ -176,7 +184,7 @@ std::vector<quant::FloatGruLayer> read_gru(const TorchFile& file, const Tensors&
     const NamedTensor& wh = required(tensors, join(gru, "weight_hh" + l), "");
     const NamedTensor& bi = required(tensors, join(gru, "bias_ih" + l), no_bias);
     const NamedTensor& bh = required(tensors, join(gru, "bias_hh" + l), no_bias);
-    if (k == 0) input = wi.shape.size() == 2 ? wi.shape[1] : -1;
+    if (k == 0) input = first_input(wi, hidden, known_input);
     if (input <= 0 || input > 65536) fail(wi.name + " has shape " + shape_text(wi.shape));
     expect_shape(wi, {3 * hidden, input});
     expect_shape(wh, {3 * hidden, hidden});
@@ -284,7 +292,7 @@ ImportedGru gru_from_torch(const TorchFile& file, const GruImportOptions& option
   for (const NamedTensor& t : file.tensors) {
     if (under(t.name, parent)) rest[t.name] = &t;
   }
-  out.model.layers = read_gru(file, rest, out.gru);
+  out.model.layers = read_gru(file, rest, out.gru, options.input);
   erase_module(rest, out.gru);
   const quant::FloatGruLayer& first = out.model.layers.front();
   const quant::FloatGruLayer& last = out.model.layers.back();

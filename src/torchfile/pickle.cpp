@@ -123,6 +123,12 @@ ElementType element_type_of(const std::string& storage_type) {
   if (storage_type == "torch.DoubleStorage") return ElementType::float64;
   if (storage_type == "torch.HalfStorage") return ElementType::float16;
   if (storage_type == "torch.BFloat16Storage") return ElementType::bfloat16;
+  if (storage_type == "torch.LongStorage") return ElementType::int64;
+  if (storage_type == "torch.IntStorage") return ElementType::int32;
+  if (storage_type == "torch.ShortStorage") return ElementType::int16;
+  if (storage_type == "torch.CharStorage") return ElementType::int8;
+  if (storage_type == "torch.ByteStorage") return ElementType::uint8;
+  if (storage_type == "torch.BoolStorage") return ElementType::boolean;
   return ElementType::other;
 }
 
@@ -564,15 +570,36 @@ class Parser {
 
 }  // namespace
 
+bool is_integer(ElementType type) {
+  switch (type) {
+    case ElementType::int64:
+    case ElementType::int32:
+    case ElementType::int16:
+    case ElementType::int8:
+    case ElementType::uint8:
+    case ElementType::boolean:
+      return true;
+    default:
+      return false;
+  }
+}
+
 int element_bytes(ElementType type) {
   switch (type) {
-    case ElementType::float32:
-      return 4;
     case ElementType::float64:
+    case ElementType::int64:
       return 8;
+    case ElementType::float32:
+    case ElementType::int32:
+      return 4;
     case ElementType::float16:
     case ElementType::bfloat16:
+    case ElementType::int16:
       return 2;
+    case ElementType::int8:
+    case ElementType::uint8:
+    case ElementType::boolean:
+      return 1;
     case ElementType::other:
       return 0;
   }

@@ -15,7 +15,22 @@
 
 namespace mpgru::torchfile {
 
-enum class ElementType { float32, float64, float16, bfloat16, other };
+enum class ElementType {
+  float32,
+  float64,
+  float16,
+  bfloat16,
+  int64,
+  int32,
+  int16,
+  int8,
+  uint8,
+  boolean,
+  other
+};
+
+// Whether tensors of `type` hold integers (int8..int64, uint8, bool).
+bool is_integer(ElementType type);
 
 // Bytes per element (0 for `other`, whose tensors are read but cannot be converted).
 int element_bytes(ElementType type);

@@ -174,7 +174,35 @@ float element_at(const std::string& storage, ElementType type, int64_t index) {
       std::memcpy(&f, &bits, 4);
       return f;
     }
-    case ElementType::other:
+    default:
+      break;
+  }
+  return 0;
+}
+
+template <typename T>
+int64_t load_as_int64(const char* p) {
+  T v{};
+  std::memcpy(&v, p, sizeof v);
+  return static_cast<int64_t>(v);
+}
+
+int64_t integer_at(const std::string& storage, ElementType type, int64_t index) {
+  const char* p = storage.data() + index * element_bytes(type);
+  switch (type) {
+    case ElementType::int64:
+      return load_as_int64<int64_t>(p);
+    case ElementType::int32:
+      return load_as_int64<int32_t>(p);
+    case ElementType::int16:
+      return load_as_int64<int16_t>(p);
+    case ElementType::int8:
+      return load_as_int64<int8_t>(p);
+    case ElementType::uint8:
+      return load_as_int64<uint8_t>(p);
+    case ElementType::boolean:
+      return load_as_int64<uint8_t>(p) != 0 ? 1 : 0;
+    default:
       break;
   }
   return 0;
@@ -190,7 +218,8 @@ class TensorReader {
     out.name = name;
     out.shape = t.sizes;
     out.storage_type = t.storage_type;
-    out.floating = t.type != ElementType::other;
+    out.floating = t.type != ElementType::other && !is_integer(t.type);
+    out.integer = is_integer(t.type);
     const std::string where = shown_ + ": tensor " + name + ": ";
     int64_t count = 1;
     int64_t last = t.offset;  // the highest element index the view reads
@@ -208,7 +237,7 @@ class TensorReader {
       }
       last += (t.sizes[d] > 0 ? t.sizes[d] - 1 : 0) * t.strides[d];
     }
-    if (!out.floating || count == 0) return out;
+    if ((!out.floating && !out.integer) || count == 0) return out;
     if (t.storage_elements < 0 || t.storage_elements > kMaxElements || last >= t.storage_elements) {
       throw std::runtime_error(where + "reads element " + std::to_string(last) +
                                " of a storage of " + std::to_string(t.storage_elements));
@@ -219,12 +248,20 @@ class TensorReader {
         storage.size()) {
       throw std::runtime_error(where + "reads past the end of storage record " + t.storage_key);
     }
-    out.values.resize(static_cast<size_t>(count));
+    if (out.integer) {
+      out.integers.resize(static_cast<size_t>(count));
+    } else {
+      out.values.resize(static_cast<size_t>(count));
+    }
     std::vector<int64_t> index(t.sizes.size(), 0);
     for (int64_t i = 0; i < count; ++i) {
       int64_t at = t.offset;
       for (size_t d = 0; d < index.size(); ++d) at += index[d] * t.strides[d];
-      out.values[static_cast<size_t>(i)] = element_at(storage, t.type, at);
+      if (out.integer) {
+        out.integers[static_cast<size_t>(i)] = integer_at(storage, t.type, at);
+      } else {
+        out.values[static_cast<size_t>(i)] = element_at(storage, t.type, at);
+      }
       for (size_t d = index.size(); d-- > 0;) {  // next row-major index
         if (++index[d] < t.sizes[d]) break;
         index[d] = 0;

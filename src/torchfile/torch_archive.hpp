@@ -6,7 +6,8 @@
 // Names follow PyTorch's state_dict: nested dicts and TorchScript submodules joined by '.', so a
 // module's parameters read "gru.weight_ih_l0" whichever way it was saved. Tensors are converted
 // to float32 row-major (float64, float16 and bfloat16 storages too; strides and offsets honoured).
-// Non-float tensors (e.g. a BatchNorm's num_batches_tracked) are listed with `floating` false.
+// Integer tensors (int8..int64, uint8, bool: labels, token ids, a BatchNorm's num_batches_tracked)
+// are read into `integers` with `floating` false; tensors of other types are listed with neither.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +23,9 @@ struct NamedTensor {
   std::vector<int64_t> shape;
   std::vector<float> values;  // row-major; empty when !floating
   bool floating = true;
-  std::string storage_type;  // "torch.FloatStorage", ...
+  bool integer = false;           // an integer (or bool) tensor: its elements in `integers`
+  std::vector<int64_t> integers;  // row-major; empty when !integer
+  std::string storage_type;       // "torch.FloatStorage", ...
 };
 
 struct TorchFile {
