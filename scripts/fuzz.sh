@@ -16,7 +16,7 @@ command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (scripts/set
 cmake -S . -B "$build" -G Ninja -DMPGRU_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DMPGRU_WERROR=ON >/dev/null
 cmake --build "$build" -j "$(nproc)"
-harnesses=${*:-"model_file model_crc genome idx wav config spam store torch_file torch_pickle"}
+harnesses=${*:-"model_file model_crc genome idx wav config spam store torch_file torch_pickle numpy"}
 failed=0
 printf '%-11s %12s %8s %8s  %s\n' harness executions cov ft result
 # Binary seeds (small models, an evaluation store) are generated, text seeds are committed.

@@ -2,15 +2,17 @@
 // models (1 and 2 layers, one with an embedding, one with a per-step head) for model_file and
 // model_crc, an evaluation store with two rows for store, a short 16 kHz tone for wav, and the
 // PyTorch files make_fixtures.py wrote (when given) for torch_file with their data.pkl records for
-// torch_pickle. Usage: make_seeds CORPUS_DIR [TORCH_FIXTURES_DIR] (writes
-// CORPUS_DIR/<harness>/...).
+// torch_pickle, and small .npy files and .npz archives (stored and deflated) for numpy. Usage:
+// make_seeds CORPUS_DIR [TORCH_FIXTURES_DIR] (writes CORPUS_DIR/<harness>/...).
 #include <zip.h>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "audio/wav_file.hpp"
@@ -76,6 +78,65 @@ void write_wav(const std::filesystem::path& corpus) {
   mpgru::audio::write_wav_pcm16(corpus / "wav" / "tone.wav", tone, 16000);
 }
 
+// An .npy file as NumPy writes it: magic, version, little-endian header length, the header dict
+// padded with spaces to a multiple of 64 bytes ending in '\n', then the element bytes.
+std::string npy(const std::string& descr, const std::string& shape, bool fortran,
+                const std::string& data, int major = 1) {
+  const size_t length_bytes = major == 1 ? 2 : 4;
+  std::string header = "{'descr': '" + descr +
+                       "', 'fortran_order': " + (fortran ? "True" : "False") +
+                       ", 'shape': " + shape + ", }";
+  header.append((64 - (8 + length_bytes + header.size() + 1) % 64) % 64, ' ');
+  header += '\n';
+  std::string out("\x93NUMPY", 6);
+  out += static_cast<char>(major);
+  out += '\0';
+  for (size_t i = 0; i < length_bytes; ++i) out += static_cast<char>(header.size() >> (8 * i));
+  return out + header + data;
+}
+
+// `n` bytes counting up from `first`: element bytes for any dtype.
+std::string counting(size_t n, int first = 0) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += static_cast<char>(first + static_cast<int>(i));
+  return out;
+}
+
+// An .npz archive of `records` (name, bytes), each stored or deflated.
+void write_npz(const std::filesystem::path& path,
+               const std::vector<std::pair<std::string, std::string>>& records, bool deflate) {
+  int error = 0;
+  zip_t* zip = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  if (zip == nullptr) throw std::runtime_error(path.string() + ": cannot create");
+  for (const auto& [name, bytes] : records) {
+    const zip_int64_t index =
+        zip_file_add(zip, name.c_str(), zip_source_buffer(zip, bytes.data(), bytes.size(), 0), 0);
+    zip_set_file_compression(zip, static_cast<zip_uint64_t>(index),
+                             deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
+  }
+  if (zip_close(zip) != 0) throw std::runtime_error(path.string() + ": cannot write");
+}
+
+// Lone arrays of several dtypes, byte orders, layouts and header versions, and two archives.
+void write_numpy(const std::filesystem::path& corpus) {
+  const std::filesystem::path dir = corpus / "numpy";
+  std::filesystem::create_directories(dir);
+  const std::vector<std::pair<std::string, std::string>> arrays = {
+      {"x.npy", npy("<f4", "(2, 3)", false, counting(24))},
+      {"fortran.npy", npy(">i2", "(2, 3, 2)", true, counting(24))},
+      {"half.npy", npy("<f2", "(4,)", false, counting(8, 0x30))},
+      {"double.npy", npy(">f8", "()", false, counting(8, 0x40))},
+      {"labels.npy", npy("|u1", "(5,)", false, counting(5))},
+      {"mask.npy", npy("|b1", "(2, 2)", true, std::string("\0\1\1\0", 4))},
+      {"big.npy", npy("<u8", "(1,)", false, counting(8))},
+      {"v2.npy", npy("<i4", "(0, 3)", false, "", 2)},
+      {"v3.npy", npy("=i8", "(2,)", false, counting(16), 3)},
+  };
+  for (const auto& [name, bytes] : arrays) std::ofstream(dir / name, std::ios::binary) << bytes;
+  write_npz(dir / "stored.npz", {arrays[0], arrays[4]}, false);
+  write_npz(dir / "deflated.npz", {arrays[1], arrays[2], arrays[5]}, true);
+}
+
 }  // namespace
 
 // The data.pkl record of a PyTorch zip archive ("" if it has none).
@@ -130,6 +191,7 @@ int main(int argc, char** argv) {
     write_store(argv[1]);
     write_wav(argv[1]);
     write_torch_files(argv[1], argc == 3 ? argv[2] : "");
+    write_numpy(argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_seeds: %s\n", e.what());
     return 1;
