@@ -28,6 +28,7 @@ packages=(
   cmake ninja-build g++ pkg-config clang-format
   libtorch-dev libopenblas0-pthread
   python3-torch  # builds the PyTorch test fixtures; the comparison scripts (never at run time)
+  python3-sklearn  # the UCI digits of the your-data example and test (never at run time)
   libpagmo-dev libeigen3-dev libboost-serialization-dev libtbb-dev
   libopenmpi-dev openmpi-bin
   libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev zlib1g-dev libzip-dev

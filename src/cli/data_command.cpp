@@ -6,6 +6,7 @@
 
 #include "cli/command.hpp"
 #include "cli/data_describe.hpp"
+#include "cli/data_to_npz.hpp"
 #include "cli/progress_bar.hpp"
 #include "data/kws_synth.hpp"
 #include "data/se_synth.hpp"
@@ -149,7 +150,7 @@ Command add_data_command(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand(
       "data",
       "Data-set tools (kws-synth: synthetic speech commands; se-synth: noisy speech; describe: "
-      "what a data file holds)");
+      "what a data file holds; to-npz: a task as a data file)");
   app->require_subcommand(1);
 
   auto synth = std::make_shared<KwsSynthArgs>();
@@ -181,8 +182,11 @@ Command add_data_command(CLI::App& parent) {
   add_se_synth(se, *se_args);
   auto describe_args = std::make_shared<DescribeArgs>();
   CLI::App* describe = add_data_describe(app, *describe_args);
-  return {app, [synth, se_args, se, describe_args, describe] {
+  auto to_npz_args = std::make_shared<ToNpzArgs>();
+  CLI::App* to_npz = add_data_to_npz(app, *to_npz_args);
+  return {app, [synth, se_args, se, describe_args, describe, to_npz_args, to_npz] {
             if (describe->parsed()) return run_data_describe(*describe_args);
+            if (to_npz->parsed()) return run_data_to_npz(*to_npz_args);
             return se->parsed() ? run_se_synth(*se_args) : run_kws_synth(*synth);
           }};
 }
