@@ -123,8 +123,57 @@ void write_examples(const std::string& dir, int count, const data::SeDataset& se
 
 // A per-step model (task se): the integer engine's gains, streamed step by step as a device runs
 // them, applied to each clip; SI-SDR and STOI of the result.
+// A per-step model of a data file: the target R^2 of its integer outputs, streamed step by step,
+// with the 95 % interval of the mean over sequences.
+int run_eval_targets(const EvalArgs& args, const engine::IntegerModel& model,
+                     const data::Dataset& dataset, data::Split split) {
+  if (model.classes != dataset.outputs()) {
+    throw std::invalid_argument(args.model + " has a per-step head of " +
+                                std::to_string(model.classes) + " outputs; task " + dataset.name() +
+                                " has " + std::to_string(dataset.outputs()) + " per step");
+  }
+  const data::Sequences& s = dataset.split(split);
+  const engine::Kernels kernels =
+      args.kernels == "reference" ? engine::Kernels::reference : engine::Kernels::optimized;
+  const auto start = std::chrono::steady_clock::now();
+  const search::MeanInterval r2 =
+      search::mean_interval(search::r2_scores(s, [&](int64_t i, float* out) {
+        search::streamed_gains(model, s.sequence(i), static_cast<int32_t>(s.steps), out, kernels);
+      }));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (args.json) {
+    nlohmann::json j = model_json(model);
+    j["model"] = args.model;
+    j["task"] = dataset.name();
+    j["split"] = data::to_string(split);
+    j["r2"] = r2.mean;
+    j["r2_ci95"] = r2.ci95;
+    j["count"] = s.count();
+    j["seconds"] = seconds;
+    j["kernels"] = args.kernels;
+    std::cout << j.dump(2) << '\n';
+    return kExitOk;
+  }
+  char line[160];
+  std::snprintf(line, sizeof line, ": target R^2 %.4f +- %.4f (95 %% interval over sequences)",
+                r2.mean, r2.ci95);
+  std::cout << args.model << " on " << dataset.name() << " " << data::to_string(split) << " ("
+            << s.count() << " sequences)" << line << " (integer engine, " << args.kernels
+            << " kernels, streaming, " << seconds << " s)\n"
+            << model_summary(model) << '\n';
+  return kExitOk;
+}
+
 int run_eval_gains(const EvalArgs& args, const engine::IntegerModel& model,
                    const data::Dataset& dataset, data::Split split) {
+  if (search::default_quality(dataset) == report::Metric::Kind::r2) {
+    if (!args.examples.empty()) {
+      throw std::invalid_argument("--examples writes WAVs of an enhancement task (se); task " +
+                                  dataset.name() + " has no audio");
+    }
+    return run_eval_targets(args, model, dataset, split);
+  }
   const auto* se = dynamic_cast<const data::SeDataset*>(&dataset);
   if (se == nullptr || model.classes != se->outputs()) {
     throw std::invalid_argument(args.model + " has a per-step head of " +

@@ -26,13 +26,13 @@ struct QatArgs {
   bool json = false;
 };
 
-// The integer model's score on `split`: accuracy, or a per-step model's mean SI-SDR improvement
-// over the clips (streaming engine).
+// The integer model's score on `split`: accuracy, or a per-step model's mean quality over the
+// sequences (SI-SDR improvement for task se, target R^2 for a data file).
 double score(const engine::IntegerModel& model, const data::Dataset& dataset, data::Split split,
              int threads) {
   if (!model.per_step) return engine::evaluate(model, dataset.split(split), threads).accuracy;
   return search::mean_interval(
-             search::clip_scores(model, dataset, split, report::Metric::Kind::sisdr, threads))
+             search::clip_scores(model, dataset, split, search::default_quality(dataset), threads))
       .mean;
 }
 
@@ -46,8 +46,9 @@ int run_qat(const QatArgs& args) {
   const auto steps = static_cast<int32_t>(s.dataset->steps());
   const double ptq_acc = score(engine::convert(s.float_model, s.calibration, genome, steps),
                                *s.dataset, split, args.qat.threads);
-  const report::Metric metric{
-      s.float_model.outputs > 0 ? report::Metric::Kind::sisdr : report::Metric::Kind::accuracy, 1};
+  const report::Metric metric{s.float_model.outputs > 0 ? search::default_quality(*s.dataset)
+                                                        : report::Metric::Kind::accuracy,
+                              1};
   std::ostream& log = args.json ? std::cerr : std::cout;
   ProgressBar bar(log, !args.json && stdout_is_terminal());
   const train::QatResult r = train::fine_tune(
@@ -67,7 +68,7 @@ int run_qat(const QatArgs& args) {
     nlohmann::json j = model_json(r.model);
     j["path"] = args.out;
     j["split"] = data::to_string(split);
-    const std::string key = metric.is_accuracy() ? "accuracy" : "sisdri_db";
+    const std::string key = metric.column();
     j["ptq_" + key] = ptq_acc;
     j["qat_" + key] = qat_acc;
     j["qat_steps"] = r.steps;

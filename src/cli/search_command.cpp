@@ -6,6 +6,7 @@
 #include "cli/command.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/ptq_setup.hpp"
+#include "data/task.hpp"
 #include "report/headline.hpp"
 #include "search/mpi_evaluator.hpp"
 #include "search/search_run.hpp"
@@ -18,7 +19,7 @@ struct SearchArgs {
   search::SearchConfig config;
   std::string fitness = "ptq";
   std::string objectives = "error,size";
-  std::string objective = "auto";  // accuracy, sisdr, stoi; auto: by the checkpoint
+  std::string objective = "auto";  // accuracy, sisdr, stoi, r2; auto: by the checkpoint
   std::string method = "mse";
   std::string out = "runs/search";
   std::string resume;
@@ -106,13 +107,15 @@ void refuse_flags_with_resume(const CLI::App& app) {
   }
 }
 
-// --objective: accuracy for a classifier, sisdr for a per-step model unless given.
+// --objective: accuracy for a classifier; for a per-step model sisdr (speech enhancement) or r2
+// (a data file's per-step targets) unless given.
 report::Metric::Kind resolve_objective(const std::string& objective,
                                        const std::string& checkpoint) {
   if (objective != "auto") return report::parse_metric_kind(objective);
   if (checkpoint.empty()) return report::Metric::Kind::accuracy;  // validate() names --ckpt
-  return train::load_float_model(checkpoint).outputs > 0 ? report::Metric::Kind::sisdr
-                                                         : report::Metric::Kind::accuracy;
+  if (train::load_float_model(checkpoint).outputs == 0) return report::Metric::Kind::accuracy;
+  return train::checkpoint_task(checkpoint) == data::kFileTask ? report::Metric::Kind::r2
+                                                               : report::Metric::Kind::sisdr;
 }
 
 // Resolves the run's config and folder: a resumed run's own config.json, or the flags.
@@ -233,10 +236,11 @@ Command add_search_command(CLI::App& parent) {
       ->capture_default_str();
   app->add_option("--objective", args->objective,
                   "What a genome scores: accuracy (classifiers), sisdr or stoi (per-step "
-                  "enhancement models: mean SI-SDR / STOI improvement over the validation clips); "
-                  "auto: accuracy, or sisdr for a per-step checkpoint")
+                  "enhancement models: mean SI-SDR / STOI improvement over the validation clips), "
+                  "r2 (per-step models of a data file: the fit of the targets); auto: accuracy, "
+                  "or sisdr (task se) or r2 (task file) for a per-step checkpoint")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "accuracy", "sisdr", "stoi"}));
+      ->check(CLI::IsMember({"auto", "accuracy", "sisdr", "stoi", "r2"}));
   app->add_option("--population", c.population, "Population (multiple of 4, >= 8)")
       ->capture_default_str();
   app->add_option("--generations", c.generations, "Generations")->capture_default_str();

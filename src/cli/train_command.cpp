@@ -12,6 +12,7 @@
 #include "data/se_task.hpp"
 #include "data/task.hpp"
 #include "quant/float_gru.hpp"
+#include "search/step_quality.hpp"
 #include "train/float_export.hpp"
 #include "train/trainer.hpp"
 
@@ -73,10 +74,37 @@ void move_in(const std::filesystem::path& staging, const std::filesystem::path& 
 
 // Sequence-to-sequence (se): the trained float model's SI-SDR and STOI on validation and test,
 // printed and added to metrics.json as "quality".
+// Per-step models of a data file: the float model's target R^2 on validation and test, printed
+// and added to metrics.json as "quality".
+void report_target_fit(const data::Dataset& dataset, const std::filesystem::path& out,
+                       std::ostream& log) {
+  const quant::FloatGruModel model = train::load_float_model(out);
+  nlohmann::json quality = nlohmann::json::object();
+  for (const data::Split split : {data::Split::validation, data::Split::test}) {
+    const data::Sequences& s = dataset.split(split);
+    const search::MeanInterval r2 =
+        search::mean_interval(search::r2_scores(s, [&](int64_t i, float* outputs) {
+          quant::forward_steps(model, s.sequence(i), static_cast<int32_t>(s.steps), outputs);
+        }));
+    quality[data::to_string(split)] = {{"r2", r2.mean}, {"r2_ci95", r2.ci95}};
+    char line[160];
+    std::snprintf(line, sizeof line, "float model on %s (%lld sequences): target R^2 %.4f +- %.4f",
+                  data::to_string(split), static_cast<long long>(s.count()), r2.mean, r2.ci95);
+    log << line << '\n';
+  }
+  nlohmann::json metrics = core::read_json_file(out / "metrics.json");
+  metrics["quality"] = quality;
+  core::write_json_file(metrics, out / "metrics.json");
+}
+
 void report_quality(const data::Dataset& dataset, const std::filesystem::path& out, int threads,
                     std::ostream& log) {
+  if (dataset.outputs() == 0) return;
   const auto* se = dynamic_cast<const data::SeDataset*>(&dataset);
-  if (se == nullptr) return;
+  if (se == nullptr) {
+    report_target_fit(dataset, out, log);
+    return;
+  }
   const quant::FloatGruModel model = train::load_float_model(out);
   nlohmann::json quality = nlohmann::json::object();
   for (const data::Split split : {data::Split::validation, data::Split::test}) {

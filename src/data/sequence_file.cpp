@@ -193,7 +193,9 @@ class Checker {
   std::vector<float> features(const NumericArray& x) const {
     if (x.type == Type::floating) {
       for (size_t i = 0; i < x.floats.size(); ++i) {
-        if (!std::isfinite(x.floats[i])) fail(x, "value " + position(x, i) + " is not finite");
+        if (!std::isfinite(x.floats[i])) {
+          fail(x, "value " + std::to_string(x.floats[i]) + position(x, i) + " is not finite");
+        }
       }
       return x.floats;
     }
@@ -287,8 +289,15 @@ int classes_of(const SplitArrays (&given)[3], const SequenceFileInfo& info, cons
   for (const SplitArrays& s : given) {
     if (s.y != nullptr) largest = std::max(largest, max_integer(*s.y));
   }
-  if (!info.class_names.empty()) return static_cast<int>(info.class_names.size());
-  if (largest < 1) check.fail(*given[0].y, "classification needs at least 2 classes (labels 0, 1)");
+  const int64_t classes =
+      info.class_names.empty() ? largest + 1 : static_cast<int64_t>(info.class_names.size());
+  if (classes < 2) {
+    check.fail(*given[0].y,
+               "classification needs at least 2 classes (labels 0, 1; the metadata "
+               "names " +
+                   std::to_string(info.class_names.size()) + ")");
+  }
+  if (!info.class_names.empty()) return static_cast<int>(classes);
   if (largest >= (int64_t{1} << 20)) check.fail(*given[0].y, "more than 2^20 classes");
   return static_cast<int>(largest + 1);
 }

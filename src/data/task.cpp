@@ -82,6 +82,16 @@ bool is_file(const std::filesystem::path& path) {
   return !path.empty() && std::filesystem::is_regular_file(path, ec);
 }
 
+// A --data that names a data file: a regular file, or a path with a data file's extension that
+// is not a folder (a missing mine.npz is a missing file, not a data folder to look into).
+bool names_data_file(const std::string& data) {
+  if (is_file(data)) return true;
+  std::error_code ec;
+  if (data.empty() || std::filesystem::is_directory(data, ec)) return false;
+  const std::string ext = std::filesystem::path(data).extension().string();
+  return ext == ".npz" || ext == ".npy" || ext == ".pt" || ext == ".pth";
+}
+
 }  // namespace
 
 const std::vector<TaskInfo>& tasks() {
@@ -152,7 +162,7 @@ std::filesystem::path default_data_dir() {
 }
 
 std::string resolve_task(const std::string& task, const std::string& data) {
-  if (is_file(data)) {
+  if (names_data_file(data)) {
     if (task.empty() || task == kFileTask) return kFileTask;
     throw std::invalid_argument("--data " + data + " is a file: a data file is task '" +
                                 std::string(kFileTask) + "' (omit --task, or --task " + kFileTask +
@@ -182,7 +192,7 @@ std::unique_ptr<Dataset> load_task(const std::string& name, const std::filesyste
                                    const LoadOptions& options) {
   const TaskInfo& task = find_task(name);
   if (task.name == kFileTask) {
-    if (!is_file(data_dir)) {
+    if (!is_file(data_dir) && !names_data_file(data_dir.string())) {
       throw std::runtime_error("task " + task.name + ": " +
                                (data_dir.empty() ? std::string("no data file given")
                                                  : data_dir.string() + " is not a file") +

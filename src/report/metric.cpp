@@ -32,6 +32,7 @@ constexpr KindText kKinds[] = {
     {"accuracy", "accuracy", "accuracy", 0.005, "0.5 pp"},
     {"sisdr", "SI-SDR improvement", "sisdri_db", 0.3, "0.3 dB"},
     {"stoi", "STOI improvement", "stoi_improvement", 0.01, "0.01"},
+    {"r2", "target R^2", "r2", 0.01, "0.01"},
 };
 
 const KindText& text(Metric::Kind kind) {
@@ -68,6 +69,8 @@ std::string Metric::format(double score) const {
       return fmt("%.2f dB", score);
     case Kind::stoi:
       return fmt("%.3f", score);
+    case Kind::r2:
+      return fmt("%.4f", score);
   }
   return "";
 }
@@ -80,6 +83,8 @@ std::string Metric::format_difference(double difference) const {
       return fmt("%+.2f dB", difference);
     case Kind::stoi:
       return fmt("%+.3f", difference);
+    case Kind::r2:
+      return fmt("%+.4f", difference);
   }
   return "";
 }
@@ -90,10 +95,11 @@ std::string Metric::tolerance_text() const {
 
 Metric::Kind parse_metric_kind(const std::string& name) {
   for (const Metric::Kind kind :
-       {Metric::Kind::accuracy, Metric::Kind::sisdr, Metric::Kind::stoi}) {
+       {Metric::Kind::accuracy, Metric::Kind::sisdr, Metric::Kind::stoi, Metric::Kind::r2}) {
     if (name == text(kind).name) return kind;
   }
-  throw std::invalid_argument("unknown metric '" + name + "' (expected accuracy, sisdr or stoi)");
+  throw std::invalid_argument("unknown metric '" + name +
+                              "' (expected accuracy, sisdr, stoi or r2)");
 }
 
 Metric make_metric(const std::string& name, double reference) {
@@ -101,9 +107,10 @@ Metric make_metric(const std::string& name, double reference) {
   m.kind = parse_metric_kind(name);
   if (m.is_accuracy()) return m;
   if (!(reference > 0 && std::isfinite(reference))) {
-    throw std::invalid_argument(
-        "metric " + name + ": the float model's validation score " + std::to_string(reference) +
-        " is not a positive finite number (the float model does not enhance)");
+    throw std::invalid_argument("metric " + name + ": the float model's validation score " +
+                                std::to_string(reference) +
+                                " is not a positive finite number (the float model does not " +
+                                (m.kind == Metric::Kind::r2 ? "fit the targets" : "enhance") + ")");
   }
   m.reference = reference;
   return m;

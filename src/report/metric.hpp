@@ -7,6 +7,11 @@
 // fraction of the float model's validation improvement lost, 1 - score / reference, so 0 is the
 // float model, 1 no improvement at all, and hypervolumes keep the reference point 1 on that axis;
 // iso-quality within 0.3 dB (sisdr) or 0.01 (stoi) of homogeneous 8-bit on validation.
+// Per-step models of a data file (task file, no audio to listen to): r2, how well the outputs fit
+// the per-step targets, 1 - SSE / SST over every step and output of the split (the coefficient of
+// determination, each output's SST about its own mean); a sequence's share is
+// 1 - SSE_i / (SST / N), so the mean over sequences is the split's r2. Error and iso-quality as for
+// the quality metrics, within 0.01.
 #pragma once
 
 #include <string>
@@ -16,7 +21,7 @@
 namespace mpgru::report {
 
 struct Metric {
-  enum class Kind { accuracy, sisdr, stoi };
+  enum class Kind { accuracy, sisdr, stoi, r2 };
   Kind kind = Kind::accuracy;
   double reference = 1;  // sisdr, stoi: the float model's validation score (> 0); accuracy: 1
 
@@ -27,9 +32,10 @@ struct Metric {
   double score(double error) const;
   // How far below 8-bit's validation score a genome may score and count as iso-quality.
   double tolerance() const;
-  std::string name() const;   // "accuracy", "sisdr", "stoi"
-  std::string label() const;  // "accuracy", "SI-SDR improvement", "STOI improvement"
-  // The CSV files' score column after "val_" / "test_": accuracy, sisdri_db, stoi_improvement.
+  std::string name() const;   // "accuracy", "sisdr", "stoi", "r2"
+  std::string label() const;  // "accuracy", "SI-SDR improvement", "STOI improvement", "target R^2"
+  // The CSV files' score column after "val_" / "test_": accuracy, sisdri_db, stoi_improvement,
+  // r2.
   std::string column() const;
   // "iso-accuracy" or "iso-quality".
   std::string iso() const;
@@ -41,10 +47,10 @@ struct Metric {
   std::string tolerance_text() const;
 };
 
-// "accuracy", "sisdr" or "stoi"; throws std::invalid_argument naming an unknown metric.
+// "accuracy", "sisdr", "stoi" or "r2"; throws std::invalid_argument naming an unknown metric.
 Metric::Kind parse_metric_kind(const std::string& name);
 
-// "accuracy", "sisdr" or "stoi" with its reference (ignored for accuracy). Throws
+// "accuracy", "sisdr", "stoi" or "r2" with its reference (ignored for accuracy). Throws
 // std::invalid_argument naming an unknown metric or a reference that is not positive.
 Metric make_metric(const std::string& name, double reference);
 

@@ -43,6 +43,7 @@ struct TaskResult {
   double float_balanced = -1;  // -1: not recorded (runs from before balanced accuracy)
   // Per-step (enhancement) models: the float model's test SI-SDR and STOI improvements.
   double float_sisdri = 0, float_stoi_gain = 0;
+  double float_r2 = 0;         // per-step models of a data file: the test target R^2
   bool float_quality = false;  // metrics.json has them
   std::vector<std::unique_ptr<RunResult>> runs;
   // Scored on an enhancement quality (report/metric.hpp), not accuracy: its own table.
@@ -71,8 +72,12 @@ void read_float(const ResultsTask& task, TaskResult& r) {
     r.float_balanced = metrics.value("test_balanced_accuracy", -1.0);
     if (metrics.contains("quality")) {
       const json& q = metrics.at("quality").at("test");
-      r.float_sisdri = q.at("si_sdri").get<double>();
-      r.float_stoi_gain = q.at("stoi_enhanced").get<double>() - q.at("stoi_noisy").get<double>();
+      if (q.contains("r2")) {
+        r.float_r2 = q.at("r2").get<double>();
+      } else {
+        r.float_sisdri = q.at("si_sdri").get<double>();
+        r.float_stoi_gain = q.at("stoi_enhanced").get<double>() - q.at("stoi_noisy").get<double>();
+      }
       r.float_quality = true;
     }
   } catch (const json::exception& e) {
@@ -428,7 +433,9 @@ std::vector<std::string> quality_cells(const TaskResult& r, const RunResult& run
   const Headline& h = run.headline;
   const Metric& m = h.metric;
   const ScoredGenome& eight = *h.eight;
-  const double float_test = m.kind == Metric::Kind::sisdr ? r.float_sisdri : r.float_stoi_gain;
+  const double float_test = m.kind == Metric::Kind::sisdr  ? r.float_sisdri
+                            : m.kind == Metric::Kind::stoi ? r.float_stoi_gain
+                                                           : r.float_r2;
   std::vector<std::string> cells = {
       cell_text(r.task->name),
       std::to_string(run.seed),
@@ -484,11 +491,14 @@ std::string quality_section(const std::vector<const TaskResult*>& results) {
   }
   s += "\n";
   for (const TaskResult* r : results) {
+    const std::string float_quality = r->runs.front()->file.metric.kind == Metric::Kind::r2
+                                          ? fmt("target R^2 %.4f", r->float_r2)
+                                          : fmt("SI-SDR improvement %.2f dB", r->float_sisdri) +
+                                                ", " +
+                                                fmt("STOI improvement %+.3f", r->float_stoi_gain);
     s += "- **" + r->task->name + "**: float model `" + r->task->float_dir.string() + "` (test " +
-         fmt("SI-SDR improvement %.2f dB", r->float_sisdri) + ", " +
-         fmt("STOI improvement %+.3f", r->float_stoi_gain) + ", trained in " +
-         hms(r->float_seconds) + "), seeds " + seeds_text(*r->task) + ", searches " +
-         search_settings(r->runs.front()->file.config) +
+         float_quality + ", trained in " + hms(r->float_seconds) + "), seeds " +
+         seeds_text(*r->task) + ", searches " + search_settings(r->runs.front()->file.config) +
          (r->task->commands.empty() ? std::string() : "; " + r->task->commands) + ".\n";
   }
   return s;

@@ -130,12 +130,12 @@ void check_objective(const SearchConfig& c, const quant::FloatGruModel& model) {
   const bool quality = c.fitness.objective != report::Metric::Kind::accuracy;
   if (model.outputs > 0 && !quality) {
     throw std::invalid_argument("checkpoint " + c.checkpoint +
-                                " is a per-step model (sequence to sequence, task se): search it "
-                                "on its enhancement quality, --objective sisdr or stoi");
+                                " is a per-step model (sequence to sequence): search it on its "
+                                "output quality, --objective sisdr or stoi (task se) or r2");
   }
   if (model.outputs == 0 && quality) {
     throw std::invalid_argument("--objective " + report::Metric{c.fitness.objective, 1}.name() +
-                                " scores speech-enhancement models; checkpoint " + c.checkpoint +
+                                " scores per-step models; checkpoint " + c.checkpoint +
                                 " is a classifier (objective accuracy)");
   }
 }
@@ -473,10 +473,11 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   validate(config);
   const unsigned threads = dispatch.remote != nullptr ? dispatch.threads : config.workers;
   const auto start = Clock::now();
+  const Loaded loaded =
+      load(config);  // bad data or a checkpoint that does not fit: nothing written
   std::filesystem::create_directories(run_dir);
   const core::FolderLock lock(run_dir);  // one search (or resume) per folder at a time
   core::write_json_file({{"search", to_json(config)}}, run_dir / "config.json");
-  const Loaded loaded = load(config);
   EvaluationStore store(run_dir / "evaluations.sqlite");
   const FitnessContext context = fitness_context(loaded, config);
   const FitnessSettings settings = search_fitness_settings(config);
@@ -580,7 +581,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   r.cache_hits =
       fitness->cache_hits() + (final_fitness != fitness ? final_fitness->cache_hits() : 0);
   r.unbuildable = fitness->failures() + (final_fitness != fitness ? final_fitness->failures() : 0);
-  if (loaded.model.outputs > 0) {
+  if (dynamic_cast<const data::SeDataset*>(loaded.dataset.get()) != nullptr) {
     write_examples(loaded, *final_fitness, report::headline(r.front, r.baseline, bops, metric),
                    run_dir);
     log << "examples " << kExampleClips << " test clips in examples/" << std::endl;

@@ -52,19 +52,61 @@ std::vector<int32_t> batch_gains(const engine::IntegerModel& model, const data::
 void require_quality(report::Metric::Kind metric) {
   if (metric == report::Metric::Kind::accuracy) {
     throw std::invalid_argument(
-        "a per-step model is scored by its enhancement quality: objective sisdr or stoi, not "
-        "accuracy");
+        "a per-step model is scored by its output quality: objective sisdr or stoi (enhancement), "
+        "r2 (per-step targets), not accuracy");
+  }
+}
+
+void require_outputs(const data::Dataset& dataset, int64_t outputs) {
+  if (dataset.outputs() != outputs) {
+    throw std::invalid_argument("a per-step model of " + std::to_string(outputs) +
+                                " outputs needs a task of as many targets per step; task " +
+                                dataset.name() + " has " + std::to_string(dataset.outputs()));
   }
 }
 
 }  // namespace
 
+report::Metric::Kind default_quality(const data::Dataset& dataset) {
+  return dynamic_cast<const data::SeDataset*>(&dataset) != nullptr ? report::Metric::Kind::sisdr
+                                                                   : report::Metric::Kind::r2;
+}
+
+std::vector<float> r2_scores(const data::Sequences& s,
+                             const std::function<void(int64_t, float*)>& predict) {
+  const int64_t n = s.count();
+  const auto per = static_cast<size_t>(s.steps * s.outputs);
+  const auto outputs = static_cast<size_t>(s.outputs);
+  std::vector<double> mean(outputs, 0.0);
+  for (size_t k = 0; k < s.targets.size(); ++k) mean[k % outputs] += s.targets[k];
+  for (double& m : mean) m /= static_cast<double>(n * s.steps);
+  double sst = 0;
+  for (size_t k = 0; k < s.targets.size(); ++k) {
+    const double d = s.targets[k] - mean[k % outputs];
+    sst += d * d;
+  }
+  if (!(sst > 0)) {
+    throw std::invalid_argument(
+        "target R^2: the targets of the split do not vary (every output constant)");
+  }
+  std::vector<float> scores(static_cast<size_t>(n));
+  std::vector<float> out(per);
+  for (int64_t i = 0; i < n; ++i) {
+    predict(i, out.data());
+    const float* t = s.target(i);
+    double sse = 0;
+    for (size_t k = 0; k < per; ++k) sse += (out[k] - t[k]) * static_cast<double>(out[k] - t[k]);
+    scores[static_cast<size_t>(i)] = static_cast<float>(1.0 - sse * static_cast<double>(n) / sst);
+  }
+  return scores;
+}
+
 std::vector<float> clip_scores(const engine::IntegerModel& model, const data::Dataset& dataset,
                                data::Split split, report::Metric::Kind metric, int threads) {
   require_quality(metric);
-  const data::SeDataset& se = enhancement_task(dataset, model.classes);
   if (!model.per_step) throw std::invalid_argument("clip_scores: the model is not per-step");
-  const data::Sequences& s = se.split(split);
+  require_outputs(dataset, model.classes);
+  const data::Sequences& s = dataset.split(split);
   const std::vector<int32_t> all = batch_gains(model, s, threads);
   const double unit = 1.0 / model.head.output.qmax();
   const auto per_clip = static_cast<size_t>(s.steps * model.classes);
@@ -72,6 +114,8 @@ std::vector<float> clip_scores(const engine::IntegerModel& model, const data::Da
     const int32_t* g = all.data() + static_cast<size_t>(i) * per_clip;
     for (size_t k = 0; k < per_clip; ++k) gains[k] = static_cast<float>(g[k] * unit);
   };
+  if (metric == report::Metric::Kind::r2) return r2_scores(s, predict);
+  const data::SeDataset& se = enhancement_task(dataset, model.classes);
   const bool stoi = metric == report::Metric::Kind::stoi;
   return scores_of(se.quality(split, predict, threads, stoi), metric);
 }
@@ -88,11 +132,13 @@ void streamed_gains(const engine::IntegerModel& model, const float* sequence, in
 double float_validation_score(const quant::FloatGruModel& model, const data::Dataset& dataset,
                               report::Metric::Kind metric, int threads) {
   require_quality(metric);
-  const data::SeDataset& se = enhancement_task(dataset, model.outputs);
-  const data::Sequences& s = se.split(data::Split::validation);
+  require_outputs(dataset, model.outputs);
+  const data::Sequences& s = dataset.split(data::Split::validation);
   const auto predict = [&](int64_t i, float* gains) {
     quant::forward_steps(model, s.sequence(i), static_cast<int32_t>(s.steps), gains);
   };
+  if (metric == report::Metric::Kind::r2) return mean_interval(r2_scores(s, predict)).mean;
+  const data::SeDataset& se = enhancement_task(dataset, model.outputs);
   const bool stoi = metric == report::Metric::Kind::stoi;
   return mean_interval(
              scores_of(se.quality(data::Split::validation, predict, threads, stoi), metric))

@@ -5,6 +5,7 @@
 // search error's reference (report/metric.hpp).
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "core/dataset.hpp"
@@ -15,9 +16,19 @@
 
 namespace mpgru::search {
 
-// Each clip's score, in clip order, on `threads` threads. Throws std::invalid_argument if the
-// metric is accuracy, the dataset is not an enhancement task (data::SeDataset) or the model's
-// head does not give its number of gains per step.
+// The quality metric a per-step model of `dataset` is scored by unless told: sisdr for an
+// enhancement task (data::SeDataset), r2 (the fit of the per-step targets) for any other.
+report::Metric::Kind default_quality(const data::Dataset& dataset);
+
+// Each sequence's share of the split's target R^2 (report/metric.hpp): 1 - SSE_i / (SST / N),
+// `predict(i, out)` writing sequence i's steps x outputs. Throws std::invalid_argument naming the
+// split when its targets do not vary (SST 0).
+std::vector<float> r2_scores(const data::Sequences& s,
+                             const std::function<void(int64_t, float*)>& predict);
+
+// Each clip's (sequence's) score, in order, on `threads` threads. Throws std::invalid_argument if
+// the metric is accuracy, sisdr or stoi on a dataset that is not an enhancement task
+// (data::SeDataset), or the model's head does not give the task's outputs per step.
 std::vector<float> clip_scores(const engine::IntegerModel& model, const data::Dataset& dataset,
                                data::Split split, report::Metric::Kind metric, int threads);
 

@@ -26,6 +26,7 @@ using testing::invalid_argument_of;
 const Metric kAccuracy{};
 const Metric kSisdr{Metric::Kind::sisdr, 8.0};
 const Metric kStoi{Metric::Kind::stoi, 0.05};
+const Metric kR2{Metric::Kind::r2, 0.8};
 
 // error = 1 - score / reference, checked on values whose error is known by hand.
 TEST(Metric, ErrorIsTheShareOfTheReferenceLost) {
@@ -36,7 +37,7 @@ TEST(Metric, ErrorIsTheShareOfTheReferenceLost) {
 }
 
 TEST(Metric, ErrorOfTheReferenceIsZeroAndOfNothingIsOne) {
-  for (const Metric& m : {kAccuracy, kSisdr, kStoi}) {
+  for (const Metric& m : {kAccuracy, kSisdr, kStoi, kR2}) {
     SCOPED_TRACE(m.name());
     EXPECT_DOUBLE_EQ(m.error(m.reference), 0.0);
     EXPECT_DOUBLE_EQ(m.error(0.0), 1.0);
@@ -46,7 +47,7 @@ TEST(Metric, ErrorOfTheReferenceIsZeroAndOfNothingIsOne) {
 }
 
 TEST(Metric, ScoreAndErrorAreInverses) {
-  for (const Metric& m : {kAccuracy, kSisdr, kStoi}) {
+  for (const Metric& m : {kAccuracy, kSisdr, kStoi, kR2}) {
     SCOPED_TRACE(m.name());
     for (const double score : {-3.5, -0.01, 0.0, 0.031, 0.5, 0.9851, 7.92, 12.25}) {
       EXPECT_NEAR(m.score(m.error(score)), score, 1e-12) << score;
@@ -64,6 +65,11 @@ TEST(Metric, TolerancesAndNames) {
   EXPECT_EQ(kAccuracy.name(), "accuracy");
   EXPECT_EQ(kSisdr.name(), "sisdr");
   EXPECT_EQ(kStoi.name(), "stoi");
+  EXPECT_EQ(kR2.name(), "r2");
+  EXPECT_EQ(kR2.label(), "target R^2");
+  EXPECT_EQ(kR2.column(), "r2");
+  EXPECT_DOUBLE_EQ(kR2.tolerance(), 0.01);
+  EXPECT_EQ(kR2.iso(), "iso-quality");
   EXPECT_EQ(kSisdr.label(), "SI-SDR improvement");
   EXPECT_EQ(kStoi.label(), "STOI improvement");
   EXPECT_EQ(kAccuracy.iso(), "iso-accuracy");
@@ -101,13 +107,15 @@ INSTANTIATE_TEST_SUITE_P(
         Printed{"AccuracyLoss", kAccuracy, 0.5, -0.0049, "50.00 %", "-0.49 pp", "0.5 pp"},
         Printed{"Sisdr", kSisdr, 7.92, -0.1, "7.92 dB", "-0.10 dB", "0.3 dB"},
         Printed{"SisdrNegative", kSisdr, -3.5, 0.25, "-3.50 dB", "+0.25 dB", "0.3 dB"},
-        Printed{"Stoi", kStoi, 0.031, -0.004, "0.031", "-0.004", "0.01"}),
+        Printed{"Stoi", kStoi, 0.031, -0.004, "0.031", "-0.004", "0.01"},
+        Printed{"R2", kR2, 0.81234, -0.0071, "0.8123", "-0.0071", "0.01"}),
     [](const auto& test) { return std::string(test.param.name); });
 
 TEST(MakeMetric, BuildsEachKindWithItsReference) {
   EXPECT_EQ(parse_metric_kind("sisdr"), Metric::Kind::sisdr);
   EXPECT_EQ(parse_metric_kind("stoi"), Metric::Kind::stoi);
   EXPECT_EQ(parse_metric_kind("accuracy"), Metric::Kind::accuracy);
+  EXPECT_EQ(parse_metric_kind("r2"), Metric::Kind::r2);
   const Metric s = make_metric("sisdr", 8.02);
   EXPECT_EQ(s.kind, Metric::Kind::sisdr);
   EXPECT_EQ(s.reference, 8.02);
@@ -132,7 +140,7 @@ TEST(MakeMetric, RefusesAnUnknownNameNamingIt) {
 TEST(MakeMetric, RefusesAReferenceThatIsNotPositive) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  for (const char* name : {"sisdr", "stoi"}) {
+  for (const char* name : {"sisdr", "stoi", "r2"}) {
     for (const double reference : {0.0, -0.0, -1.0, -1e-300, nan, inf, -inf}) {
       SCOPED_TRACE(std::string(name) + " " + std::to_string(reference));
       const std::string what = invalid_argument_of([&] { make_metric(name, reference); });

@@ -169,7 +169,7 @@ TEST(StepQualityTask, ANonEnhancementDatasetIsRefused) {
     const std::string integer =
         invalid_argument_of([&] { clip_scores(m, pulse, data::Split::validation, metric, 1); });
     EXPECT_TRUE(contains(integer, "task pulse")) << integer;
-    EXPECT_TRUE(contains(integer, "enhancement task")) << integer;
+    EXPECT_TRUE(contains(integer, "per step")) << integer;
     const std::string floating =
         invalid_argument_of([&] { float_validation_score(f, pulse, metric, 1); });
     EXPECT_TRUE(contains(floating, "task pulse")) << floating;
@@ -178,6 +178,55 @@ TEST(StepQualityTask, ANonEnhancementDatasetIsRefused) {
   EXPECT_THROW(clip_scores(m, pulse, data::Split::validation, Metric::Kind::accuracy, 1),
                std::invalid_argument);
   EXPECT_THROW(float_validation_score(f, pulse, Metric::Kind::accuracy, 1), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------------------------------------
+// r2_scores: each sequence's share 1 - SSE_i / (SST / N), whose mean is the split's R^2.
+
+data::Sequences two_by_two(std::vector<float> targets) {
+  data::Sequences s;
+  s.steps = 2;
+  s.features = 1;
+  s.outputs = 1;
+  s.values = {0, 0, 0, 0};
+  s.targets = std::move(targets);
+  return s;
+}
+
+TEST(R2Scores, KnownValues) {
+  // Targets {0, 1 | 1, 0}: mean 0.5, SST = 4 x 0.25 = 1. Predicting {0, 1 | 0.5, 0.5}: SSE_0 = 0,
+  // SSE_1 = 0.25 + 0.25 = 0.5, so shares 1 - 0 = 1 and 1 - 0.5 x 2 / 1 = 0; R^2 = 1 - 0.5 = 0.5.
+  const data::Sequences s = two_by_two({0, 1, 1, 0});
+  const std::vector<float> predicted = {0, 1, 0.5f, 0.5f};
+  const std::vector<float> r2 = r2_scores(s, [&](int64_t i, float* out) {
+    out[0] = predicted[static_cast<size_t>(2 * i)];
+    out[1] = predicted[static_cast<size_t>(2 * i + 1)];
+  });
+  ASSERT_EQ(r2.size(), 2u);
+  EXPECT_FLOAT_EQ(r2[0], 1.0f);
+  EXPECT_FLOAT_EQ(r2[1], 0.0f);
+  EXPECT_DOUBLE_EQ(mean_interval(r2).mean, 0.5);
+  // The mean of the targets scores 0; perfect predictions 1.
+  const auto constant = r2_scores(s, [](int64_t, float* out) { out[0] = out[1] = 0.5f; });
+  EXPECT_NEAR(mean_interval(constant).mean, 0.0, 1e-12);
+  const auto perfect = r2_scores(s, [&](int64_t i, float* out) {
+    const float* t = s.target(i);
+    out[0] = t[0];
+    out[1] = t[1];
+  });
+  EXPECT_DOUBLE_EQ(mean_interval(perfect).mean, 1.0);
+}
+
+TEST(R2Scores, ConstantTargetsAreRefused) {
+  const data::Sequences s = two_by_two({0.25f, 0.25f, 0.25f, 0.25f});
+  const std::string what =
+      invalid_argument_of([&] { r2_scores(s, [](int64_t, float* out) { out[0] = out[1] = 0; }); });
+  EXPECT_TRUE(contains(what, "do not vary")) << what;
+}
+
+TEST(DefaultQuality, SisdrForSpeechEnhancementR2ForOtherPerStepTasks) {
+  const data::InMemoryDataset pulse = testing::pulse_dataset(3, 8);
+  EXPECT_EQ(default_quality(pulse), Metric::Kind::r2);
 }
 
 TEST_F(StepQuality, AnotherNumberOfGainsIsRefused) {
