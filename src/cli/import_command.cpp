@@ -11,6 +11,7 @@
 #include "cli/ptq_setup.hpp"
 #include "core/json_file.hpp"
 #include "core/staged_folder.hpp"
+#include "search/step_quality.hpp"
 #include "torchfile/gru_import.hpp"
 #include "train/float_export.hpp"
 
@@ -44,14 +45,57 @@ SplitScore score(const quant::FloatGruModel& model, const data::Dataset& dataset
   return {sequences.count(), quant::float_accuracy(model, sequences, threads)};
 }
 
+// A sequence-to-sequence task: the head runs after every step through a sigmoid (the engine's
+// per-step model), so the model becomes per-step with as many outputs as the head has rows.
+void make_per_step(quant::FloatGruModel& model) {
+  model.outputs = model.classes;
+  model.classes = 0;
+  quant::validate(model);
+}
+
+// A per-step model's float fit of a split's targets: its target R^2 (mean and 95 % interval over
+// sequences) and the mean squared error of its outputs (the training loss of per-step models).
+nlohmann::json target_fit(const quant::FloatGruModel& model, const data::Sequences& s) {
+  double sse = 0;
+  const std::vector<float> r2 = search::r2_scores(s, [&](int64_t i, float* out) {
+    quant::forward_steps(model, s.sequence(i), static_cast<int32_t>(s.steps), out);
+    const float* t = s.target(i);
+    for (int64_t k = 0; k < s.steps * s.outputs; ++k)
+      sse += (out[k] - t[k]) * double(out[k] - t[k]);
+  });
+  const search::MeanInterval m = search::mean_interval(r2);
+  return {{"r2", m.mean},
+          {"r2_ci95", m.ci95},
+          {"mse", sse / static_cast<double>(s.targets.size())},
+          {"count", s.count()}};
+}
+
+nlohmann::json per_step_metrics(const data::Dataset& dataset, const nlohmann::json& val,
+                                const nlohmann::json& test, double seconds) {
+  return {{"task", dataset.name()},
+          {"imported", true},
+          {"epochs", nlohmann::json::array()},
+          {"best_epoch", 0},
+          {"best_val_loss", val.at("mse")},
+          {"val_loss", val.at("mse")},
+          {"test_loss", test.at("mse")},
+          {"quality",
+           {{"validation", {{"r2", val.at("r2")}, {"r2_ci95", val.at("r2_ci95")}}},
+            {"test", {{"r2", test.at("r2")}, {"r2_ci95", test.at("r2_ci95")}}}}},
+          {"total_seconds", seconds},
+          {"stopped_early", false}};
+}
+
 std::string describe(const torchfile::ImportedGru& imported) {
   const quant::FloatGruModel& m = imported.model;
   auto module = [](const std::string& path) { return path.empty() ? std::string("<root>") : path; };
   std::string out = "nn.GRU '" + module(imported.gru) + "' (" + std::to_string(m.layers.size()) +
                     (m.layers.size() == 1 ? " layer" : " layers") + ", " +
                     std::to_string(m.features) + " -> " + std::to_string(m.layers.back().hidden) +
-                    "), head '" + module(imported.head) + "' (" + std::to_string(m.classes) +
-                    " classes)";
+                    "), head '" + module(imported.head) + "' (" +
+                    (m.outputs > 0 ? std::to_string(m.outputs) + " outputs per step, sigmoid"
+                                   : std::to_string(m.classes) + " classes") +
+                    ")";
   if (imported.has_embedding) {
     out += ", embedding '" + imported.embedding + "' (" + std::to_string(m.embedding.vocabulary) +
            " tokens)";
@@ -59,18 +103,19 @@ std::string describe(const torchfile::ImportedGru& imported) {
   return out;
 }
 
-// The model must read the task's sequences and predict its classes.
+// The model must read the task's sequences and predict its classes (or its per-step outputs).
 void check_fits(const torchfile::ImportedGru& imported, const data::Dataset& dataset,
                 const std::string& file) {
-  if (dataset.outputs() > 0) {
-    throw std::runtime_error(file + ": task " + dataset.name() +
-                             " is sequence to sequence; import takes classifiers (an nn.Linear "
-                             "on the last step) for now");
+  if (dataset.outputs() > 0 && imported.model.classes != dataset.outputs()) {
+    throw std::runtime_error(file + ": the head '" + imported.head + "' gives " +
+                             std::to_string(imported.model.classes) + " outputs per step, task " +
+                             dataset.name() + " has " + std::to_string(dataset.outputs()) +
+                             " targets per step");
   }
   if (const std::string why = quant::input_mismatch(imported.model, dataset); !why.empty()) {
     throw std::runtime_error(file + ": the model " + why);
   }
-  if (imported.model.classes != dataset.num_classes()) {
+  if (dataset.outputs() == 0 && imported.model.classes != dataset.num_classes()) {
     throw std::runtime_error(file + ": the head '" + imported.head + "' predicts " +
                              std::to_string(imported.model.classes) + " classes, task " +
                              dataset.name() + " has " + std::to_string(dataset.num_classes()));
@@ -132,6 +177,31 @@ std::string percent_of(const SplitScore& s) {
          ")";
 }
 
+int finish_per_step(const ImportArgs& args, const torchfile::TorchFile& file,
+                    const torchfile::ImportedGru& imported, const data::Dataset& dataset,
+                    std::chrono::steady_clock::time_point start) {
+  const nlohmann::json val = target_fit(imported.model, dataset.split(data::Split::validation));
+  const nlohmann::json test = target_fit(imported.model, dataset.split(data::Split::test));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const nlohmann::json metrics = per_step_metrics(dataset, val, test, seconds);
+  write_checkpoint_folder(args.out, [&](const fs::path& dir) {
+    nlohmann::json model = train::save_float_checkpoint(imported.model, dir);
+    core::write_json_file(config_json(dataset, args, file, imported, std::move(model)),
+                          dir / "config.json");
+    core::write_json_file(metrics, dir / "metrics.json");
+  });
+  if (args.json) {
+    std::cout << metrics.dump(2) << '\n';
+  } else {
+    char line[160];
+    std::snprintf(line, sizeof line, "float target R^2: validation %.4f, test %.4f",
+                  val.at("r2").get<double>(), test.at("r2").get<double>());
+    std::cout << line << "; wrote " << args.out << "/{checkpoint,config.json,metrics.json}\n";
+  }
+  return kExitOk;
+}
+
 int run_import(const ImportArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   const torchfile::TorchFile file = torchfile::read_torch_file(args.torch_file);
@@ -146,9 +216,11 @@ int run_import(const ImportArgs& args) {
     throw std::runtime_error(args.torch_file + ": " + e.what());
   }
   check_fits(imported, *dataset, args.torch_file);
+  if (dataset->outputs() > 0) make_per_step(imported.model);
   std::ostream& log = args.json ? std::cerr : std::cout;
   log << "mpgru import: " << args.torch_file << " (" << torchfile::format_name(file.format)
       << "): " << describe(imported) << "; scoring in float on task " << dataset->name() << '\n';
+  if (imported.model.outputs > 0) return finish_per_step(args, file, imported, *dataset, start);
   const SplitScore val = score(imported.model, *dataset, data::Split::validation, args.threads);
   const SplitScore test = score(imported.model, *dataset, data::Split::test, args.threads);
   const double seconds =
@@ -174,7 +246,9 @@ int run_import(const ImportArgs& args) {
 Command add_import_command(CLI::App& parent) {
   auto args = std::make_shared<ImportArgs>();
   CLI::App* app = parent.add_subcommand(
-      "import", "Import a GRU classifier trained in PyTorch (state_dict or TorchScript file)");
+      "import",
+      "Import a GRU trained in PyTorch (state_dict or TorchScript file): a classifier, or a "
+      "per-step model (sigmoid outputs every step) of a sequence-to-sequence data file");
   add_config_option(app);
   app->add_option("--torch", args->torch_file,
                   "PyTorch file: torch.save(model.state_dict()) or torch.jit.save(...)")

@@ -178,6 +178,17 @@ TEST(DataFileEquivalenceSeq2Seq, TrainingQuantizationAndSearchGiveTheSameFigures
   ASSERT_FALSE(qa.empty());
   EXPECT_EQ(qa, read_bytes(dir / "b.mpq"));
 
+  // A per-step model comes back in through PyTorch's format with the data file: export --torch,
+  // then import, which makes it per-step from the file's targets and scores its fit.
+  const std::string pt = (dir / "b.pt").string();
+  run_ok("export " + (dir / "b.mpq").string() + " --torch " + pt);
+  const std::string imported =
+      run_ok("import --torch " + pt + " --data " + npz + " --out " + (dir / "imported").string());
+  EXPECT_NE(imported.find("24 outputs per step, sigmoid"), std::string::npos) << imported;
+  const json im = read_json(dir / "imported" / "metrics.json");
+  EXPECT_GT(im.at("quality").at("validation").at("r2").get<double>(), 0.0) << im.dump();
+  EXPECT_EQ(read_json(dir / "imported" / "config.json").at("model").at("outputs"), 24);
+
   const auto search = [&](const std::string& data, const fs::path& ckpt, const std::string& name) {
     const fs::path out = dir / name;
     run_ok("search --ckpt " + ckpt.string() + data +
