@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures/random_float_model.hpp"
 #include "torchfile/torch_fixtures.hpp"
 
 namespace mpgru::torchfile {
@@ -114,6 +115,35 @@ TEST(GruImport, NamesThatOnlyLookLikeRnnParametersAreLeftOver) {
   }
   // Extra tensors of the GRU module itself are dropped with it; nothing throws out_of_range.
   EXPECT_EQ(gru_from_torch(file).model.layers.size(), 1u);
+}
+
+// A GRU-16 on 28 features whose weight_ih_l0 was saved transposed ([28 x 48]): the message names
+// the shape it should have, [48 x 28], whether the data's features are known or not.
+TEST(GruImport, ATransposedInputWeightIsNamedWithTheShapeItShouldHave) {
+  TorchFile file;
+  file.tensors = torch_parameters(testing::random_float_model(28, 16, 10));
+  NamedTensor& wi = file.tensors.front();
+  ASSERT_EQ(wi.name, "gru.weight_ih_l0");
+  ASSERT_EQ(wi.shape, (std::vector<int64_t>{48, 28}));
+  wi.shape = {28, 48};
+  for (const int64_t known : {int64_t{0}, int64_t{28}}) {
+    GruImportOptions options;
+    options.input = known;
+    try {
+      gru_from_torch(file, options);
+      ADD_FAILURE() << "a transposed weight_ih_l0 was taken";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(
+          std::string(e.what()).find("gru.weight_ih_l0 has shape [28 x 48], expected [48 x 28]"),
+          std::string::npos)
+          << e.what();
+    }
+  }
+  // The data's features decide: a model on 28 features given data of 30 is refused with them.
+  wi.shape = {48, 28};
+  GruImportOptions thirty;
+  thirty.input = 30;
+  EXPECT_THROW(gru_from_torch(file, thirty), std::runtime_error);
 }
 
 TEST(GruImport, TorchParametersRoundTrip) {
