@@ -145,12 +145,15 @@ std::optional<RnnParameter> parse_rnn_parameter(std::string leaf) {
 }
 
 // The recurrent module's own tensors checked for what mpgru cannot take; returns its layers.
-// The first layer's input size: the data's when known, else read off weight_ih_l0 ([3 x hidden,
-// input], or its transpose, so that the message names the shape the file should have had).
+// The first layer's input size: read off weight_ih_l0 when it is [3 x hidden, input] (a model on
+// other features than the data's is named by the caller, which knows the task); when it is not,
+// the data's features if known, else its transpose's, so that the message names the shape the
+// file should have had.
 int64_t first_input(const NamedTensor& wi, int64_t hidden, int64_t known) {
+  if (wi.shape.size() != 2) return known > 0 ? known : -1;
+  if (wi.shape[0] == 3 * hidden) return wi.shape[1];
   if (known > 0) return known;
-  if (wi.shape.size() != 2) return -1;
-  return wi.shape[0] != 3 * hidden && wi.shape[1] == 3 * hidden ? wi.shape[0] : wi.shape[1];
+  return wi.shape[1] == 3 * hidden ? wi.shape[0] : wi.shape[1];
 }
 
 std::vector<quant::FloatGruLayer> read_gru(const TorchFile& file, const Tensors& tensors,

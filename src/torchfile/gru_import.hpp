@@ -21,8 +21,8 @@ struct GruImportOptions {
   std::string gru;        // module path of the nn.GRU, e.g. "rnn" or "model.rnn"; "" = find it
   std::string head;       // of the nn.Linear classifier; "" = find it
   std::string embedding;  // of the nn.Embedding; "" = find it (token models only)
-  // Features per step of the data the model reads (0: read off weight_ih_l0). When known, a
-  // weight of another shape is refused naming the shape it should have: [3 x hidden, input].
+  // Features per step of the data the model reads (0: unknown). A weight_ih_l0 that is not
+  // [3 x hidden, k] is refused naming the shape it should have, [3 x hidden, input].
   int64_t input = 0;
 };
 
