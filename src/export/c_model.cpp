@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "export/pair_layout.hpp"
 #include "quant/bitpack.hpp"
 #include "quant/fixed_point.hpp"
 
@@ -106,6 +107,12 @@ std::string c_array(const std::string& type, const std::string& name, const std:
   return out.str();
 }
 
+std::string hex_word(uint32_t w) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "0x%08xu", static_cast<unsigned>(w));
+  return buffer;
+}
+
 std::string packed_array(const std::string& name, const std::vector<uint8_t>& bytes) {
   return c_array("uint8_t", name, bytes, hex_byte, 16);
 }
@@ -138,12 +145,15 @@ std::string emit_linear(const QuantizedLinear& l, const std::string& sym, std::s
     m0.push_back(m.m0);
     shift.push_back(m.shift);
   }
-  data += packed_array(sym + "_w", quant::pack_signed(l.weights, l.weight_bits));
+  const int bits = l.weight_bits;
+  data += c_array("uint32_t", sym + "_w", pair_pack(l.weights, l.rows, l.cols, bits), hex_word, 8);
   data += c_array("int32_t", sym + "_b", l.bias, int32_literal, 8);
   data += c_array("int32_t", sym + "_m0", m0, int32_literal, 8);
   data += int_array("int8_t", sym + "_shift", shift);
+  const int32_t max_input = std::max(-l.input.qmin(), l.input.qmax());
   return "{" + sym + "_w, " + sym + "_b, " + sym + "_m0, " + sym + "_shift, " +
-         std::to_string(l.cols) + ", " + std::to_string(l.weight_bits) + ", " +
+         std::to_string(l.rows) + ", " + std::to_string(pair_words_per_row(l.cols, bits)) + ", " +
+         std::to_string(pair_segment_words(bits, max_input)) + ", " + std::to_string(bits) + ", " +
          range_init(l.output) + "}";
 }
 
@@ -308,11 +318,28 @@ std::string input_check(const IntegerModel& m) {
   return cond;
 }
 
+// The inputs a linear reads: its columns padded to a whole pair word (pair_layout.hpp).
+int32_t padded_cols(const QuantizedLinear& l) {
+  return pair_words_per_row(l.cols, l.weight_bits) * word_weights(l.weight_bits);
+}
+
+// The longest padded input of the layers' input (lin_i) and recurrent (lin_h) linears.
+int32_t padded_inputs(const IntegerModel& m, bool recurrent) {
+  int32_t most = recurrent ? m.hidden() : std::max(m.features, m.hidden());
+  for (const GruLayer& l : m.layers) {
+    for (int g = 0; g < 3; ++g)
+      most = std::max(most, padded_cols(recurrent ? l.lin_h[g] : l.lin_i[g]));
+  }
+  return most;
+}
+
 std::string functions_text(const IntegerModel& m, const std::string& n) {
   const bool tokens = m.embedding.vocabulary > 0;
   std::string N;
   for (char c : n) N += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  const int32_t in_max = std::max(m.features, m.hidden());
+  const int32_t in_max = padded_inputs(m, false);
+  const int32_t old_max = padded_inputs(m, true);
+  const int32_t head_max = std::max(m.hidden(), padded_cols(m.classifier));
   std::ostringstream s;
   s << "void " << n << "_reset(" << n << "_state* state) {\n"
     << "  int32_t k, c;\n  if (state == NULL) return;\n"
@@ -320,32 +347,37 @@ std::string functions_text(const IntegerModel& m, const std::string& n) {
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) state->h[k][c] = 0;\n}\n\n";
   if (tokens) {
     s << "int " << n << "_step(" << n << "_state* state, int32_t token) {\n"
-      << "  int16_t in[" << in_max << "], old[" << N << "_HIDDEN];\n  int32_t k, c;\n"
+      << "  int16_t in[" << in_max << "], old[" << old_max << "];\n  int32_t k, c, f;\n"
       << "  if (state == NULL) return MPGRU_BAD_ARGUMENT;\n"
       << "  if (token < 0 || token >= " << N << "_VOCABULARY) return MPGRU_BAD_INPUT;\n"
-      << "  mpgru_embedding_row(&" << n << "_embedding, token, in);\n";
+      << "  mpgru_embedding_row(&" << n << "_embedding, token, in);\n"
+      << "  for (f = " << N << "_FEATURES; f < " << in_max << "; ++f) in[f] = 0;\n";
   } else {
     const std::string check = input_check(m);
     s << "int " << n << "_step(" << n << "_state* state, const " << n << "_input_t* x) {\n"
-      << "  int16_t in[" << in_max << "], old[" << N << "_HIDDEN];\n  int32_t k, c, f;\n"
+      << "  int16_t in[" << in_max << "], old[" << old_max << "];\n  int32_t k, c, f;\n"
       << "  if (state == NULL || x == NULL) return MPGRU_BAD_ARGUMENT;\n";
     if (!check.empty()) {
       s << "  for (f = 0; f < " << N << "_FEATURES; ++f)\n"
         << "    if (" << check << ") return MPGRU_BAD_INPUT;\n";
     }
-    s << "  for (f = 0; f < " << N << "_FEATURES; ++f) in[f] = x[f];\n";
+    s << "  for (f = 0; f < " << N << "_FEATURES; ++f) in[f] = x[f];\n"
+      << "  for (f = " << N << "_FEATURES; f < " << in_max << "; ++f) in[f] = 0;\n";
   }
+  s << "  for (c = " << N << "_HIDDEN; c < " << old_max << "; ++c) old[c] = 0;\n";
   s << "  for (k = 0; k < " << N << "_LAYERS; ++k) {\n"
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) old[c] = state->h[k][c];\n"
     << "    mpgru_gru_step(&" << n << "_layers[k], in, old, state->h[k]);\n"
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) in[c] = state->h[k][c];\n"
     << "  }\n  return MPGRU_OK;\n}\n\n"
     << "int " << n << "_logits(const " << n << "_state* state, int32_t* logits) {\n"
-    << "  int16_t h[" << N << "_HIDDEN];\n  int32_t c;\n"
+    << "  int16_t h[" << head_max << "], y[4];\n  int32_t c, u, rows;\n"
     << "  if (state == NULL || logits == NULL) return MPGRU_BAD_ARGUMENT;\n"
     << "  for (c = 0; c < " << N << "_HIDDEN; ++c) h[c] = state->h[" << N << "_LAYERS - 1][c];\n"
-    << "  for (c = 0; c < " << N << "_CLASSES; ++c) logits[c] = mpgru_linear_row(&" << n
-    << "_classifier, c, h);\n  return MPGRU_OK;\n}\n\n";
+    << "  for (c = " << N << "_HIDDEN; c < " << head_max << "; ++c) h[c] = 0;\n"
+    << "  for (c = 0; c < " << N << "_CLASSES; c += rows) {\n"
+    << "    rows = mpgru_linear_block(&" << n << "_classifier, c, h, y);\n"
+    << "    for (u = 0; u < rows; ++u) logits[c + u] = y[u];\n  }\n  return MPGRU_OK;\n}\n\n";
   if (m.per_step) {
     s << "int " << n << "_gains(const " << n << "_state* state, int32_t* gains) {\n"
       << "  int32_t c;\n  int status = " << n << "_logits(state, gains);\n"
@@ -389,8 +421,10 @@ std::string source_text(const IntegerModel& m, const ModelDescription& d) {
   }
   std::ostringstream s;
   s << banner(m, d, n + ".c") << "#include \"" << n << ".h\"\n\n#include <stddef.h>\n\n"
-    << "/* Parameters: weights packed LSB-first at their own bit widths (as in the .mpq file),\n"
-    << " * int32 biases, requantization multipliers m0 * 2^(shift - 31), lookup tables. */\n"
+    << "/* Parameters: weights as pair words at their own bit widths (mpgru_rt.h: each b-bit\n"
+    << " * weight in the top bits of a 16-bit lane, 16 / b per lane, rows in blocks of 4), the\n"
+    << " * embedding packed LSB-first as in the .mpq file, int32 biases, requantization\n"
+    << " * multipliers m0 * 2^(shift - 31), lookup tables. */\n"
     << data << "\n"
     << embedding << "static const mpgru_gru_layer " << n << "_layers[" << m.layers.size()
     << "] = {\n"

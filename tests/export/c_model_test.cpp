@@ -77,15 +77,17 @@ TEST(Generate, DeterministicAndSymbolsPrefixed) {
   }
 }
 
+// Pair words (export/pair_layout.hpp): 8 x 8 weights at 4 bits fill 8 words, one per row; at
+// 2 bits a word holds 16 weights, so each row of 8 is padded to one word.
 TEST(Generate, WeightsArePackedAtTheirBitWidths) {
   const engine::IntegerModel m4 = model({1, false}, 4), m2 = model({1, false}, 2);
-  const std::string w = "static const uint8_t m_l0_lin_h_r_w[";
-  const auto bytes = [&](const engine::IntegerModel& m) {
+  const std::string w = "static const uint32_t m_l0_lin_h_r_w[";
+  const auto words = [&](const engine::IntegerModel& m) {
     const std::string s = generate_c_model(m, description("m")).source;
     return std::stoi(s.substr(s.find(w) + w.size()));
   };
-  EXPECT_EQ(bytes(m4), 8 * 8 * 4 / 8);
-  EXPECT_EQ(bytes(m2), 8 * 8 * 2 / 8);
+  EXPECT_EQ(words(m4) * 32, 8 * 8 * 4);
+  EXPECT_EQ(words(m2) * 32, 8 * 16 * 2);
 }
 
 TEST(ExportProblem, RefusesWhatTheRuntimeCannotHold) {

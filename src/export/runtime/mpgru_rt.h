@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define MPGRU_RT_VERSION 1
+#define MPGRU_RT_VERSION 2
 
 /* Status codes of the exported functions. */
 #define MPGRU_OK 0
@@ -30,19 +30,31 @@ typedef struct {
   int8_t shift;
 } mpgru_multiplier;
 
-/* y[c] = clamp(apply(bias[c] + sum_j w[c][j] * x[j], multiplier[c])) for one row c.
- * The weights are one LSB-first bit stream of rows * cols two's-complement values of `bits`
- * bits, row-major, exactly as in the .mpq file: row c starts at bit c * cols * bits. */
+/* y[c] = clamp(apply(bias[c] + sum_j w[c][j] * x[j], multiplier[c])) for each row c.
+ *
+ * The weights are "pair words" (src/export/pair_layout.hpp has the whole layout): a b-bit weight
+ * sits in the top b bits of a 16-bit lane, k = 16 / b weights per lane, so that
+ * (word << (b * i)) & mask is an int16 pair (w_j * 2^(16-b), w_(j+1) * 2^(16-b)) that meets the
+ * two consecutive inputs (x_j, x_(j+1)) in one dual 16-bit multiply-accumulate (SMLAD on a
+ * Cortex-M4). A row has `words_per_row` words (its columns padded with zero weights to
+ * words_per_row * 2k), rows go in blocks of 4 with their words interleaved, and the partial sums
+ * are shifted back by 16 - b, exactly, every `segment` words at most (the generator proved that
+ * many words cannot overflow int32 for inputs in range). */
 typedef struct {
-  const uint8_t* weights;
+  const uint32_t* words;
   const int32_t* bias;
   const int32_t* m0;
   const int8_t* shift;
-  int32_t cols;
+  int32_t rows;
+  int32_t words_per_row;
+  int32_t segment;
   int8_t bits;
   int16_t out_min;
   int16_t out_max;
 } mpgru_linear;
+
+/* Inputs a linear of `cols` columns at `bits` reads: cols rounded up to a whole word. */
+#define MPGRU_PADDED_COLS(cols, bits) ((((cols) + 2 * (16 / (bits)) - 1) / (2 * (16 / (bits)))) * 2 * (16 / (bits)))
 
 /* y = clamp(apply(apply(a << 20, a_mul) + apply(b << 20, b_mul), out_mul)): TFLite's add. */
 typedef struct {
@@ -111,8 +123,11 @@ int32_t mpgru_packed_at(const uint8_t* bytes, uint32_t i, int bits);
 int32_t mpgru_dot(const uint8_t* weights, uint32_t first_bit, int bits, const int16_t* x, int32_t n,
                   int32_t bias);
 
-/* One output of a linear layer (row `row`), requantized and clamped to the output range. */
-int16_t mpgru_linear_row(const mpgru_linear* l, int32_t row, const int16_t* x);
+/* Rows row0 .. row0 + n - 1 of a linear layer, n = min(4, rows - row0), row0 a multiple of 4,
+ * requantized and clamped to the output range, into y[0 .. n - 1]. x holds
+ * MPGRU_PADDED_COLS(cols, bits) values; those beyond cols may be anything (their weights are 0).
+ * Returns n. */
+int32_t mpgru_linear_block(const mpgru_linear* l, int32_t row0, const int16_t* x, int16_t* y);
 
 /* The add scheme; |qa|, |qb| <= 255. */
 int16_t mpgru_add_apply(const mpgru_add* op, int32_t qa, int32_t qb);
@@ -123,8 +138,9 @@ int16_t mpgru_mul_apply(const mpgru_mul* op, int32_t qa, int32_t qb);
 /* A table lookup; q within the table's input range. */
 int16_t mpgru_lut_apply(const mpgru_lut* op, int32_t q);
 
-/* One time step of a layer: h_new[c] for every unit c from the layer input x (input_size
- * values) and the previous state h_old (hidden values). h_new must not overlap h_old or x. */
+/* One time step of a layer: h_new[c] for every unit c from the layer input x and the previous
+ * state h_old, each padded as its linears read it (MPGRU_PADDED_COLS). h_new must not overlap
+ * h_old or x. */
 void mpgru_gru_step(const mpgru_gru_layer* layer, const int16_t* x, const int16_t* h_old,
                     int8_t* h_new);
 
