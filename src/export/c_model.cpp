@@ -347,7 +347,8 @@ std::string functions_text(const IntegerModel& m, const std::string& n) {
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) state->h[k][c] = 0;\n}\n\n";
   if (tokens) {
     s << "int " << n << "_step(" << n << "_state* state, int32_t token) {\n"
-      << "  int16_t in[" << in_max << "], old[" << old_max << "];\n  int32_t k, c, f;\n"
+      << "  int16_t in[" << in_max << "], old[" << old_max << "], out[6 * " << N << "_HIDDEN];\n"
+      << "  int32_t acc[" << N << "_HIDDEN];\n  int32_t k, c, f;\n"
       << "  if (state == NULL) return MPGRU_BAD_ARGUMENT;\n"
       << "  if (token < 0 || token >= " << N << "_VOCABULARY) return MPGRU_BAD_INPUT;\n"
       << "  mpgru_embedding_row(&" << n << "_embedding, token, in);\n"
@@ -355,7 +356,8 @@ std::string functions_text(const IntegerModel& m, const std::string& n) {
   } else {
     const std::string check = input_check(m);
     s << "int " << n << "_step(" << n << "_state* state, const " << n << "_input_t* x) {\n"
-      << "  int16_t in[" << in_max << "], old[" << old_max << "];\n  int32_t k, c, f;\n"
+      << "  int16_t in[" << in_max << "], old[" << old_max << "], out[6 * " << N << "_HIDDEN];\n"
+      << "  int32_t acc[" << N << "_HIDDEN];\n  int32_t k, c, f;\n"
       << "  if (state == NULL || x == NULL) return MPGRU_BAD_ARGUMENT;\n";
     if (!check.empty()) {
       s << "  for (f = 0; f < " << N << "_FEATURES; ++f)\n"
@@ -367,17 +369,17 @@ std::string functions_text(const IntegerModel& m, const std::string& n) {
   s << "  for (c = " << N << "_HIDDEN; c < " << old_max << "; ++c) old[c] = 0;\n";
   s << "  for (k = 0; k < " << N << "_LAYERS; ++k) {\n"
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) old[c] = state->h[k][c];\n"
-    << "    mpgru_gru_step(&" << n << "_layers[k], in, old, state->h[k]);\n"
+    << "    mpgru_gru_step(&" << n << "_layers[k], in, old, state->h[k], acc, out);\n"
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) in[c] = state->h[k][c];\n"
     << "  }\n  return MPGRU_OK;\n}\n\n"
     << "int " << n << "_logits(const " << n << "_state* state, int32_t* logits) {\n"
-    << "  int16_t h[" << head_max << "], y[4];\n  int32_t c, u, rows;\n"
+    << "  int16_t h[" << head_max << "], y[" << N << "_CLASSES];\n  int32_t acc[" << N
+    << "_CLASSES];\n  int32_t c;\n"
     << "  if (state == NULL || logits == NULL) return MPGRU_BAD_ARGUMENT;\n"
     << "  for (c = 0; c < " << N << "_HIDDEN; ++c) h[c] = state->h[" << N << "_LAYERS - 1][c];\n"
     << "  for (c = " << N << "_HIDDEN; c < " << head_max << "; ++c) h[c] = 0;\n"
-    << "  for (c = 0; c < " << N << "_CLASSES; c += rows) {\n"
-    << "    rows = mpgru_linear_block(&" << n << "_classifier, c, h, y);\n"
-    << "    for (u = 0; u < rows; ++u) logits[c + u] = y[u];\n  }\n  return MPGRU_OK;\n}\n\n";
+    << "  mpgru_linear_apply(&" << n << "_classifier, h, acc, y);\n"
+    << "  for (c = 0; c < " << N << "_CLASSES; ++c) logits[c] = y[c];\n  return MPGRU_OK;\n}\n\n";
   if (m.per_step) {
     s << "int " << n << "_gains(const " << n << "_state* state, int32_t* gains) {\n"
       << "  int32_t c;\n  int status = " << n << "_logits(state, gains);\n"

@@ -2,20 +2,49 @@
  * reference kernels. See mpgru_rt.h for the contract of each function. */
 #include "mpgru_rt.h"
 
-static int32_t mpgru_clamp(int32_t v, int32_t lo, int32_t hi) {
+static inline int32_t mpgru_clamp(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
-int32_t mpgru_apply_multiplier(int32_t x, mpgru_multiplier m) {
+#if defined(__GNUC__)
+/* GCC and Clang shift negative integers arithmetically (documented), which this uses.
+ * Multipliers below 0.5 (shift < 0, k = 31 - shift >= 32), the common case, need no 64-bit
+ * shift and no saturation: with q = p - (p < 0), floor((q + 2^(k-1)) / 2^k) is
+ * ((q >> (k - 1)) + 1) >> 1, and q >> (k - 1) is the high word shifted (k - 1 >= 31). For p >= 0
+ * that rounds half up; for p < 0 it is -((|p| + 2^(k-1)) >> k): ties away from zero, as the
+ * general case below. */
+static inline int32_t mpgru_apply(int32_t x, int32_t m0, int32_t shift) {
+  const int64_t p = (int64_t)x * (int64_t)m0;
+  if (shift < 0) {
+    const int64_t q = p - (int64_t)(p < 0);
+    const int32_t hi = (int32_t)(q >> 32); /* |p| < 2^62: |hi| < 2^30 */
+    const int32_t t = shift == -1 ? hi * 2 + (int32_t)((uint32_t)q >> 31) : hi >> (-shift - 2);
+    return (t + 1) >> 1;
+  }
+  {
+    const int k = 31 - shift;
+    const int64_t y = (p + ((int64_t)1 << (k - 1)) - (int64_t)(p < 0)) >> k;
+    if (y > INT32_MAX) return INT32_MAX;
+    if (y < INT32_MIN) return INT32_MIN;
+    return (int32_t)y;
+  }
+}
+#else
+static inline int32_t mpgru_apply(int32_t x, int32_t m0, int32_t shift) {
   /* |x * m0| < 2^62; round(|p| / 2^k), k = 31 - shift in [1, 62], half up, as
    * ((|p| >> (k - 1)) + 1) >> 1; the sign is put back afterwards (ties away from zero). */
-  const int64_t product = (int64_t)x * (int64_t)m.m0;
+  const int64_t product = (int64_t)x * (int64_t)m0;
   const uint64_t magnitude = product < 0 ? (uint64_t)(-product) : (uint64_t)product;
-  const uint64_t rounded = ((magnitude >> (30 - m.shift)) + 1u) >> 1;
+  const uint64_t rounded = ((magnitude >> (30 - shift)) + 1u) >> 1;
   const int64_t y = product < 0 ? -(int64_t)rounded : (int64_t)rounded;
   if (y > INT32_MAX) return INT32_MAX;
   if (y < INT32_MIN) return INT32_MIN;
   return (int32_t)y;
+}
+#endif
+
+int32_t mpgru_apply_multiplier(int32_t x, mpgru_multiplier m) {
+  return mpgru_apply(x, m.m0, m.shift);
 }
 
 int32_t mpgru_saturating_left_shift(int32_t x, int exponent) {
@@ -144,60 +173,97 @@ static uint32_t mpgru_input_pair(const int16_t* x) {
 }
 
 #define MPGRU_LANE_MASK(B) ((((1u << (B)) - 1u) << (16 - (B))) * 0x00010001u)
+/* The lane mask in a register: an AND with a shifted register operand is then one instruction on
+ * Arm (AND Rd, Rmask, Rw, LSL #n), where a mask the compiler sees as a constant costs a separate
+ * shift. An empty asm hides the value; other compilers need no such help. */
+#if defined(__GNUC__) && (defined(__arm__) || defined(__thumb__))
+#define MPGRU_OPAQUE(v) __asm__("" : "+r"(v))
+#else
+#define MPGRU_OPAQUE(v) ((void)0)
+#endif
+
 /* Pair i of the four rows' words w0..w3 against inputs x[2i], x[2i + 1]; dead for i >= 16 / B. */
-#define MPGRU_PAIR4(B, i)                                                   \
-  if ((i) < 16 / (B)) {                                                      \
-    const uint32_t xv = mpgru_input_pair(x + 2 * (i));                      \
-    a0 = MPGRU_SMLAD((w0 << (((B) * (i)) & 31)) & mask, xv, a0);             \
-    a1 = MPGRU_SMLAD((w1 << (((B) * (i)) & 31)) & mask, xv, a1);             \
-    a2 = MPGRU_SMLAD((w2 << (((B) * (i)) & 31)) & mask, xv, a2);             \
-    a3 = MPGRU_SMLAD((w3 << (((B) * (i)) & 31)) & mask, xv, a3);             \
+#define MPGRU_PAIR4(B, i)                                        \
+  if ((i) < 16 / (B)) {                                          \
+    const uint32_t xv = mpgru_input_pair(x + 2 * (i));           \
+    a0 = MPGRU_SMLAD(mask & (w0 << (((B) * (i)) & 31)), xv, a0); \
+    a1 = MPGRU_SMLAD(mask & (w1 << (((B) * (i)) & 31)), xv, a1); \
+    a2 = MPGRU_SMLAD(mask & (w2 << (((B) * (i)) & 31)), xv, a2); \
+    a3 = MPGRU_SMLAD(mask & (w3 << (((B) * (i)) & 31)), xv, a3); \
   }
 #define MPGRU_PAIR1(B, i)                                                                 \
-  if ((i) < 16 / (B)) {                                                                    \
-    a = MPGRU_SMLAD((w0 << (((B) * (i)) & 31)) & mask, mpgru_input_pair(xr + 2 * (i)), a); \
+  if ((i) < 16 / (B)) {                                                                   \
+    a = MPGRU_SMLAD(mask & (w0 << (((B) * (i)) & 31)), mpgru_input_pair(x + 2 * (i)), a); \
   }
 
-/* acc[u] += row u's exact dot product, for a block of 4 rows (mpgru_block4_B) or of n < 4 rows
- * (mpgru_block_B: one row after another), `words` words each, w the block's first word. The
- * scaled partial sums are shifted back (divided exactly by 2^(16 - B)) every `segment` words. */
-#define MPGRU_BLOCKS(B)                                                                           \
+/* Row sums of a block: acc[u] += row u's exact dot product, for 4 rows (mpgru_block4_B) or n < 4
+ * rows (mpgru_block_B, one row after another), over `words` words of each row, w the block's
+ * first word, x the inputs. One segment (at most `segment` words) at a time: its scaled sums are
+ * exact in int32 and are divided exactly by 2^(16 - B) before the next. */
+#if defined(__GNUC__)
+#define MPGRU_NOINLINE __attribute__((noinline))
+#else
+#define MPGRU_NOINLINE
+#endif
+
+/* One segment of a block of 4 rows: the scaled sums of its words, x to x_end, into s[0..3]. Kept
+ * out of line so that its loop has the registers to itself: 4 sums, 4 words, the mask, an input
+ * pair and the pointers (the block loop's own variables would otherwise spill its sums). */
+#define MPGRU_BLOCKS(B)                                                                         \
+  static MPGRU_NOINLINE void mpgru_segment4_##B(const uint32_t* w, const int16_t* x,            \
+                                                const int16_t* x_end, int32_t* s) {             \
+    uint32_t mask = MPGRU_LANE_MASK(B);                                                         \
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                     \
+    MPGRU_OPAQUE(mask);                                                                         \
+    do {                                                                                        \
+      const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];                                \
+      MPGRU_PAIR4(B, 0)                                                                         \
+      MPGRU_PAIR4(B, 1)                                                                         \
+      MPGRU_PAIR4(B, 2) MPGRU_PAIR4(B, 3) MPGRU_PAIR4(B, 4) MPGRU_PAIR4(B, 5) MPGRU_PAIR4(B, 6) \
+          MPGRU_PAIR4(B, 7) w += 4;                                                             \
+      x += 2 * (16 / (B));                                                                      \
+    } while (x != x_end);                                                                       \
+    s[0] = a0;                                                                                  \
+    s[1] = a1;                                                                                  \
+    s[2] = a2;                                                                                  \
+    s[3] = a3;                                                                                  \
+  }                                                                                             \
   static void mpgru_block4_##B(const uint32_t* w, const int16_t* x, int32_t words,              \
-                               int32_t segment, int32_t* acc) {                                  \
-    const uint32_t mask = MPGRU_LANE_MASK(B);                                                    \
-    int32_t t = 0;                                                                               \
-    while (t < words) {                                                                          \
-      const int32_t end = words - t > segment ? t + segment : words;                             \
-      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                    \
-      for (; t < end; ++t, w += 4, x += 2 * (16 / (B))) {                                        \
-        const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];                               \
-        MPGRU_PAIR4(B, 0) MPGRU_PAIR4(B, 1) MPGRU_PAIR4(B, 2) MPGRU_PAIR4(B, 3)                  \
-        MPGRU_PAIR4(B, 4) MPGRU_PAIR4(B, 5) MPGRU_PAIR4(B, 6) MPGRU_PAIR4(B, 7)                  \
-      }                                                                                          \
-      acc[0] += a0 / (1 << (16 - (B)));                                                          \
-      acc[1] += a1 / (1 << (16 - (B)));                                                          \
-      acc[2] += a2 / (1 << (16 - (B)));                                                          \
-      acc[3] += a3 / (1 << (16 - (B)));                                                          \
-    }                                                                                            \
-  }                                                                                              \
-  static void mpgru_block_##B(const uint32_t* w, int32_t n, const int16_t* x, int32_t words,    \
-                              int32_t segment, int32_t* acc) {                                   \
-    const uint32_t mask = MPGRU_LANE_MASK(B);                                                    \
-    int32_t u;                                                                                   \
-    for (u = 0; u < n; ++u) {                                                                    \
-      const int16_t* xr = x;                                                                     \
-      int32_t t = 0;                                                                             \
-      while (t < words) {                                                                        \
-        const int32_t end = words - t > segment ? t + segment : words;                           \
-        int32_t a = 0;                                                                           \
-        for (; t < end; ++t, xr += 2 * (16 / (B))) {                                             \
-          const uint32_t w0 = w[t * n + u];                                                      \
-          MPGRU_PAIR1(B, 0) MPGRU_PAIR1(B, 1) MPGRU_PAIR1(B, 2) MPGRU_PAIR1(B, 3)                \
-          MPGRU_PAIR1(B, 4) MPGRU_PAIR1(B, 5) MPGRU_PAIR1(B, 6) MPGRU_PAIR1(B, 7)                \
-        }                                                                                        \
-        acc[u] += a / (1 << (16 - (B)));                                                         \
-      }                                                                                          \
-    }                                                                                            \
+                               int32_t segment, int32_t* acc) {                                 \
+    while (words > 0) {                                                                         \
+      const int32_t run = words > segment ? segment : words;                                    \
+      int32_t s[4];                                                                             \
+      mpgru_segment4_##B(w, x, x + (size_t)run * (2 * (16 / (B))), s);                          \
+      w += 4 * (size_t)run;                                                                     \
+      x += (size_t)run * (2 * (16 / (B)));                                                      \
+      words -= run;                                                                             \
+      acc[0] += s[0] / (1 << (16 - (B)));                                                       \
+      acc[1] += s[1] / (1 << (16 - (B)));                                                       \
+      acc[2] += s[2] / (1 << (16 - (B)));                                                       \
+      acc[3] += s[3] / (1 << (16 - (B)));                                                       \
+    }                                                                                           \
+  }                                                                                             \
+  static void mpgru_block_##B(const uint32_t* w, int32_t n, const int16_t* x0, int32_t words,   \
+                              int32_t segment, int32_t* acc) {                                  \
+    uint32_t mask = MPGRU_LANE_MASK(B);                                                         \
+    int32_t u;                                                                                  \
+    MPGRU_OPAQUE(mask);                                                                         \
+    for (u = 0; u < n; ++u) {                                                                   \
+      const int16_t* x = x0;                                                                    \
+      int32_t t = 0;                                                                            \
+      while (t < words) {                                                                       \
+        const int32_t end = words - t > segment ? t + segment : words;                          \
+        int32_t a = 0;                                                                          \
+        for (; t < end; ++t, x += 2 * (16 / (B))) {                                             \
+          const uint32_t w0 = w[t * n + u];                                                     \
+          MPGRU_PAIR1(B, 0)                                                                     \
+          MPGRU_PAIR1(B, 1)                                                                     \
+          MPGRU_PAIR1(B, 2) MPGRU_PAIR1(B, 3) MPGRU_PAIR1(B, 4) MPGRU_PAIR1(B, 5)               \
+              MPGRU_PAIR1(B, 6) MPGRU_PAIR1(B, 7)                                               \
+        }                                                                                       \
+        acc[u] += a / (1 << (16 - (B)));                                                        \
+      }                                                                                         \
+    }                                                                                           \
   }
 MPGRU_BLOCKS(2)
 MPGRU_BLOCKS(3)
@@ -207,85 +273,120 @@ MPGRU_BLOCKS(6)
 MPGRU_BLOCKS(7)
 MPGRU_BLOCKS(8)
 
-#define MPGRU_BLOCK_CASE(B)                                             \
-  case B:                                                               \
-    if (n == 4) {                                                       \
-      mpgru_block4_##B(w, x, l->words_per_row, l->segment, acc);        \
-    } else {                                                            \
-      mpgru_block_##B(w, n, x, l->words_per_row, l->segment, acc);      \
-    }                                                                   \
-    break;
+/* Every row of a B-bit linear: full blocks of 4 rows, then the rest; the accumulators (bias
+ * included) into acc[rows]. */
+#define MPGRU_LINEAR_ROWS(B)                                                            \
+  static void mpgru_rows_##B(const mpgru_linear* l, const int16_t* x, int32_t* acc) {   \
+    const int32_t words = l->words_per_row, segment = l->segment;                       \
+    const uint32_t* w = l->words;                                                       \
+    int32_t row = 0;                                                                    \
+    for (; row + 4 <= l->rows; row += 4, w += 4 * (size_t)words) {                      \
+      mpgru_block4_##B(w, x, words, segment, acc + row);                                \
+    }                                                                                   \
+    if (row < l->rows) mpgru_block_##B(w, l->rows - row, x, words, segment, acc + row); \
+  }
+MPGRU_LINEAR_ROWS(2)
+MPGRU_LINEAR_ROWS(3)
+MPGRU_LINEAR_ROWS(4)
+MPGRU_LINEAR_ROWS(5)
+MPGRU_LINEAR_ROWS(6)
+MPGRU_LINEAR_ROWS(7)
+MPGRU_LINEAR_ROWS(8)
 
-int32_t mpgru_linear_block(const mpgru_linear* l, int32_t row0, const int16_t* x, int16_t* y) {
-  const int32_t n = l->rows - row0 < 4 ? l->rows - row0 : 4;
-  const uint32_t* w = l->words + (size_t)row0 * (size_t)l->words_per_row;
-  int32_t acc[4];
-  int32_t u;
-  for (u = 0; u < n; ++u) acc[u] = l->bias[row0 + u];
-  switch (l->bits) {
-    MPGRU_BLOCK_CASE(2)
-    MPGRU_BLOCK_CASE(3)
-    MPGRU_BLOCK_CASE(4)
-    MPGRU_BLOCK_CASE(5)
-    MPGRU_BLOCK_CASE(6)
-    MPGRU_BLOCK_CASE(7)
-    default:
-      MPGRU_BLOCK_CASE(8)
+void mpgru_linear_apply(const mpgru_linear* l, const int16_t* x, int32_t* acc, int16_t* y) {
+  int32_t c;
+  for (c = 0; c < l->rows; ++c) acc[c] = l->bias[c];
+  if (l->words_per_row > 0) {
+    switch (l->bits) {
+      case 2:
+        mpgru_rows_2(l, x, acc);
+        break;
+      case 3:
+        mpgru_rows_3(l, x, acc);
+        break;
+      case 4:
+        mpgru_rows_4(l, x, acc);
+        break;
+      case 5:
+        mpgru_rows_5(l, x, acc);
+        break;
+      case 6:
+        mpgru_rows_6(l, x, acc);
+        break;
+      case 7:
+        mpgru_rows_7(l, x, acc);
+        break;
+      default:
+        mpgru_rows_8(l, x, acc);
+        break;
+    }
   }
-  for (u = 0; u < n; ++u) {
-    mpgru_multiplier m;
-    m.m0 = l->m0[row0 + u];
-    m.shift = l->shift[row0 + u];
-    y[u] = (int16_t)mpgru_clamp(mpgru_apply_multiplier(acc[u], m), l->out_min, l->out_max);
+  for (c = 0; c < l->rows; ++c) {
+    const int32_t v = mpgru_apply(acc[c], l->m0[c], l->shift[c]);
+    y[c] = (int16_t)mpgru_clamp(v, l->out_min, l->out_max);
   }
-  return n;
 }
 
-int16_t mpgru_add_apply(const mpgru_add* op, int32_t qa, int32_t qb) {
-  /* Each operand below 255 * 2^20 * 0.5 < 2^28 (multipliers <= 0.5): the int32 sum cannot
-   * overflow. */
-  const int32_t a = mpgru_apply_multiplier(mpgru_saturating_left_shift(qa, 20), op->a);
-  const int32_t b = mpgru_apply_multiplier(mpgru_saturating_left_shift(qb, 20), op->b);
-  return (int16_t)mpgru_clamp(mpgru_apply_multiplier(a + b, op->out), op->out_min, op->out_max);
-}
-
-int16_t mpgru_mul_apply(const mpgru_mul* op, int32_t qa, int32_t qb) {
-  return (int16_t)mpgru_clamp(mpgru_apply_multiplier(qa * qb, op->multiplier), op->out_min,
+/* The element-wise operators, inlined into the step's unit loop; the public mpgru_*_apply call
+ * them. */
+static inline int16_t mpgru_add_q(const mpgru_add* op, int32_t qa, int32_t qb) {
+  /* |qa|, |qb| <= 255: the shifts by 20 stay below 2^28 and never saturate, and each rescaled
+   * operand is below 255 * 2^20 * 0.5 < 2^28 (multipliers <= 0.5): the int32 sum cannot overflow.
+   */
+  const int32_t a = mpgru_apply(qa * (1 << 20), op->a.m0, op->a.shift);
+  const int32_t b = mpgru_apply(qb * (1 << 20), op->b.m0, op->b.shift);
+  return (int16_t)mpgru_clamp(mpgru_apply(a + b, op->out.m0, op->out.shift), op->out_min,
                               op->out_max);
 }
 
-int16_t mpgru_lut_apply(const mpgru_lut* op, int32_t q) {
+static inline int16_t mpgru_mul_q(const mpgru_mul* op, int32_t qa, int32_t qb) {
+  return (int16_t)mpgru_clamp(mpgru_apply(qa * qb, op->multiplier.m0, op->multiplier.shift),
+                              op->out_min, op->out_max);
+}
+
+static inline int16_t mpgru_lut_q(const mpgru_lut* op, int32_t q) {
   const int32_t i = q - op->in_min;
   return op->signed_table != NULL ? (int16_t)op->signed_table[i] : (int16_t)op->unsigned_table[i];
 }
 
-/* Unit c of a layer from its six linear outputs, the operators in the order of the engine's
- * equations; each is element-wise in c, so going block by block gives the engine's values. */
-static int8_t mpgru_gru_unit(const mpgru_gru_layer* l, const int16_t* a, int32_t h) {
-  const int16_t r = mpgru_lut_apply(&l->act[0], mpgru_add_apply(&l->sum[0], a[0], a[3]));
-  const int16_t z = mpgru_lut_apply(&l->act[1], mpgru_add_apply(&l->sum[1], a[1], a[4]));
-  const int16_t rn = mpgru_mul_apply(&l->mul_rn, r, a[5]);
-  const int16_t n = mpgru_lut_apply(&l->act[2], mpgru_add_apply(&l->sum[2], a[2], rn));
-  const int16_t un = mpgru_mul_apply(&l->mul_un, l->one_z - z, n);
-  const int16_t zh = mpgru_mul_apply(&l->mul_zh, z, h);
-  return (int8_t)mpgru_add_apply(&l->h_add, un, zh);
+int16_t mpgru_add_apply(const mpgru_add* op, int32_t qa, int32_t qb) {
+  return mpgru_add_q(op, qa, qb);
 }
 
-void mpgru_gru_step(const mpgru_gru_layer* layer, const int16_t* x, const int16_t* h_old,
-                    int8_t* h_new) {
-  int32_t c0;
-  for (c0 = 0; c0 < layer->hidden; c0 += 4) {
-    int16_t out[6][4]; /* a_ir, a_iz, a_in, a_hr, a_hz, a_hn of 4 units */
-    int32_t g, u, n = 0;
-    for (g = 0; g < 3; ++g) {
-      n = mpgru_linear_block(&layer->lin_i[g], c0, x, out[g]);
-      mpgru_linear_block(&layer->lin_h[g], c0, h_old, out[3 + g]);
-    }
-    for (u = 0; u < n; ++u) {
-      int16_t a[6];
-      for (g = 0; g < 6; ++g) a[g] = out[g][u];
-      h_new[c0 + u] = mpgru_gru_unit(layer, a, h_old[c0 + u]);
-    }
+int16_t mpgru_mul_apply(const mpgru_mul* op, int32_t qa, int32_t qb) {
+  return mpgru_mul_q(op, qa, qb);
+}
+
+int16_t mpgru_lut_apply(const mpgru_lut* op, int32_t q) {
+  return mpgru_lut_q(op, q);
+}
+
+void mpgru_gru_step(const mpgru_gru_layer* l, const int16_t* x, const int16_t* h_old, int8_t* h_new,
+                    int32_t* acc, int16_t* out) {
+  /* The six linears into `out` (a_ir a_iz a_in a_hr a_hz a_hn, `hidden` each), then the
+   * element-wise operators unit by unit, in the order of the engine's equations (each is
+   * element-wise in c, so the values are the engine's). The operators' parameters are read into
+   * locals first: the stores to h_new (a char type) would otherwise make the compiler reload them
+   * for every unit. */
+  const int32_t hidden = l->hidden;
+  const mpgru_add s_r = l->sum[0], s_z = l->sum[1], s_n = l->sum[2], s_h = l->h_add;
+  const mpgru_mul m_rn = l->mul_rn, m_un = l->mul_un, m_zh = l->mul_zh;
+  const mpgru_lut act_r = l->act[0], act_z = l->act[1], act_n = l->act[2];
+  const int32_t one_z = l->one_z;
+  int32_t g, c;
+  for (g = 0; g < 3; ++g) {
+    mpgru_linear_apply(&l->lin_i[g], x, acc, out + g * hidden);
+    mpgru_linear_apply(&l->lin_h[g], h_old, acc, out + (3 + g) * hidden);
+  }
+  for (c = 0; c < hidden; ++c) {
+    const int16_t* a = out + c;
+    const int16_t r = mpgru_lut_q(&act_r, mpgru_add_q(&s_r, a[0], a[3 * hidden]));
+    const int16_t z = mpgru_lut_q(&act_z, mpgru_add_q(&s_z, a[hidden], a[4 * hidden]));
+    const int16_t rn = mpgru_mul_q(&m_rn, r, a[5 * hidden]);
+    const int16_t n = mpgru_lut_q(&act_n, mpgru_add_q(&s_n, a[2 * hidden], rn));
+    const int16_t un = mpgru_mul_q(&m_un, one_z - z, n);
+    const int16_t zh = mpgru_mul_q(&m_zh, z, h_old[c]);
+    h_new[c] = (int8_t)mpgru_add_q(&s_h, un, zh);
   }
 }
 

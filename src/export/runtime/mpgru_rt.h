@@ -54,7 +54,8 @@ typedef struct {
 } mpgru_linear;
 
 /* Inputs a linear of `cols` columns at `bits` reads: cols rounded up to a whole word. */
-#define MPGRU_PADDED_COLS(cols, bits) ((((cols) + 2 * (16 / (bits)) - 1) / (2 * (16 / (bits)))) * 2 * (16 / (bits)))
+#define MPGRU_PADDED_COLS(cols, bits) \
+  ((((cols) + 2 * (16 / (bits)) - 1) / (2 * (16 / (bits)))) * 2 * (16 / (bits)))
 
 /* y = clamp(apply(apply(a << 20, a_mul) + apply(b << 20, b_mul), out_mul)): TFLite's add. */
 typedef struct {
@@ -123,11 +124,10 @@ int32_t mpgru_packed_at(const uint8_t* bytes, uint32_t i, int bits);
 int32_t mpgru_dot(const uint8_t* weights, uint32_t first_bit, int bits, const int16_t* x, int32_t n,
                   int32_t bias);
 
-/* Rows row0 .. row0 + n - 1 of a linear layer, n = min(4, rows - row0), row0 a multiple of 4,
- * requantized and clamped to the output range, into y[0 .. n - 1]. x holds
- * MPGRU_PADDED_COLS(cols, bits) values; those beyond cols may be anything (their weights are 0).
- * Returns n. */
-int32_t mpgru_linear_block(const mpgru_linear* l, int32_t row0, const int16_t* x, int16_t* y);
+/* Every row of a linear layer, requantized and clamped to the output range, into y[0 .. rows),
+ * acc[0 .. rows) the int32 accumulators (scratch). x holds MPGRU_PADDED_COLS(cols, bits) values;
+ * those beyond cols may be any (their weights are 0). */
+void mpgru_linear_apply(const mpgru_linear* l, const int16_t* x, int32_t* acc, int16_t* y);
 
 /* The add scheme; |qa|, |qb| <= 255. */
 int16_t mpgru_add_apply(const mpgru_add* op, int32_t qa, int32_t qb);
@@ -139,10 +139,11 @@ int16_t mpgru_mul_apply(const mpgru_mul* op, int32_t qa, int32_t qb);
 int16_t mpgru_lut_apply(const mpgru_lut* op, int32_t q);
 
 /* One time step of a layer: h_new[c] for every unit c from the layer input x and the previous
- * state h_old, each padded as its linears read it (MPGRU_PADDED_COLS). h_new must not overlap
- * h_old or x. */
+ * state h_old, each padded as its linears read it (MPGRU_PADDED_COLS). Scratch owned by the
+ * caller: acc of `hidden` int32 (a linear's accumulators), out of 6 * hidden int16 (the six linear
+ * outputs of every unit). h_new must not overlap h_old, x or the scratch. */
 void mpgru_gru_step(const mpgru_gru_layer* layer, const int16_t* x, const int16_t* h_old,
-                    int8_t* h_new);
+                    int8_t* h_new, int32_t* acc, int16_t* out);
 
 /* Row `token` (in [0, vocabulary)) of the embedding on the input grid, dim values. */
 void mpgru_embedding_row(const mpgru_embedding* e, int32_t token, int16_t* x);
