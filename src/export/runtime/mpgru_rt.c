@@ -202,68 +202,77 @@ static uint32_t mpgru_input_pair(const int16_t* x) {
  * exact in int32 and are divided exactly by 2^(16 - B) before the next. */
 #if defined(__GNUC__)
 #define MPGRU_NOINLINE __attribute__((noinline))
+/* An exact division by 2^n of a multiple of 2^n: GCC and Clang shift negative values
+ * arithmetically (documented), one instruction; the division is the portable form. */
+#define MPGRU_EXACT_SHIFT(v, n) ((v) >> (n))
 #else
 #define MPGRU_NOINLINE
+#define MPGRU_EXACT_SHIFT(v, n) ((v) / (1 << (n)))
 #endif
+
+/* One word of each of 4 rows (w0..w3 at w) against the inputs at x; advances both. */
+#define MPGRU_WORD4(B)                                                                        \
+  {                                                                                           \
+    const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];                                \
+    MPGRU_PAIR4(B, 0)                                                                         \
+    MPGRU_PAIR4(B, 1)                                                                         \
+    MPGRU_PAIR4(B, 2) MPGRU_PAIR4(B, 3) MPGRU_PAIR4(B, 4) MPGRU_PAIR4(B, 5) MPGRU_PAIR4(B, 6) \
+        MPGRU_PAIR4(B, 7) w += 4;                                                             \
+    x += 2 * (16 / (B));                                                                      \
+  }
 
 /* One segment of a block of 4 rows: the scaled sums of its words, x to x_end, into s[0..3]. Kept
  * out of line so that its loop has the registers to itself: 4 sums, 4 words, the mask, an input
  * pair and the pointers (the block loop's own variables would otherwise spill its sums). */
-#define MPGRU_BLOCKS(B)                                                                         \
-  static MPGRU_NOINLINE void mpgru_segment4_##B(const uint32_t* w, const int16_t* x,            \
-                                                const int16_t* x_end, int32_t* s) {             \
-    uint32_t mask = MPGRU_LANE_MASK(B);                                                         \
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                     \
-    MPGRU_OPAQUE(mask);                                                                         \
-    do {                                                                                        \
-      const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];                                \
-      MPGRU_PAIR4(B, 0)                                                                         \
-      MPGRU_PAIR4(B, 1)                                                                         \
-      MPGRU_PAIR4(B, 2) MPGRU_PAIR4(B, 3) MPGRU_PAIR4(B, 4) MPGRU_PAIR4(B, 5) MPGRU_PAIR4(B, 6) \
-          MPGRU_PAIR4(B, 7) w += 4;                                                             \
-      x += 2 * (16 / (B));                                                                      \
-    } while (x != x_end);                                                                       \
-    s[0] = a0;                                                                                  \
-    s[1] = a1;                                                                                  \
-    s[2] = a2;                                                                                  \
-    s[3] = a3;                                                                                  \
-  }                                                                                             \
-  static void mpgru_block4_##B(const uint32_t* w, const int16_t* x, int32_t words,              \
-                               int32_t segment, int32_t* acc) {                                 \
-    while (words > 0) {                                                                         \
-      const int32_t run = words > segment ? segment : words;                                    \
-      int32_t s[4];                                                                             \
-      mpgru_segment4_##B(w, x, x + (size_t)run * (2 * (16 / (B))), s);                          \
-      w += 4 * (size_t)run;                                                                     \
-      x += (size_t)run * (2 * (16 / (B)));                                                      \
-      words -= run;                                                                             \
-      acc[0] += s[0] / (1 << (16 - (B)));                                                       \
-      acc[1] += s[1] / (1 << (16 - (B)));                                                       \
-      acc[2] += s[2] / (1 << (16 - (B)));                                                       \
-      acc[3] += s[3] / (1 << (16 - (B)));                                                       \
-    }                                                                                           \
-  }                                                                                             \
-  static void mpgru_block_##B(const uint32_t* w, int32_t n, const int16_t* x0, int32_t words,   \
-                              int32_t segment, int32_t* acc) {                                  \
-    uint32_t mask = MPGRU_LANE_MASK(B);                                                         \
-    int32_t u;                                                                                  \
-    MPGRU_OPAQUE(mask);                                                                         \
-    for (u = 0; u < n; ++u) {                                                                   \
-      const int16_t* x = x0;                                                                    \
-      int32_t t = 0;                                                                            \
-      while (t < words) {                                                                       \
-        const int32_t end = words - t > segment ? t + segment : words;                          \
-        int32_t a = 0;                                                                          \
-        for (; t < end; ++t, x += 2 * (16 / (B))) {                                             \
-          const uint32_t w0 = w[t * n + u];                                                     \
-          MPGRU_PAIR1(B, 0)                                                                     \
-          MPGRU_PAIR1(B, 1)                                                                     \
-          MPGRU_PAIR1(B, 2) MPGRU_PAIR1(B, 3) MPGRU_PAIR1(B, 4) MPGRU_PAIR1(B, 5)               \
-              MPGRU_PAIR1(B, 6) MPGRU_PAIR1(B, 7)                                               \
-        }                                                                                       \
-        acc[u] += a / (1 << (16 - (B)));                                                        \
-      }                                                                                         \
-    }                                                                                           \
+#define MPGRU_BLOCKS(B)                                                                       \
+  static MPGRU_NOINLINE void mpgru_segment4_##B(const uint32_t* w, const int16_t* x,          \
+                                                const int16_t* x_end, int32_t* s) {           \
+    uint32_t mask = MPGRU_LANE_MASK(B);                                                       \
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                   \
+    MPGRU_OPAQUE(mask);                                                                       \
+    do MPGRU_WORD4(B) while (x != x_end);                                                     \
+    s[0] = a0;                                                                                \
+    s[1] = a1;                                                                                \
+    s[2] = a2;                                                                                \
+    s[3] = a3;                                                                                \
+  }                                                                                           \
+  static void mpgru_block4_##B(const uint32_t* w, const int16_t* x, int32_t words,            \
+                               int32_t segment, int32_t* acc) {                               \
+    while (words > 0) {                                                                       \
+      const int32_t run = words > segment ? segment : words;                                  \
+      int32_t s[4];                                                                           \
+      mpgru_segment4_##B(w, x, x + (size_t)run * (2 * (16 / (B))), s);                        \
+      w += 4 * (size_t)run;                                                                   \
+      x += (size_t)run * (2 * (16 / (B)));                                                    \
+      words -= run;                                                                           \
+      acc[0] += MPGRU_EXACT_SHIFT(s[0], 16 - (B));                                            \
+      acc[1] += MPGRU_EXACT_SHIFT(s[1], 16 - (B));                                            \
+      acc[2] += MPGRU_EXACT_SHIFT(s[2], 16 - (B));                                            \
+      acc[3] += MPGRU_EXACT_SHIFT(s[3], 16 - (B));                                            \
+    }                                                                                         \
+  }                                                                                           \
+  static void mpgru_block_##B(const uint32_t* w, int32_t n, const int16_t* x0, int32_t words, \
+                              int32_t segment, int32_t* acc) {                                \
+    uint32_t mask = MPGRU_LANE_MASK(B);                                                       \
+    int32_t u;                                                                                \
+    MPGRU_OPAQUE(mask);                                                                       \
+    for (u = 0; u < n; ++u) {                                                                 \
+      const int16_t* x = x0;                                                                  \
+      int32_t t = 0;                                                                          \
+      while (t < words) {                                                                     \
+        const int32_t end = words - t > segment ? t + segment : words;                        \
+        int32_t a = 0;                                                                        \
+        for (; t < end; ++t, x += 2 * (16 / (B))) {                                           \
+          const uint32_t w0 = w[t * n + u];                                                   \
+          MPGRU_PAIR1(B, 0)                                                                   \
+          MPGRU_PAIR1(B, 1)                                                                   \
+          MPGRU_PAIR1(B, 2)                                                                   \
+          MPGRU_PAIR1(B, 3)                                                                   \
+          MPGRU_PAIR1(B, 4) MPGRU_PAIR1(B, 5) MPGRU_PAIR1(B, 6) MPGRU_PAIR1(B, 7)             \
+        }                                                                                     \
+        acc[u] += MPGRU_EXACT_SHIFT(a, 16 - (B));                                             \
+      }                                                                                       \
+    }                                                                                         \
   }
 MPGRU_BLOCKS(2)
 MPGRU_BLOCKS(3)
