@@ -333,6 +333,43 @@ int32_t padded_inputs(const IntegerModel& m, bool recurrent) {
   return most;
 }
 
+// Each layer's element-wise work as its own function, on the layer's `static const` parameters
+// (a constant index into NAME_layers), so that the compiler folds every multiplier, shift, range
+// and table into the code; and the six linears of a layer.
+std::string unit_functions(const IntegerModel& m, const std::string& n) {
+  std::ostringstream s;
+  const std::string H = std::to_string(m.hidden());
+  s << "/* The six linears of a layer into out: a_ir a_iz a_in a_hr a_hz a_hn, " << H
+    << " each. */\n"
+    << "static void " << n << "_linears(const mpgru_gru_layer* l, const int16_t* x, const int16_t* "
+    << "h, int32_t* acc, int16_t* out) {\n  int32_t g;\n  for (g = 0; g < 3; ++g) {\n"
+    << "    mpgru_linear_apply(&l->lin_i[g], x, acc, out + g * " << H << ");\n"
+    << "    mpgru_linear_apply(&l->lin_h[g], h, acc, out + (3 + g) * " << H << ");\n  }\n}\n\n";
+  for (size_t k = 0; k < m.layers.size(); ++k) {
+    const std::string L = n + "_layers[" + std::to_string(k) + "]";
+    s << "/* Layer " << k << "'s element-wise operators, unit by unit, in the engine's order. */\n"
+      << "static void " << n << "_units_" << k
+      << "(const int16_t* out, const int16_t* h_old, int8_t* h_new) {\n  int32_t c;\n"
+      << "  for (c = 0; c < " << H << "; ++c) {\n"
+      << "    const int16_t* a = out + c;\n"
+      << "    const int16_t r = mpgru_lut_q(&" << L << ".act[0], mpgru_add_q(&" << L
+      << ".sum[0], a[0], a[3 * " << H << "]));\n"
+      << "    const int16_t z = mpgru_lut_q(&" << L << ".act[1], mpgru_add_q(&" << L
+      << ".sum[1], a[" << H << "], a[4 * " << H << "]));\n"
+      << "    const int16_t rn = mpgru_mul_q(&" << L << ".mul_rn, r, a[5 * " << H << "]);\n"
+      << "    const int16_t n = mpgru_lut_q(&" << L << ".act[2], mpgru_add_q(&" << L
+      << ".sum[2], a[2 * " << H << "], rn));\n"
+      << "    const int16_t un = mpgru_mul_q(&" << L << ".mul_un, " << L << ".one_z - z, n);\n"
+      << "    const int16_t zh = mpgru_mul_q(&" << L << ".mul_zh, z, h_old[c]);\n"
+      << "    h_new[c] = (int8_t)mpgru_add_q(&" << L << ".h_add, un, zh);\n  }\n}\n\n";
+  }
+  s << "static void (*const " << n << "_units[" << m.layers.size()
+    << "])(const int16_t*, const int16_t*, int8_t*) = {";
+  for (size_t k = 0; k < m.layers.size(); ++k) s << (k ? ", " : "") << n << "_units_" << k;
+  s << "};\n\n";
+  return s.str();
+}
+
 std::string functions_text(const IntegerModel& m, const std::string& n) {
   const bool tokens = m.embedding.vocabulary > 0;
   std::string N;
@@ -341,6 +378,7 @@ std::string functions_text(const IntegerModel& m, const std::string& n) {
   const int32_t old_max = padded_inputs(m, true);
   const int32_t head_max = std::max(m.hidden(), padded_cols(m.classifier));
   std::ostringstream s;
+  s << unit_functions(m, n);
   s << "void " << n << "_reset(" << n << "_state* state) {\n"
     << "  int32_t k, c;\n  if (state == NULL) return;\n"
     << "  for (k = 0; k < " << N << "_LAYERS; ++k)\n"
@@ -369,7 +407,8 @@ std::string functions_text(const IntegerModel& m, const std::string& n) {
   s << "  for (c = " << N << "_HIDDEN; c < " << old_max << "; ++c) old[c] = 0;\n";
   s << "  for (k = 0; k < " << N << "_LAYERS; ++k) {\n"
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) old[c] = state->h[k][c];\n"
-    << "    mpgru_gru_step(&" << n << "_layers[k], in, old, state->h[k], acc, out);\n"
+    << "    " << n << "_linears(&" << n << "_layers[k], in, old, acc, out);\n"
+    << "    " << n << "_units[k](out, old, state->h[k]);\n"
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) in[c] = state->h[k][c];\n"
     << "  }\n  return MPGRU_OK;\n}\n\n"
     << "int " << n << "_logits(const " << n << "_state* state, int32_t* logits) {\n"

@@ -109,6 +109,79 @@ typedef struct {
   int16_t in_max;
 } mpgru_embedding;
 
+/* ---- Inline operators (rounding and saturation as stated; bit-exact with the engine) ---- */
+
+/* Inlined even at -Os, where a call would also keep their parameters from being folded. */
+#if defined(__GNUC__)
+#define MPGRU_INLINE static inline __attribute__((always_inline))
+#else
+#define MPGRU_INLINE static inline
+#endif
+
+MPGRU_INLINE int32_t mpgru_clamp(int32_t v, int32_t lo, int32_t hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+#if defined(__GNUC__)
+/* GCC and Clang shift negative integers arithmetically (documented), which this uses.
+ * Multipliers below 0.5 (shift < 0, k = 31 - shift >= 32), the common case, need no 64-bit
+ * shift and no saturation: with q = p - (p < 0), floor((q + 2^(k-1)) / 2^k) is
+ * ((q >> (k - 1)) + 1) >> 1, and q >> (k - 1) is the high word shifted (k - 1 >= 31). For p >= 0
+ * that rounds half up; for p < 0 it is -((|p| + 2^(k-1)) >> k): ties away from zero, as the
+ * general case below. */
+MPGRU_INLINE int32_t mpgru_apply(int32_t x, int32_t m0, int32_t shift) {
+  const int64_t p = (int64_t)x * (int64_t)m0;
+  if (shift < 0) {
+    const int64_t q = p - (int64_t)(p < 0);
+    const int32_t hi = (int32_t)(q >> 32); /* |p| < 2^62: |hi| < 2^30 */
+    const int32_t t = shift == -1 ? hi * 2 + (int32_t)((uint32_t)q >> 31) : hi >> (-shift - 2);
+    return (t + 1) >> 1;
+  }
+  {
+    const int k = 31 - shift;
+    const int64_t y = (p + ((int64_t)1 << (k - 1)) - (int64_t)(p < 0)) >> k;
+    if (y > INT32_MAX) return INT32_MAX;
+    if (y < INT32_MIN) return INT32_MIN;
+    return (int32_t)y;
+  }
+}
+#else
+MPGRU_INLINE int32_t mpgru_apply(int32_t x, int32_t m0, int32_t shift) {
+  /* |x * m0| < 2^62; round(|p| / 2^k), k = 31 - shift in [1, 62], half up, as
+   * ((|p| >> (k - 1)) + 1) >> 1; the sign is put back afterwards (ties away from zero). */
+  const int64_t product = (int64_t)x * (int64_t)m0;
+  const uint64_t magnitude = product < 0 ? (uint64_t)(-product) : (uint64_t)product;
+  const uint64_t rounded = ((magnitude >> (30 - shift)) + 1u) >> 1;
+  const int64_t y = product < 0 ? -(int64_t)rounded : (int64_t)rounded;
+  if (y > INT32_MAX) return INT32_MAX;
+  if (y < INT32_MIN) return INT32_MIN;
+  return (int32_t)y;
+}
+#endif
+
+/* The element-wise operators, inline: the exported models' unit loops call them on their
+ * layers' `static const` parameters, which the compiler then folds into the code (no loads, no
+ * branches on the multipliers' shifts); mpgru_*_apply below are the same as functions. */
+MPGRU_INLINE int16_t mpgru_add_q(const mpgru_add* op, int32_t qa, int32_t qb) {
+  /* |qa|, |qb| <= 255: the shifts by 20 stay below 2^28 and never saturate, and each rescaled
+   * operand is below 255 * 2^20 * 0.5 < 2^28 (multipliers <= 0.5): the int32 sum cannot overflow.
+   */
+  const int32_t a = mpgru_apply(qa * (1 << 20), op->a.m0, op->a.shift);
+  const int32_t b = mpgru_apply(qb * (1 << 20), op->b.m0, op->b.shift);
+  return (int16_t)mpgru_clamp(mpgru_apply(a + b, op->out.m0, op->out.shift), op->out_min,
+                              op->out_max);
+}
+
+MPGRU_INLINE int16_t mpgru_mul_q(const mpgru_mul* op, int32_t qa, int32_t qb) {
+  return (int16_t)mpgru_clamp(mpgru_apply(qa * qb, op->multiplier.m0, op->multiplier.shift),
+                              op->out_min, op->out_max);
+}
+
+MPGRU_INLINE int16_t mpgru_lut_q(const mpgru_lut* op, int32_t q) {
+  const int32_t i = q - op->in_min;
+  return op->signed_table != NULL ? (int16_t)op->signed_table[i] : (int16_t)op->unsigned_table[i];
+}
+
 /* round(x * m0 / 2^(31 - shift)): the exact 64-bit product rounded once, ties away from zero,
  * saturated to int32. */
 int32_t mpgru_apply_multiplier(int32_t x, mpgru_multiplier m);
