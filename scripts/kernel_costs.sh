@@ -1,0 +1,70 @@
+#!/bin/sh
+# Instructions of the exported GRU step on a Cortex-M4 (QEMU mps2-an386, -icount shift=0, as
+# scripts/deploy.sh counts them) for homogeneous genomes of every width 2..8 of an sMNIST-shaped
+# GRU-128 (28 features, 10 classes; values do not change the counts), at -O2 and -Os, and the
+# linears alone (the element-wise work and the requantization replaced by copies in a scratch copy
+# of the exported C), per MAC. OLD_BIN (an mpgru binary of an earlier commit) adds its step counts
+# in the same run. Writes results/deploy/kernels.md (or --out FILE).
+#
+#   scripts/kernel_costs.sh [--out FILE]
+#
+# BUILD names the build folder (default build); MPGRU_DATA_DIR the data (default data).
+set -eu
+out=results/deploy/kernels.md
+[ "${1:-}" = "--out" ] && out=$2
+bin=$(pwd)/${BUILD:-build}/mpgru
+example=$(pwd)/examples/cortex-m4
+work=$(mktemp -d "${TMPDIR:-/tmp}/mpgru-kernels.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$bin" train --task smnist --hidden 128 --epochs 1 --train-limit 500 --threads 1 \
+  --out "$work/float" >/dev/null 2>&1
+macs=$((3 * 128 * (28 + 128)))
+
+# step BIN MODEL OPT TAG [linears]: instructions per step.
+step() {
+  dir=$work/$4
+  rm -rf "$dir"
+  "$1" export "$2" --out "$dir/c" --name model >/dev/null
+  if [ "${5:-}" = linears ]; then
+    # The linears alone: no requantization, no element-wise operators.
+    sed -i 's/model_units\[k\](out, old, state->h\[k\]);/for (c = 0; c < MODEL_HIDDEN; ++c) state->h[k][c] = (int8_t)(out[c] + out[c + MODEL_HIDDEN]);/' "$dir/c/model.c"
+    perl -0pi -e 's/const int32_t v = mpgru_apply\(acc\[c\], l->m0\[c\], l->shift\[c\]\);\s*y\[c\] = \(int16_t\)mpgru_clamp\(v, l->out_min, l->out_max\);/y[c] = (int16_t)acc[c];/' "$dir/c/mpgru_rt.c"
+    grep -q "y\[c\] = (int16_t)acc\[c\];" "$dir/c/mpgru_rt.c" || { echo "kernel_costs.sh: the runtime changed; update the linears-only edit" >&2; exit 1; }
+  fi
+  make -s -C "$example" MODEL_DIR="$dir/c" OUT="$dir/build" STEPS=28 OPT="$3" \
+    EXTRA_CFLAGS="-Wno-unused-function -Wno-unused-variable -Wno-unused-const-variable" run | sed -n 's/^instructions_per_step //p'
+}
+
+rows=""
+for bits in 8 7 6 5 4 3 2; do
+  genome=$(printf '%025d' 0 | tr 0 "$bits")
+  "$bin" quantize --ckpt "$work/float" --genome "$genome" -o "$work/h$bits.mpq" >/dev/null 2>&1
+  o2=$(step "$bin" "$work/h$bits.mpq" -O2 "o2-$bits")
+  os=$(step "$bin" "$work/h$bits.mpq" -Os "os-$bits")
+  lin=$(step "$bin" "$work/h$bits.mpq" -O2 "lin-$bits" linears)
+  old="-"
+  [ -n "${OLD_BIN:-}" ] && old="$(step "$OLD_BIN" "$work/h$bits.mpq" -O2 "old2-$bits") / $(step "$OLD_BIN" "$work/h$bits.mpq" -Os "olds-$bits")"
+  per_mac=$(awk -v l="$lin" -v m="$macs" 'BEGIN { printf "%.2f", l / m }')
+  rows="$rows| $bits | $o2 | $os | $lin | $per_mac | $old |
+"
+  echo "kernel_costs: $bits bits: step $o2 (-O2) $os (-Os), linears $lin ($per_mac per MAC), old $old" >&2
+done
+mkdir -p "$(dirname "$out")"
+{
+  echo "# The exported GRU step on a Cortex-M4, by weight width"
+  echo
+  echo "Made $(date -u +%Y-%m-%d) by \`scripts/kernel_costs.sh\`: an sMNIST-shaped GRU-128 (28 features, 10 classes,"
+  echo "$macs MACs per step in its six linears), every gene at the same width, exported with \`mpgru export\`,"
+  echo "built with \`arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion) -mcpu=cortex-m4 -mthumb\` and run under"
+  echo "\`qemu-system-arm -M mps2-an386 -icount shift=0\`: instructions per \`model_step\`, averaged over 2"
+  echo "sequences of 28 steps. *linears*: the same step with the element-wise operators and the"
+  echo "requantization replaced by copies (so it counts the six matrix-vector products, their bias"
+  echo "loads and calls), -O2; *per MAC* divides it by the MACs. *before*: the runtime before the"
+  echo "device kernels (one MAC per loop iteration, one call per row and per operator), -O2 / -Os,"
+  echo "measured in the same run${OLD_BIN:+ (\`$OLD_BIN\`)}."
+  echo
+  echo "| bits | step -O2 | step -Os | linears -O2 | per MAC | before: step -O2 / -Os |"
+  echo "|---:|---:|---:|---:|---:|---:|"
+  printf '%s' "$rows"
+} >"$out"
+cat "$out"
