@@ -151,8 +151,9 @@ std::string emit_linear(const QuantizedLinear& l, const std::string& sym, std::s
   data += c_array("int32_t", sym + "_m0", m0, int32_literal, 8);
   data += int_array("int8_t", sym + "_shift", shift);
   const int32_t max_input = std::max(-l.input.qmin(), l.input.qmax());
-  return "{" + sym + "_w, " + sym + "_b, " + sym + "_m0, " + sym + "_shift, " +
-         std::to_string(l.rows) + ", " + std::to_string(pair_words_per_row(l.cols, bits)) + ", " +
+  return "{mpgru_rows_" + std::to_string(bits) + ", " + sym + "_w, " + sym + "_b, " + sym +
+         "_m0, " + sym + "_shift, " + std::to_string(l.rows) + ", " +
+         std::to_string(pair_words_per_row(l.cols, bits)) + ", " +
          std::to_string(pair_segment_words(bits, max_input)) + ", " + std::to_string(bits) + ", " +
          range_init(l.output) + "}";
 }

@@ -173,7 +173,7 @@ TEST(ExportCortexM4, BitExactUnderQemu) {
   const std::string elf = (dir / "harness.elf").string();
   const testing::CommandResult build = testing::run_command(
       "arm-none-eabi-gcc" + arm_flags() + "-I" + dir.path().string() + joined(sources) +
-      " --specs=rdimon.specs -T " + example + "mps2_an386.ld -o " + elf);
+      " --specs=rdimon.specs -L" + example + " -T " + example + "mps2_an386.ld -o " + elf);
   ASSERT_EQ(build.status, 0) << build.output;
   const testing::CommandResult run = testing::run_command(
       "timeout 300 qemu-system-arm -M mps2-an386 -nographic -monitor none -semihosting-config "

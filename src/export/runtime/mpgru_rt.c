@@ -170,15 +170,15 @@ static uint32_t mpgru_input_pair(const int16_t* x) {
 #endif
 
 /* One word of each of 4 rows (w0..w3 at w) against the inputs at x; advances both. */
-#define MPGRU_WORD4(B)                                                                             \
-  {                                                                                                \
-    const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];                                     \
-    MPGRU_PAIR4(B, 0)                                                                              \
-    MPGRU_PAIR4(B, 1)                                                                              \
-    MPGRU_PAIR4(B, 2)                                                                              \
-    MPGRU_PAIR4(B, 3) MPGRU_PAIR4(B, 4) MPGRU_PAIR4(B, 5) MPGRU_PAIR4(B, 6) MPGRU_PAIR4(B, 7) w += \
-        4;                                                                                         \
-    x += 2 * (16 / (B));                                                                           \
+#define MPGRU_WORD4(B)                                                              \
+  {                                                                                 \
+    const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];                      \
+    MPGRU_PAIR4(B, 0)                                                               \
+    MPGRU_PAIR4(B, 1)                                                               \
+    MPGRU_PAIR4(B, 2)                                                               \
+    MPGRU_PAIR4(B, 3)                                                               \
+    MPGRU_PAIR4(B, 4) MPGRU_PAIR4(B, 5) MPGRU_PAIR4(B, 6) MPGRU_PAIR4(B, 7) w += 4; \
+    x += 2 * (16 / (B));                                                            \
   }
 
 /* One segment of a block of 4 rows: the scaled sums of its words, x to x_end, into s[0..3]. Kept
@@ -245,7 +245,7 @@ MPGRU_BLOCKS(8)
 /* Every row of a B-bit linear: full blocks of 4 rows, then the rest; the accumulators (bias
  * included) into acc[rows]. */
 #define MPGRU_LINEAR_ROWS(B)                                                            \
-  static void mpgru_rows_##B(const mpgru_linear* l, const int16_t* x, int32_t* acc) {   \
+  void mpgru_rows_##B(const mpgru_linear* l, const int16_t* x, int32_t* acc) {          \
     const int32_t words = l->words_per_row, segment = l->segment;                       \
     const uint32_t* w = l->words;                                                       \
     int32_t row = 0;                                                                    \
@@ -265,31 +265,7 @@ MPGRU_LINEAR_ROWS(8)
 void mpgru_linear_apply(const mpgru_linear* l, const int16_t* x, int32_t* acc, int16_t* y) {
   int32_t c;
   for (c = 0; c < l->rows; ++c) acc[c] = l->bias[c];
-  if (l->words_per_row > 0) {
-    switch (l->bits) {
-      case 2:
-        mpgru_rows_2(l, x, acc);
-        break;
-      case 3:
-        mpgru_rows_3(l, x, acc);
-        break;
-      case 4:
-        mpgru_rows_4(l, x, acc);
-        break;
-      case 5:
-        mpgru_rows_5(l, x, acc);
-        break;
-      case 6:
-        mpgru_rows_6(l, x, acc);
-        break;
-      case 7:
-        mpgru_rows_7(l, x, acc);
-        break;
-      default:
-        mpgru_rows_8(l, x, acc);
-        break;
-    }
-  }
+  if (l->words_per_row > 0) l->kernel(l, x, acc);
   for (c = 0; c < l->rows; ++c) {
     const int32_t v = mpgru_apply(acc[c], l->m0[c], l->shift[c]);
     y[c] = (int16_t)mpgru_clamp(v, l->out_min, l->out_max);

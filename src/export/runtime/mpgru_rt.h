@@ -40,7 +40,14 @@ typedef struct {
  * words_per_row * 2k), rows go in blocks of 4 with their words interleaved, and the partial sums
  * are shifted back by 16 - b, exactly, every `segment` words at most (the generator proved that
  * many words cannot overflow int32 for inputs in range). */
-typedef struct {
+typedef struct mpgru_linear mpgru_linear;
+
+/* Adds every row's dot product with x to acc[row]: the matrix-vector kernel of a width,
+ * mpgru_rows_2 .. mpgru_rows_8 (a model links only the widths it uses). */
+typedef void (*mpgru_rows_kernel)(const mpgru_linear* l, const int16_t* x, int32_t* acc);
+
+struct mpgru_linear {
+  mpgru_rows_kernel kernel;
   const uint32_t* words;
   const int32_t* bias;
   const int32_t* m0;
@@ -51,7 +58,15 @@ typedef struct {
   int8_t bits;
   int16_t out_min;
   int16_t out_max;
-} mpgru_linear;
+};
+
+void mpgru_rows_2(const mpgru_linear* l, const int16_t* x, int32_t* acc);
+void mpgru_rows_3(const mpgru_linear* l, const int16_t* x, int32_t* acc);
+void mpgru_rows_4(const mpgru_linear* l, const int16_t* x, int32_t* acc);
+void mpgru_rows_5(const mpgru_linear* l, const int16_t* x, int32_t* acc);
+void mpgru_rows_6(const mpgru_linear* l, const int16_t* x, int32_t* acc);
+void mpgru_rows_7(const mpgru_linear* l, const int16_t* x, int32_t* acc);
+void mpgru_rows_8(const mpgru_linear* l, const int16_t* x, int32_t* acc);
 
 /* Inputs a linear of `cols` columns at `bits` reads: cols rounded up to a whole word. */
 #define MPGRU_PADDED_COLS(cols, bits) \
