@@ -157,8 +157,20 @@ std::string arm_flags() {
   return " -std=c99 -mcpu=cortex-m4 -mthumb -Os -Wall -Wextra -Werror ";
 }
 
-TEST(ExportCortexM4, BitExactUnderQemu) {
+// A board of the examples: its compiler flags (the core's DSP or Helium extension on), its memory
+// map and QEMU's machine.
+struct Board {
+  const char* name;
+  const char* flags;
+  const char* linker_script;  // below examples/
+  const char* machine;
+};
+
+class BoardUnderQemu : public ::testing::TestWithParam<Board> {};
+
+TEST_P(BoardUnderQemu, EveryModelBitExact) {
   if (!have_arm_tools()) GTEST_SKIP() << "arm-none-eabi-gcc or qemu-system-arm missing (setup.sh)";
+  const Board& board = GetParam();
   const testing::TempDir dir;
   std::vector<const NamedModel*> chosen;
   for (const NamedModel& m : models()) {
@@ -168,19 +180,30 @@ TEST(ExportCortexM4, BitExactUnderQemu) {
     }
   }
   auto sources = write_program(dir.path(), chosen, 2, 12);
-  const std::string example = MPGRU_SOURCE_DIR "/examples/cortex-m4/";
-  sources.push_back(example + "startup.c");
+  const std::string examples = MPGRU_SOURCE_DIR "/examples/";
+  sources.push_back(examples + "cortex-m4/startup.c");
   const std::string elf = (dir / "harness.elf").string();
   const testing::CommandResult build = testing::run_command(
-      "arm-none-eabi-gcc" + arm_flags() + "-I" + dir.path().string() + joined(sources) +
-      " --specs=rdimon.specs -L" + example + " -T " + example + "mps2_an386.ld -o " + elf);
+      std::string("arm-none-eabi-gcc -std=c99 -mthumb -Os -Wall -Wextra -Werror ") + board.flags +
+      " -I" + dir.path().string() + joined(sources) + " --specs=rdimon.specs -L" + examples +
+      "cortex-m4 -T " + examples + board.linker_script + " -o " + elf);
   ASSERT_EQ(build.status, 0) << build.output;
   const testing::CommandResult run = testing::run_command(
-      "timeout 300 qemu-system-arm -M mps2-an386 -nographic -monitor none -semihosting-config "
-      "enable=on,target=native -icount shift=0 -kernel " +
+      std::string("timeout 300 qemu-system-arm -M ") + board.machine +
+      " -nographic -monitor none -semihosting-config enable=on,target=native -icount shift=0 "
+      "-kernel " +
       elf);
   expect_all_ok(run, chosen);
 }
+
+INSTANTIATE_TEST_SUITE_P(Export, BoardUnderQemu,
+                         ::testing::Values(Board{"cortex_m4", "-mcpu=cortex-m4",
+                                                 "cortex-m4/mps2_an386.ld", "mps2-an386"},
+                                           Board{"cortex_m55", "-mcpu=cortex-m55 -mfloat-abi=hard",
+                                                 "cortex-m55/mps3_an547.ld", "mps3-an547"}),
+                         [](const ::testing::TestParamInfo<Board>& p) {
+                           return std::string(p.param.name);
+                         });
 
 // examples/cortex-m4 (main.c, Makefile) builds a model exported as `model` and streams frames
 // (or tokens) into it under QEMU, printing a class per sequence, instructions and stack.
