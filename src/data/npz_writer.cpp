@@ -73,8 +73,10 @@ class Zip {
   zip_t* zip_ = nullptr;
 };
 
-NumericArray floats(const std::string& name, std::vector<int64_t> shape,
-                    std::vector<float> values) {
+}  // namespace
+
+NumericArray float_array(const std::string& name, std::vector<int64_t> shape,
+                         std::vector<float> values) {
   NumericArray a;
   a.name = name;
   a.shape = std::move(shape);
@@ -84,8 +86,8 @@ NumericArray floats(const std::string& name, std::vector<int64_t> shape,
   return a;
 }
 
-NumericArray integers(const std::string& name, std::vector<int64_t> shape,
-                      std::vector<int64_t> values) {
+NumericArray integer_array(const std::string& name, std::vector<int64_t> shape,
+                           std::vector<int64_t> values) {
   NumericArray a;
   a.name = name;
   a.shape = std::move(shape);
@@ -94,8 +96,6 @@ NumericArray integers(const std::string& name, std::vector<int64_t> shape,
   a.integers = std::move(values);
   return a;
 }
-
-}  // namespace
 
 std::string npy_bytes(const NumericArray& a) {
   std::string header = header_text(a);
@@ -150,19 +150,19 @@ std::vector<NumericArray> dataset_arrays(const Dataset& dataset, int64_t limit) 
     const Sequences s = all.slice(0, n);
     const std::string suffix = std::string("_") + to_string(split);
     if (tokens) {
-      out.push_back(integers("x" + suffix, {n, s.steps},
-                             std::vector<int64_t>(s.values.begin(), s.values.end())));
+      out.push_back(integer_array("x" + suffix, {n, s.steps},
+                                  std::vector<int64_t>(s.values.begin(), s.values.end())));
     } else {
-      out.push_back(floats("x" + suffix, {n, s.steps, s.features}, s.values));
+      out.push_back(float_array("x" + suffix, {n, s.steps, s.features}, s.values));
     }
     if (s.outputs > 0) {
-      out.push_back(floats("y" + suffix, {n, s.steps, s.outputs}, s.targets));
+      out.push_back(float_array("y" + suffix, {n, s.steps, s.outputs}, s.targets));
     } else {
       out.push_back(
-          integers("y" + suffix, {n}, std::vector<int64_t>(s.labels.begin(), s.labels.end())));
+          integer_array("y" + suffix, {n}, std::vector<int64_t>(s.labels.begin(), s.labels.end())));
     }
   }
-  if (tokens) out.push_back(integers("vocabulary", {}, {dataset.vocabulary()}));
+  if (tokens) out.push_back(integer_array("vocabulary", {}, {dataset.vocabulary()}));
   return out;
 }
 

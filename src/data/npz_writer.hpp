@@ -13,6 +13,12 @@
 
 namespace mpgru::data {
 
+// Arrays as the readers return them: float32 ("<f4") and int64 ("<i8"), C order.
+NumericArray float_array(const std::string& name, std::vector<int64_t> shape,
+                         std::vector<float> values);
+NumericArray integer_array(const std::string& name, std::vector<int64_t> shape,
+                           std::vector<int64_t> values);
+
 // The .npy bytes of one array (format version 1.0, the header padded to a multiple of 64).
 std::string npy_bytes(const NumericArray& array);
 

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/npz_writer.hpp"
 #include "fixtures/messages.hpp"
 #include "fixtures/temp_dir.hpp"
 
@@ -42,24 +43,12 @@ int64_t product(const std::vector<int64_t>& shape) {
 }
 
 NumericArray real(const std::string& name, std::vector<int64_t> shape, std::vector<float> values) {
-  NumericArray a;
-  a.name = name;
-  a.shape = std::move(shape);
-  a.type = Type::floating;
-  a.dtype = "<f4";
-  a.floats = std::move(values);
-  return a;
+  return float_array(name, std::move(shape), std::move(values));
 }
 
 NumericArray integer(const std::string& name, std::vector<int64_t> shape,
                      std::vector<int64_t> values) {
-  NumericArray a;
-  a.name = name;
-  a.shape = std::move(shape);
-  a.type = Type::integer;
-  a.dtype = "<i8";
-  a.integers = std::move(values);
-  return a;
+  return integer_array(name, std::move(shape), std::move(values));
 }
 
 // A real array of `shape`, uniform in [-1, 1), drawn from a seed made of its name and shape (the
