@@ -1,8 +1,8 @@
 #!/bin/sh
 # Instructions of the exported GRU step on a Cortex-M4 (QEMU mps2-an386, -icount shift=0, as
 # scripts/deploy.sh counts them) for homogeneous genomes of every width 2..8 of an sMNIST-shaped
-# GRU-128 (28 features, 10 classes; values do not change the counts), at -O2 and -Os, and the
-# linears alone (the element-wise work and the requantization replaced by copies in a scratch copy
+# GRU-128 (28 features, 10 classes; values do not change the counts), at -O2 and -Os, the same
+# step on the Cortex-M55 board (QEMU mps3-an547, -O2), and the linears alone (the element-wise work and the requantization replaced by copies in a scratch copy
 # of the exported C), per MAC. OLD_BIN (an mpgru binary of an earlier commit) adds its step counts
 # in the same run. Writes results/deploy/kernels.md (or --out FILE).
 #
@@ -14,13 +14,14 @@ out=results/deploy/kernels.md
 [ "${1:-}" = "--out" ] && out=$2
 bin=$(pwd)/${BUILD:-build}/mpgru
 example=$(pwd)/examples/cortex-m4
+m55=$(pwd)/examples/cortex-m55
 work=$(mktemp -d "${TMPDIR:-/tmp}/mpgru-kernels.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 "$bin" train --task smnist --hidden 128 --epochs 1 --train-limit 500 --threads 1 \
   --out "$work/float" >/dev/null 2>&1
 macs=$((3 * 128 * (28 + 128)))
 
-# step BIN MODEL OPT TAG [linears]: instructions per step.
+# step BIN MODEL OPT TAG [linears|m55]: instructions per step (on the Cortex-M55 board with m55).
 step() {
   dir=$work/$4
   rm -rf "$dir"
@@ -31,7 +32,9 @@ step() {
     perl -0pi -e 's/const int32_t v = mpgru_apply\(acc\[c\], l->m0\[c\], l->shift\[c\]\);\s*y\[c\] = \(int16_t\)mpgru_clamp\(v, l->out_min, l->out_max\);/y[c] = (int16_t)acc[c];/' "$dir/c/mpgru_rt.c"
     grep -q "y\[c\] = (int16_t)acc\[c\];" "$dir/c/mpgru_rt.c" || { echo "kernel_costs.sh: the runtime changed; update the linears-only edit" >&2; exit 1; }
   fi
-  make -s -C "$example" MODEL_DIR="$dir/c" OUT="$dir/build" STEPS=28 OPT="$3" \
+  board=$example
+  [ "${5:-}" = m55 ] && board=$m55
+  make -s -C "$board" MODEL_DIR="$dir/c" OUT="$dir/build" STEPS=28 OPT="$3" \
     EXTRA_CFLAGS="-Wno-unused-function -Wno-unused-variable -Wno-unused-const-variable" run | sed -n 's/^instructions_per_step //p'
 }
 
@@ -42,10 +45,11 @@ for bits in 8 7 6 5 4 3 2; do
   o2=$(step "$bin" "$work/h$bits.mpq" -O2 "o2-$bits")
   os=$(step "$bin" "$work/h$bits.mpq" -Os "os-$bits")
   lin=$(step "$bin" "$work/h$bits.mpq" -O2 "lin-$bits" linears)
+  m55_o2=$(step "$bin" "$work/h$bits.mpq" -O2 "m55-$bits" m55)
   old="-"
   [ -n "${OLD_BIN:-}" ] && old="$(step "$OLD_BIN" "$work/h$bits.mpq" -O2 "old2-$bits") / $(step "$OLD_BIN" "$work/h$bits.mpq" -Os "olds-$bits")"
   per_mac=$(awk -v l="$lin" -v m="$macs" 'BEGIN { printf "%.2f", l / m }')
-  rows="$rows| $bits | $o2 | $os | $lin | $per_mac | $old |
+  rows="$rows| $bits | $o2 | $os | $lin | $per_mac | $m55_o2 | $old |
 "
   echo "kernel_costs: $bits bits: step $o2 (-O2) $os (-Os), linears $lin ($per_mac per MAC), old $old" >&2
 done
@@ -63,8 +67,11 @@ mkdir -p "$(dirname "$out")"
   echo "device kernels (one MAC per loop iteration, one call per row and per operator), -O2 / -Os,"
   echo "measured in the same run${OLD_BIN:+ (\`$OLD_BIN\`)}."
   echo
-  echo "| bits | step -O2 | step -Os | linears -O2 | per MAC | before: step -O2 / -Os |"
-  echo "|---:|---:|---:|---:|---:|---:|"
+  echo "*Cortex-M55*: the same step on \`examples/cortex-m55\` (\`-mcpu=cortex-m55\`, QEMU \`mps3-an547\`, 32 MHz"
+  echo "SysTick calibrated), -O2: the DSP path, no Helium kernels yet."
+  echo
+  echo "| bits | step -O2 | step -Os | linears -O2 | per MAC | Cortex-M55 step -O2 | before: step -O2 / -Os |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s' "$rows"
 } >"$out"
 cat "$out"
