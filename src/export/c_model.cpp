@@ -137,6 +137,15 @@ std::string range_init(const QuantPoint& p) {
   return std::to_string(p.qmin()) + ", " + std::to_string(p.qmax());
 }
 
+// Whether every row's multiplier is below 0.25 (shift <= -2, or the zero multiplier): the
+// runtime then requantizes without testing the shift.
+bool small_multipliers(const QuantizedLinear& l) {
+  for (const quant::Multiplier& m : l.multipliers) {
+    if (m.m0 != 0 && m.shift > -2) return false;
+  }
+  return true;
+}
+
 // Emits a linear's arrays into `data`; returns its mpgru_linear initializer.
 std::string emit_linear(const QuantizedLinear& l, const std::string& sym, std::string& data) {
   std::vector<int32_t> m0;
@@ -155,7 +164,7 @@ std::string emit_linear(const QuantizedLinear& l, const std::string& sym, std::s
          "_m0, " + sym + "_shift, " + std::to_string(l.rows) + ", " +
          std::to_string(pair_words_per_row(l.cols, bits)) + ", " +
          std::to_string(pair_segment_words(bits, max_input)) + ", " + std::to_string(bits) + ", " +
-         range_init(l.output) + "}";
+         (small_multipliers(l) ? "1, " : "0, ") + range_init(l.output) + "}";
 }
 
 std::string emit_lut(const Lut& l, const std::string& sym, std::string& data) {

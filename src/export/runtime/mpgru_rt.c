@@ -181,34 +181,35 @@ static uint32_t mpgru_input_pair(const int16_t* x) {
     x += 2 * (16 / (B));                                                            \
   }
 
-/* One segment of a block of 4 rows: the scaled sums of its words, x to x_end, into s[0..3]. Kept
- * out of line so that its loop has the registers to itself: 4 sums, 4 words, the mask, an input
- * pair and the pointers (the block loop's own variables would otherwise spill its sums). */
+/* One segment of a block of 4 rows: acc[u] = base[u] + the exact sum of row u's words, x to
+ * x_end (the scaled sum divided exactly by 2^(16 - B)); base is the bias, then acc itself. Kept out
+ * of line so that its loop has the registers to itself: 4 sums, 4 words, the mask, an input pair
+ * and the pointers (the block loop's own variables would otherwise spill its sums). */
 #define MPGRU_BLOCKS(B)                                                                       \
   static MPGRU_NOINLINE void mpgru_segment4_##B(const uint32_t* w, const int16_t* x,          \
-                                                const int16_t* x_end, int32_t* s) {           \
+                                                const int16_t* x_end, const int32_t* base,    \
+                                                int32_t* acc) {                               \
     uint32_t mask = MPGRU_LANE_MASK(B);                                                       \
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                   \
     MPGRU_OPAQUE(mask);                                                                       \
     do MPGRU_WORD4(B) while (x != x_end);                                                     \
-    s[0] = a0;                                                                                \
-    s[1] = a1;                                                                                \
-    s[2] = a2;                                                                                \
-    s[3] = a3;                                                                                \
+    acc[0] = base[0] + MPGRU_EXACT_SHIFT(a0, 16 - (B));                                       \
+    acc[1] = base[1] + MPGRU_EXACT_SHIFT(a1, 16 - (B));                                       \
+    acc[2] = base[2] + MPGRU_EXACT_SHIFT(a2, 16 - (B));                                       \
+    acc[3] = base[3] + MPGRU_EXACT_SHIFT(a3, 16 - (B));                                       \
   }                                                                                           \
   static void mpgru_block4_##B(const uint32_t* w, const int16_t* x, int32_t words,            \
-                               int32_t segment, int32_t* acc) {                               \
+                               int32_t segment, const int32_t* bias, int32_t* acc) {          \
+    const int32_t* base = bias;                                                               \
+    int32_t u;                                                                                \
+    for (u = 0; words == 0 && u < 4; ++u) acc[u] = bias[u];                                   \
     while (words > 0) {                                                                       \
       const int32_t run = words > segment ? segment : words;                                  \
-      int32_t s[4];                                                                           \
-      mpgru_segment4_##B(w, x, x + (size_t)run * (2 * (16 / (B))), s);                        \
+      mpgru_segment4_##B(w, x, x + (size_t)run * (2 * (16 / (B))), base, acc);                \
+      base = acc;                                                                             \
       w += 4 * (size_t)run;                                                                   \
       x += (size_t)run * (2 * (16 / (B)));                                                    \
       words -= run;                                                                           \
-      acc[0] += MPGRU_EXACT_SHIFT(s[0], 16 - (B));                                            \
-      acc[1] += MPGRU_EXACT_SHIFT(s[1], 16 - (B));                                            \
-      acc[2] += MPGRU_EXACT_SHIFT(s[2], 16 - (B));                                            \
-      acc[3] += MPGRU_EXACT_SHIFT(s[3], 16 - (B));                                            \
     }                                                                                         \
   }                                                                                           \
   static void mpgru_block_##B(const uint32_t* w, int32_t n, const int16_t* x0, int32_t words, \
@@ -248,10 +249,11 @@ MPGRU_BLOCKS(8)
   void mpgru_rows_##B(const mpgru_linear* l, const int16_t* x, int32_t* acc) {          \
     const int32_t words = l->words_per_row, segment = l->segment;                       \
     const uint32_t* w = l->words;                                                       \
-    int32_t row = 0;                                                                    \
+    int32_t row = 0, c;                                                                 \
     for (; row + 4 <= l->rows; row += 4, w += 4 * (size_t)words) {                      \
-      mpgru_block4_##B(w, x, words, segment, acc + row);                                \
+      mpgru_block4_##B(w, x, words, segment, l->bias + row, acc + row);                 \
     }                                                                                   \
+    for (c = row; c < l->rows; ++c) acc[c] = l->bias[c];                                \
     if (row < l->rows) mpgru_block_##B(w, l->rows - row, x, words, segment, acc + row); \
   }
 MPGRU_LINEAR_ROWS(2)
@@ -264,8 +266,18 @@ MPGRU_LINEAR_ROWS(8)
 
 void mpgru_linear_apply(const mpgru_linear* l, const int16_t* x, int32_t* acc, int16_t* y) {
   int32_t c;
-  for (c = 0; c < l->rows; ++c) acc[c] = l->bias[c];
-  if (l->words_per_row > 0) l->kernel(l, x, acc);
+  l->kernel(l, x, acc); /* bias included */
+#if defined(__GNUC__)
+  if (l->small_multipliers) {
+    /* Every multiplier below 0.25 (shift <= -2): mpgru_apply's first case without its tests. */
+    for (c = 0; c < l->rows; ++c) {
+      const int64_t p = (int64_t)acc[c] * (int64_t)l->m0[c];
+      const int32_t hi = (int32_t)((p - (int64_t)(p < 0)) >> 32);
+      y[c] = (int16_t)mpgru_clamp(((hi >> (-l->shift[c] - 2)) + 1) >> 1, l->out_min, l->out_max);
+    }
+    return;
+  }
+#endif
   for (c = 0; c < l->rows; ++c) {
     const int32_t v = mpgru_apply(acc[c], l->m0[c], l->shift[c]);
     y[c] = (int16_t)mpgru_clamp(v, l->out_min, l->out_max);

@@ -42,7 +42,7 @@ typedef struct {
  * many words cannot overflow int32 for inputs in range). */
 typedef struct mpgru_linear mpgru_linear;
 
-/* Adds every row's dot product with x to acc[row]: the matrix-vector kernel of a width,
+/* acc[row] = bias[row] + the row's dot product with x, for every row: the kernel of a width,
  * mpgru_rows_2 .. mpgru_rows_8 (a model links only the widths it uses). */
 typedef void (*mpgru_rows_kernel)(const mpgru_linear* l, const int16_t* x, int32_t* acc);
 
@@ -56,6 +56,7 @@ struct mpgru_linear {
   int32_t words_per_row;
   int32_t segment;
   int8_t bits;
+  int8_t small_multipliers; /* 1: every row's multiplier is below 0.25 (shift <= -2) */
   int16_t out_min;
   int16_t out_max;
 };
