@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "core/fnv1a.hpp"
+
 namespace mpgru::core {
 
 std::string file_hash(const std::filesystem::path& path) {
@@ -21,20 +23,14 @@ std::string file_hash(const std::filesystem::path& path) {
         path.string() + ": cannot read file to hash: " + std::generic_category().message(error));
   };
   if (!file) fail(errno);
-  uint64_t hash = 0xcbf29ce484222325;  // FNV-1a 64-bit offset basis
+  Fnv1a hash;
   std::array<unsigned char, 1 << 14> buffer{};
   size_t got = 0;
   while ((got = std::fread(buffer.data(), 1, buffer.size(), file.get())) > 0) {
-    for (size_t i = 0; i < got; ++i) {
-      hash ^= buffer[i];
-      hash *= 0x100000001b3;  // FNV-1a 64-bit prime
-    }
+    hash.add(buffer.data(), got);
   }
   if (std::ferror(file.get())) fail(errno);  // e.g. a directory: fopen succeeds, fread does not
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text(16, '0');
-  for (size_t i = text.size(); i-- > 0; hash >>= 4) text[i] = kDigits[hash & 0xF];
-  return text;
+  return hash.hex();
 }
 
 }  // namespace mpgru::core

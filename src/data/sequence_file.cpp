@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "core/fnv1a.hpp"
 #include "torchfile/torch_archive.hpp"
 
 namespace mpgru::data {
@@ -19,28 +20,11 @@ using Type = NumericArray::Type;
 // Token ids and integer features must be exact as float32.
 constexpr int64_t kMaxExactInteger = int64_t{1} << 24;
 
-class Fnv1a {
- public:
-  void add(const void* data, size_t bytes) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < bytes; ++i) {
-      hash_ ^= p[i];
-      hash_ *= 0x100000001b3;  // FNV-1a 64-bit prime
-    }
-  }
-  void add_int(int64_t v) { add(&v, sizeof v); }
-  uint64_t value() const { return hash_; }
-  std::string hex() const {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string text(16, '0');
-    uint64_t h = hash_;
-    for (size_t i = text.size(); i-- > 0; h >>= 4) text[i] = kDigits[h & 0xF];
-    return text;
-  }
+using core::Fnv1a;
 
- private:
-  uint64_t hash_ = 0xcbf29ce484222325;  // FNV-1a 64-bit offset basis
-};
+void add_int(Fnv1a& h, int64_t v) {
+  h.add(&v, sizeof v);
+}
 
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::string s = "[";
@@ -360,10 +344,10 @@ void carve(Sequences (&splits)[3], bool carve_validation, bool carve_test,
 
 std::string content_hash(const Sequences (&splits)[3], int classes, int64_t vocabulary) {
   Fnv1a h;
-  h.add_int(classes);
-  h.add_int(vocabulary);
+  add_int(h, classes);
+  add_int(h, vocabulary);
   for (const Sequences& s : splits) {
-    for (const int64_t v : {s.count(), s.steps, s.features, s.outputs}) h.add_int(v);
+    for (const int64_t v : {s.count(), s.steps, s.features, s.outputs}) add_int(h, v);
     h.add(s.values.data(), s.values.size() * sizeof(float));
     h.add(s.labels.data(), s.labels.size() * sizeof(int32_t));
     h.add(s.targets.data(), s.targets.size() * sizeof(float));
@@ -405,11 +389,16 @@ std::vector<NumericArray> arrays_of_torch_file(const std::filesystem::path& path
   return out;
 }
 
+// The formats by file name: the one list data_file_format and the task registry read.
+struct Extension {
+  const char* extension;
+  const char* format;
+};
+constexpr Extension kExtensions[] = {
+    {".npz", "npz"}, {".npy", "npy"}, {".pt", "torch"}, {".pth", "torch"}};
+
 std::string file_format(const std::filesystem::path& path) {
-  const std::string ext = path.extension().string();
-  if (ext == ".npz") return "npz";
-  if (ext == ".npy") return "npy";
-  if (ext == ".pt" || ext == ".pth") return "torch";
+  if (const char* format = data_file_format(path); format != nullptr) return format;
   throw std::runtime_error(path.string() +
                            ": not a data file mpgru reads by its name: .npz (np.savez), .pt or "
                            ".pth (torch.save of a dict of tensors)");
@@ -434,6 +423,14 @@ void read_metadata(const std::filesystem::path& path, SequenceFileInfo& info) {
 }
 
 }  // namespace
+
+const char* data_file_format(const std::filesystem::path& path) {
+  const std::string ext = path.extension().string();
+  for (const Extension& e : kExtensions) {
+    if (ext == e.extension) return e.format;
+  }
+  return nullptr;
+}
 
 int carving_bucket(const float* values, int64_t count) {
   Fnv1a h;

@@ -87,6 +87,10 @@ FileDataset load_sequence_file(const std::filesystem::path& path);
 // every command's output.
 std::vector<std::string> split_notes(const FileDataset& dataset);
 
+// The format a data file's name says ("npz", "npy" or "torch" for .npz, .npy, .pt and .pth);
+// nullptr for any other name.
+const char* data_file_format(const std::filesystem::path& path);
+
 // Which split a sequence goes to when carved: the hash above, modulo 10.
 int carving_bucket(const float* values, int64_t count);
 

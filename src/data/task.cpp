@@ -88,8 +88,7 @@ bool names_data_file(const std::string& data) {
   if (is_file(data)) return true;
   std::error_code ec;
   if (data.empty() || std::filesystem::is_directory(data, ec)) return false;
-  const std::string ext = std::filesystem::path(data).extension().string();
-  return ext == ".npz" || ext == ".npy" || ext == ".pt" || ext == ".pth";
+  return data_file_format(data) != nullptr;
 }
 
 }  // namespace

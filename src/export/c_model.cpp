@@ -345,16 +345,10 @@ int32_t padded_inputs(const IntegerModel& m, bool recurrent) {
 
 // Each layer's element-wise work as its own function, on the layer's `static const` parameters
 // (a constant index into NAME_layers), so that the compiler folds every multiplier, shift, range
-// and table into the code; and the six linears of a layer.
+// and table into the code.
 std::string unit_functions(const IntegerModel& m, const std::string& n) {
   std::ostringstream s;
   const std::string H = std::to_string(m.hidden());
-  s << "/* The six linears of a layer into out: a_ir a_iz a_in a_hr a_hz a_hn, " << H
-    << " each. */\n"
-    << "static void " << n << "_linears(const mpgru_gru_layer* l, const int16_t* x, const int16_t* "
-    << "h, int32_t* acc, int16_t* out) {\n  int32_t g;\n  for (g = 0; g < 3; ++g) {\n"
-    << "    mpgru_linear_apply(&l->lin_i[g], x, acc, out + g * " << H << ");\n"
-    << "    mpgru_linear_apply(&l->lin_h[g], h, acc, out + (3 + g) * " << H << ");\n  }\n}\n\n";
   for (size_t k = 0; k < m.layers.size(); ++k) {
     const std::string L = n + "_layers[" + std::to_string(k) + "]";
     s << "/* Layer " << k << "'s element-wise operators, unit by unit, in the engine's order. */\n"
@@ -417,7 +411,7 @@ std::string functions_text(const IntegerModel& m, const std::string& n) {
   s << "  for (c = " << N << "_HIDDEN; c < " << old_max << "; ++c) old[c] = 0;\n";
   s << "  for (k = 0; k < " << N << "_LAYERS; ++k) {\n"
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) old[c] = state->h[k][c];\n"
-    << "    " << n << "_linears(&" << n << "_layers[k], in, old, acc, out);\n"
+    << "    mpgru_gru_linears(&" << n << "_layers[k], in, old, acc, out);\n"
     << "    " << n << "_units[k](out, old, state->h[k]);\n"
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) in[c] = state->h[k][c];\n"
     << "  }\n  return MPGRU_OK;\n}\n\n"

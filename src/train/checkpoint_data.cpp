@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_file.hpp"
+#include "train/float_export.hpp"
 
 namespace mpgru::train {
 namespace {
@@ -14,14 +15,6 @@ nlohmann::json recorded_source(const std::filesystem::path& dir) {
   const nlohmann::json config = core::read_json_file(dir / "config.json");
   if (!config.contains("data") || !config["data"].is_object()) return nullptr;
   return config["data"].value("source", nlohmann::json());
-}
-
-std::string recorded_task(const std::filesystem::path& dir) {
-  const nlohmann::json config = core::read_json_file(dir / "config.json");
-  if (!config.contains("task") || !config["task"].is_string()) {
-    throw std::runtime_error((dir / "config.json").string() + ": no \"task\" string");
-  }
-  return config["task"].get<std::string>();
 }
 
 std::string text_of(const nlohmann::json& source, const char* key) {
@@ -50,7 +43,7 @@ std::unique_ptr<data::Dataset> load_checkpoint_data(const std::filesystem::path&
                                                     const std::string& data,
                                                     const data::LoadOptions& options) {
   std::string name = data::resolve_task(task, data);
-  if (name.empty()) name = recorded_task(dir);
+  if (name.empty()) name = checkpoint_task(dir);
   std::filesystem::path from = data;
   if (name == data::kFileTask && data.empty()) {
     from = text_of(recorded_source(dir), "file");

@@ -296,32 +296,12 @@ int16_t mpgru_lut_apply(const mpgru_lut* op, int32_t q) {
   return mpgru_lut_q(op, q);
 }
 
-void mpgru_gru_step(const mpgru_gru_layer* l, const int16_t* x, const int16_t* h_old, int8_t* h_new,
-                    int32_t* acc, int16_t* out) {
-  /* The six linears into `out` (a_ir a_iz a_in a_hr a_hz a_hn, `hidden` each), then the
-   * element-wise operators unit by unit, in the order of the engine's equations (each is
-   * element-wise in c, so the values are the engine's). The operators' parameters are read into
-   * locals first: the stores to h_new (a char type) would otherwise make the compiler reload them
-   * for every unit. */
-  const int32_t hidden = l->hidden;
-  const mpgru_add s_r = l->sum[0], s_z = l->sum[1], s_n = l->sum[2], s_h = l->h_add;
-  const mpgru_mul m_rn = l->mul_rn, m_un = l->mul_un, m_zh = l->mul_zh;
-  const mpgru_lut act_r = l->act[0], act_z = l->act[1], act_n = l->act[2];
-  const int32_t one_z = l->one_z;
-  int32_t g, c;
+void mpgru_gru_linears(const mpgru_gru_layer* l, const int16_t* x, const int16_t* h_old,
+                       int32_t* acc, int16_t* out) {
+  int32_t g;
   for (g = 0; g < 3; ++g) {
-    mpgru_linear_apply(&l->lin_i[g], x, acc, out + g * hidden);
-    mpgru_linear_apply(&l->lin_h[g], h_old, acc, out + (3 + g) * hidden);
-  }
-  for (c = 0; c < hidden; ++c) {
-    const int16_t* a = out + c;
-    const int16_t r = mpgru_lut_q(&act_r, mpgru_add_q(&s_r, a[0], a[3 * hidden]));
-    const int16_t z = mpgru_lut_q(&act_z, mpgru_add_q(&s_z, a[hidden], a[4 * hidden]));
-    const int16_t rn = mpgru_mul_q(&m_rn, r, a[5 * hidden]);
-    const int16_t n = mpgru_lut_q(&act_n, mpgru_add_q(&s_n, a[2 * hidden], rn));
-    const int16_t un = mpgru_mul_q(&m_un, one_z - z, n);
-    const int16_t zh = mpgru_mul_q(&m_zh, z, h_old[c]);
-    h_new[c] = (int8_t)mpgru_add_q(&s_h, un, zh);
+    mpgru_linear_apply(&l->lin_i[g], x, acc, out + g * l->hidden);
+    mpgru_linear_apply(&l->lin_h[g], h_old, acc, out + (3 + g) * l->hidden);
   }
 }
 

@@ -227,12 +227,13 @@ int16_t mpgru_mul_apply(const mpgru_mul* op, int32_t qa, int32_t qb);
 /* A table lookup; q within the table's input range. */
 int16_t mpgru_lut_apply(const mpgru_lut* op, int32_t q);
 
-/* One time step of a layer: h_new[c] for every unit c from the layer input x and the previous
- * state h_old, each padded as its linears read it (MPGRU_PADDED_COLS). Scratch owned by the
- * caller: acc of `hidden` int32 (a linear's accumulators), out of 6 * hidden int16 (the six linear
- * outputs of every unit). h_new must not overlap h_old, x or the scratch. */
-void mpgru_gru_step(const mpgru_gru_layer* layer, const int16_t* x, const int16_t* h_old,
-                    int8_t* h_new, int32_t* acc, int16_t* out);
+/* The six linears of a layer's time step into out: a_ir, a_iz, a_in (from the layer input x),
+ * a_hr, a_hz, a_hn (from the previous state h_old), `hidden` values each. x and h_old are padded
+ * as their linears read them (MPGRU_PADDED_COLS). Scratch owned by the caller: acc of `hidden`
+ * int32 (a linear's accumulators), out of 6 * hidden int16. The element-wise operators that
+ * follow are generated per layer (NAME_units_K in the model's C), on the layer's constants. */
+void mpgru_gru_linears(const mpgru_gru_layer* layer, const int16_t* x, const int16_t* h_old,
+                       int32_t* acc, int16_t* out);
 
 /* Row `token` (in [0, vocabulary)) of the embedding on the input grid, dim values. */
 void mpgru_embedding_row(const mpgru_embedding* e, int32_t token, int16_t* x);
