@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "export/pair_layout.hpp"
+#include "export/ternary_layout.hpp"
 #include "quant/bitpack.hpp"
 #include "quant/fixed_point.hpp"
 
@@ -155,16 +156,24 @@ std::string emit_linear(const QuantizedLinear& l, const std::string& sym, std::s
     shift.push_back(m.shift);
   }
   const int bits = l.weight_bits;
-  data += c_array("uint32_t", sym + "_w", pair_pack(l.weights, l.rows, l.cols, bits), hex_word, 8);
+  const bool ternary = bits == 2;  // ternary words (ternary_layout.hpp), else pair words
+  data += c_array("uint32_t", sym + "_w",
+                  ternary ? ternary_pack(l.weights, l.rows, l.cols)
+                          : pair_pack(l.weights, l.rows, l.cols, bits),
+                  hex_word, 8);
   data += c_array("int32_t", sym + "_b", l.bias, int32_literal, 8);
   data += c_array("int32_t", sym + "_m0", m0, int32_literal, 8);
   data += int_array("int8_t", sym + "_shift", shift);
   const int32_t max_input = std::max(-l.input.qmin(), l.input.qmax());
   return "{mpgru_rows_" + std::to_string(bits) + ", " + sym + "_w, " + sym + "_b, " + sym +
          "_m0, " + sym + "_shift, " + std::to_string(l.rows) + ", " +
-         std::to_string(pair_words_per_row(l.cols, bits)) + ", " +
-         std::to_string(pair_segment_words(bits, max_input)) + ", " + std::to_string(bits) + ", " +
-         (small_multipliers(l) ? "1, " : "0, ") + range_init(l.output) + "}";
+         std::to_string(ternary ? ternary_words_per_pair(l.cols)
+                                : pair_words_per_row(l.cols, bits)) +
+         ", " +
+         std::to_string(ternary ? ternary_segment_words(max_input)
+                                : pair_segment_words(bits, max_input)) +
+         ", " + std::to_string(bits) + ", " + (small_multipliers(l) ? "1, " : "0, ") +
+         range_init(l.output) + "}";
 }
 
 std::string emit_lut(const Lut& l, const std::string& sym, std::string& data) {
@@ -413,8 +422,12 @@ std::string functions_text(const IntegerModel& m, const std::string& n) {
     << "    for (c = 0; c < " << N << "_HIDDEN; ++c) old[c] = state->h[k][c];\n"
     << "    mpgru_gru_linears(&" << n << "_layers[k], in, old, acc, out);\n"
     << "    " << n << "_units[k](out, old, state->h[k]);\n"
-    << "    for (c = 0; c < " << N << "_HIDDEN; ++c) in[c] = state->h[k][c];\n"
-    << "  }\n  return MPGRU_OK;\n}\n\n"
+    << "    for (c = 0; c < " << N << "_HIDDEN; ++c) in[c] = state->h[k][c];\n";
+  if (m.layers.size() > 1 && in_max > m.hidden()) {
+    // The next layer's padding: zeros, not the features left there (kernels read it in range).
+    s << "    for (c = " << N << "_HIDDEN; c < " << in_max << "; ++c) in[c] = 0;\n";
+  }
+  s << "  }\n  return MPGRU_OK;\n}\n\n"
     << "int " << n << "_logits(const " << n << "_state* state, int32_t* logits) {\n"
     << "  int16_t h[" << head_max << "], y[" << N << "_CLASSES];\n  int32_t acc[" << N
     << "_CLASSES];\n  int32_t c;\n"

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "engine/reference_kernels.hpp"
+#include "export/pair_layout.hpp"
+#include "export/ternary_layout.hpp"
 #include "quant/bitpack.hpp"
 #include "quant/fixed_point.hpp"
 
@@ -140,6 +142,66 @@ TEST(Runtime, OperatorsMatchTheReferenceKernels) {
       for (int32_t b = -127; b <= 127; b += 5) {
         ASSERT_EQ(mpgru_add_apply(&c_add, a, b), engine::ref::add(add, a, b));
         ASSERT_EQ(mpgru_mul_apply(&c_mul, a + 127, b), engine::ref::mul(mul, a + 127, b));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mpgru
+
+namespace mpgru {
+namespace {
+
+// Every width's kernel (mpgru_rows_B) on its layout (pair words; ternary words at 2 bits) against
+// the plain dot product, for odd shapes, the largest inputs and every segment boundary.
+TEST(Runtime, RowKernelsMatchThePlainDotProduct) {
+  const int32_t shapes[][2] = {{1, 1}, {3, 7}, {4, 16}, {7, 29}, {9, 33}, {13, 128}, {20, 60}};
+  std::mt19937_64 rng(12);
+  for (int bits = 2; bits <= 8; ++bits) {
+    for (const auto& shape : shapes) {
+      for (int32_t max_input : {1, 7, 127, 255}) {
+        const int32_t rows = shape[0], cols = shape[1];
+        SCOPED_TRACE(std::to_string(bits) + " bits, " + std::to_string(rows) + " x " +
+                     std::to_string(cols) + ", |x| <= " + std::to_string(max_input));
+        const int32_t limit = (1 << (bits - 1)) - 1;
+        std::vector<int8_t> w(static_cast<size_t>(rows) * cols);
+        for (int8_t& v : w)
+          v = static_cast<int8_t>(static_cast<int32_t>(rng() % (2 * limit + 1)) - limit);
+        std::vector<int16_t> x(static_cast<size_t>(MPGRU_PADDED_COLS(cols, bits)), 0);
+        for (int32_t j = 0; j < cols; ++j) {
+          // Mostly the extremes, where a segment's bound is tight.
+          const int32_t r = static_cast<int32_t>(rng() % 4);
+          x[j] = static_cast<int16_t>(r == 0   ? max_input
+                                      : r == 1 ? -max_input
+                                               : static_cast<int32_t>(rng() % (2 * max_input + 1)) -
+                                                     max_input);
+        }
+        std::vector<int32_t> bias(static_cast<size_t>(rows));
+        for (int32_t& b : bias) b = static_cast<int32_t>(rng() % 2000001) - 1000000;
+        const bool ternary = bits == 2;
+        const std::vector<uint32_t> words = ternary ? codegen::ternary_pack(w, rows, cols)
+                                                    : codegen::pair_pack(w, rows, cols, bits);
+        const mpgru_rows_kernel kernels[] = {mpgru_rows_2, mpgru_rows_3, mpgru_rows_4, mpgru_rows_5,
+                                             mpgru_rows_6, mpgru_rows_7, mpgru_rows_8};
+        mpgru_linear l{};
+        l.kernel = kernels[bits - 2];
+        l.words = words.data();
+        l.bias = bias.data();
+        l.rows = rows;
+        l.words_per_row = ternary ? codegen::ternary_words_per_pair(cols)
+                                  : codegen::pair_words_per_row(cols, bits);
+        l.segment = ternary ? codegen::ternary_segment_words(max_input)
+                            : codegen::pair_segment_words(bits, max_input);
+        l.bits = static_cast<int8_t>(bits);
+        std::vector<int32_t> acc(static_cast<size_t>(rows), 0);
+        l.kernel(&l, x.data(), acc.data());
+        for (int32_t r = 0; r < rows; ++r) {
+          int64_t expected = bias[static_cast<size_t>(r)];
+          for (int32_t j = 0; j < cols; ++j)
+            expected += w[static_cast<size_t>(r) * cols + j] * x[j];
+          ASSERT_EQ(acc[static_cast<size_t>(r)], expected) << "row " << r;
+        }
       }
     }
   }

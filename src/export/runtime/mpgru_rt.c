@@ -235,7 +235,6 @@ static uint32_t mpgru_input_pair(const int16_t* x) {
       }                                                                                       \
     }                                                                                         \
   }
-MPGRU_BLOCKS(2)
 MPGRU_BLOCKS(3)
 MPGRU_BLOCKS(4)
 MPGRU_BLOCKS(5)
@@ -256,13 +255,126 @@ MPGRU_BLOCKS(8)
     for (c = row; c < l->rows; ++c) acc[c] = l->bias[c];                                \
     if (row < l->rows) mpgru_block_##B(w, l->rows - row, x, words, segment, acc + row); \
   }
-MPGRU_LINEAR_ROWS(2)
 MPGRU_LINEAR_ROWS(3)
 MPGRU_LINEAR_ROWS(4)
 MPGRU_LINEAR_ROWS(5)
 MPGRU_LINEAR_ROWS(6)
 MPGRU_LINEAR_ROWS(7)
 MPGRU_LINEAR_ROWS(8)
+
+/* ---- Ternary (2-bit) weights: two rows per multiply (src/export/ternary_layout.hpp) ----
+ *
+ * A word holds 8 columns of a row pair (A, B); rotated right by 4k and masked, each 16-bit lane is
+ * w_B 2^14 + (w_A + 1) for one column, so one SMLAD with the inputs (x_2k, x_2k+1) adds both rows'
+ * products. Over a segment (at most `segment` words, proved by the generator) the low part
+ * L = sum x (w_A + 1) is within [-8191, 8191]: the accumulator's low 14 bits, sign-extended, and
+ * row B's sum is (acc - L) / 2^14, exact. Row A's sum is L minus the inputs' sum over the columns
+ * read (every row A starts from bias - that sum). */
+#define MPGRU_TERNARY_MASK 0xC003C003u
+
+static uint32_t mpgru_ror(uint32_t v, unsigned n) {
+  return (v >> n) | (v << ((32u - n) & 31u));
+}
+
+/* Sign-extends the low 14 bits (exact, any C99 compiler; one SBFX where the compiler sees it). */
+static int32_t mpgru_low14(int32_t a) {
+  return (int32_t)(((uint32_t)a & 0x3FFFu) ^ 0x2000u) - 0x2000;
+}
+
+/* Adds pair accumulator a's two row sums to acc[0] (row A) and acc[1] (row B). */
+#define MPGRU_TERNARY_SPLIT(a, acc)             \
+  {                                             \
+    const int32_t low = mpgru_low14(a);         \
+    (acc)[0] += low;                            \
+    (acc)[1] += MPGRU_EXACT_SHIFT((a)-low, 14); \
+  }
+
+/* Columns 2k, 2k + 1 (rotation 4k) of the pairs' words w0..w3 against inputs x[2k], x[2k + 1]. */
+#define MPGRU_TERNARY4(k)                                    \
+  {                                                          \
+    const uint32_t xv = mpgru_input_pair(x + 2 * (k));       \
+    a0 = MPGRU_SMLAD(mask & mpgru_ror(w0, 4 * (k)), xv, a0); \
+    a1 = MPGRU_SMLAD(mask & mpgru_ror(w1, 4 * (k)), xv, a1); \
+    a2 = MPGRU_SMLAD(mask & mpgru_ror(w2, 4 * (k)), xv, a2); \
+    a3 = MPGRU_SMLAD(mask & mpgru_ror(w3, 4 * (k)), xv, a3); \
+  }
+
+/* One segment of a block of 4 row pairs: acc[2u], acc[2u + 1] += pair u's row sums over the words
+ * from w, inputs x to x_end. Out of line, so that its loop has the registers to itself. */
+static MPGRU_NOINLINE void mpgru_ternary_segment4(const uint32_t* w, const int16_t* x,
+                                                  const int16_t* x_end, int32_t* acc) {
+  uint32_t mask = MPGRU_TERNARY_MASK;
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  MPGRU_OPAQUE(mask);
+  do {
+    const uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    MPGRU_TERNARY4(0)
+    MPGRU_TERNARY4(1)
+    MPGRU_TERNARY4(2)
+    MPGRU_TERNARY4(3)
+    w += 4;
+    x += 8;
+  } while (x != x_end);
+  MPGRU_TERNARY_SPLIT(a0, acc)
+  MPGRU_TERNARY_SPLIT(a1, acc + 2)
+  MPGRU_TERNARY_SPLIT(a2, acc + 4)
+  MPGRU_TERNARY_SPLIT(a3, acc + 6)
+}
+
+/* One row pair of a block of n pairs (its words every n from w): acc[0], acc[1] += its sums. */
+static void mpgru_ternary_pair(const uint32_t* w, int32_t n, const int16_t* x, int32_t words,
+                               int32_t segment, int32_t* acc) {
+  uint32_t mask = MPGRU_TERNARY_MASK;
+  int32_t t = 0;
+  MPGRU_OPAQUE(mask);
+  while (t < words) {
+    const int32_t end = words - t > segment ? t + segment : words;
+    int32_t a = 0;
+    for (; t < end; ++t, x += 8) {
+      const uint32_t w0 = w[t * n];
+      a = MPGRU_SMLAD(mask & w0, mpgru_input_pair(x), a);
+      a = MPGRU_SMLAD(mask & mpgru_ror(w0, 4), mpgru_input_pair(x + 2), a);
+      a = MPGRU_SMLAD(mask & mpgru_ror(w0, 8), mpgru_input_pair(x + 4), a);
+      a = MPGRU_SMLAD(mask & mpgru_ror(w0, 12), mpgru_input_pair(x + 6), a);
+    }
+    MPGRU_TERNARY_SPLIT(a, acc)
+  }
+}
+
+/* Every row of a ternary linear: blocks of 4 row pairs, then the rest pair by pair (a missing
+ * row B of odd rows into a scratch slot). */
+void mpgru_rows_2(const mpgru_linear* l, const int16_t* x, int32_t* acc) {
+  const int32_t words = l->words_per_row, segment = l->segment, rows = l->rows;
+  const int32_t pairs = (rows + 1) / 2;
+  const uint32_t* w = l->words;
+  int32_t sum = 0, j, r, p = 0;
+  for (j = 0; j < 8 * words; ++j) sum += x[j];
+  for (r = 0; r < rows; ++r) acc[r] = l->bias[r] - ((r & 1) ? 0 : sum);
+  for (; p + 4 <= pairs && 2 * p + 8 <= rows; p += 4, w += 4 * (size_t)words) {
+    const int16_t* xs = x;
+    int32_t left = words;
+    const uint32_t* ws = w;
+    while (left > 0) {
+      const int32_t run = left > segment ? segment : left;
+      mpgru_ternary_segment4(ws, xs, xs + (size_t)run * 8, acc + 2 * p);
+      ws += 4 * (size_t)run;
+      xs += (size_t)run * 8;
+      left -= run;
+    }
+  }
+  {
+    const int32_t n = pairs - p; /* the last block's pairs */
+    int32_t u;
+    for (u = 0; u < n; ++u) {
+      int32_t two[2];
+      two[0] = acc[2 * (p + u)];
+      two[1] = 2 * (p + u) + 1 < rows ? acc[2 * (p + u) + 1] : 0;
+      mpgru_ternary_pair(w + u, n, x, words, segment, two);
+      acc[2 * (p + u)] = two[0];
+      if (2 * (p + u) + 1 < rows) acc[2 * (p + u) + 1] = two[1];
+    }
+  }
+}
 
 void mpgru_linear_apply(const mpgru_linear* l, const int16_t* x, int32_t* acc, int16_t* y) {
   int32_t c;

@@ -39,7 +39,10 @@ typedef struct {
  * Cortex-M4). A row has `words_per_row` words (its columns padded with zero weights to
  * words_per_row * 2k), rows go in blocks of 4 with their words interleaved, and the partial sums
  * are shifted back by 16 - b, exactly, every `segment` words at most (the generator proved that
- * many words cannot overflow int32 for inputs in range). */
+ * many words cannot overflow int32 for inputs in range).
+ * Ternary (2-bit) weights are "ternary words" instead (src/export/ternary_layout.hpp): a word holds
+ * 8 columns of a row pair, two rows per multiply; `words_per_row` then counts the words of a row
+ * pair, and `segment` the words whose low part stays exact. */
 typedef struct mpgru_linear mpgru_linear;
 
 /* acc[row] = bias[row] + the row's dot product with x, for every row: the kernel of a width,
@@ -215,7 +218,8 @@ int32_t mpgru_dot(const uint8_t* weights, uint32_t first_bit, int bits, const in
 
 /* Every row of a linear layer, requantized and clamped to the output range, into y[0 .. rows),
  * acc[0 .. rows) the int32 accumulators (scratch). x holds MPGRU_PADDED_COLS(cols, bits) values;
- * those beyond cols may be any (their weights are 0). */
+ * those beyond cols must be in the input's range too (their weights are 0, but the ternary
+ * kernel's exact segments count on the range): the exported models write 0 there. */
 void mpgru_linear_apply(const mpgru_linear* l, const int16_t* x, int32_t* acc, int16_t* y);
 
 /* The add scheme; |qa|, |qb| <= 255. */
