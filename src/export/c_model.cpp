@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "export/mve_layout.hpp"
 #include "export/pair_layout.hpp"
 #include "export/ternary_layout.hpp"
 #include "quant/bitpack.hpp"
@@ -147,6 +148,11 @@ bool small_multipliers(const QuantizedLinear& l) {
   return true;
 }
 
+// A value of the Helium layout or of the scalar one, as the preprocessor chooses.
+std::string layout_choice(int32_t mve, int32_t scalar) {
+  return "MPGRU_LAYOUT(" + std::to_string(mve) + ", " + std::to_string(scalar) + ")";
+}
+
 // Emits a linear's arrays into `data`; returns its mpgru_linear initializer.
 std::string emit_linear(const QuantizedLinear& l, const std::string& sym, std::string& data) {
   std::vector<int32_t> m0;
@@ -157,23 +163,31 @@ std::string emit_linear(const QuantizedLinear& l, const std::string& sym, std::s
   }
   const int bits = l.weight_bits;
   const bool ternary = bits == 2;  // ternary words (ternary_layout.hpp), else pair words
-  data += c_array("uint32_t", sym + "_w",
+  // Both layouts; the preprocessor compiles Helium's or the scalar one (mpgru_rt.h, MPGRU_MVE).
+  data += "#if MPGRU_MVE\n" +
+          c_array("uint32_t", sym + "_w", mve_pack(l.weights, l.rows, l.cols, bits), hex_word, 8) +
+          "#else\n" +
+          c_array("uint32_t", sym + "_w",
                   ternary ? ternary_pack(l.weights, l.rows, l.cols)
                           : pair_pack(l.weights, l.rows, l.cols, bits),
-                  hex_word, 8);
+                  hex_word, 8) +
+          "#endif\n";
   data += c_array("int32_t", sym + "_b", l.bias, int32_literal, 8);
   data += c_array("int32_t", sym + "_m0", m0, int32_literal, 8);
   data += int_array("int8_t", sym + "_shift", shift);
   const int32_t max_input = std::max(-l.input.qmin(), l.input.qmax());
   return "{mpgru_rows_" + std::to_string(bits) + ", " + sym + "_w, " + sym + "_b, " + sym +
          "_m0, " + sym + "_shift, " + std::to_string(l.rows) + ", " +
-         std::to_string(ternary ? ternary_words_per_pair(l.cols)
-                                : pair_words_per_row(l.cols, bits)) +
+         layout_choice(mve_words_per_row(l.cols, bits), ternary
+                                                            ? ternary_words_per_pair(l.cols)
+                                                            : pair_words_per_row(l.cols, bits)) +
          ", " +
-         std::to_string(ternary ? ternary_segment_words(max_input)
-                                : pair_segment_words(bits, max_input)) +
+         layout_choice(
+             mve_segment_vectors(bits, max_input),
+             ternary ? ternary_segment_words(max_input) : pair_segment_words(bits, max_input)) +
          ", " + std::to_string(bits) + ", " + (small_multipliers(l) ? "1, " : "0, ") +
-         range_init(l.output) + "}";
+         (l.input.qmin() >= -128 && l.input.qmax() <= 127 ? "1, " : "0, ") + range_init(l.output) +
+         "}";
 }
 
 std::string emit_lut(const Lut& l, const std::string& sym, std::string& data) {
@@ -337,9 +351,11 @@ std::string input_check(const IntegerModel& m) {
   return cond;
 }
 
-// The inputs a linear reads: its columns padded to a whole pair word (pair_layout.hpp).
+// The inputs a linear reads: its columns padded to a whole pair word (pair_layout.hpp) or MVE
+// vector (mve_layout.hpp), whichever is longer.
 int32_t padded_cols(const QuantizedLinear& l) {
-  return pair_words_per_row(l.cols, l.weight_bits) * word_weights(l.weight_bits);
+  return std::max(pair_words_per_row(l.cols, l.weight_bits) * word_weights(l.weight_bits),
+                  mve_padded_cols(l.cols, l.weight_bits));
 }
 
 // The longest padded input of the layers' input (lin_i) and recurrent (lin_h) linears.

@@ -103,6 +103,17 @@ int32_t mpgru_dot(const uint8_t* weights, uint32_t first_bit, int bits, const in
   }
 }
 
+#if defined(__GNUC__)
+#define MPGRU_NOINLINE __attribute__((noinline))
+/* An exact division by 2^n of a multiple of 2^n: GCC and Clang shift negative values
+ * arithmetically (documented), one instruction; the division is the portable form. */
+#define MPGRU_EXACT_SHIFT(v, n) ((v) >> (n))
+#else
+#define MPGRU_NOINLINE
+#define MPGRU_EXACT_SHIFT(v, n) ((v) / (1 << (n)))
+#endif
+
+#if !MPGRU_MVE
 /* ---- Matrix-vector products on pair words (the layout: mpgru_rt.h, mpgru_linear) ----
  *
  * MPGRU_SMLAD(a, b, acc) = acc + lo(a) lo(b) + hi(a) hi(b), the 16-bit lanes signed, modulo 2^32:
@@ -159,15 +170,6 @@ static uint32_t mpgru_input_pair(const int16_t* x) {
  * rows (mpgru_block_B, one row after another), over `words` words of each row, w the block's
  * first word, x the inputs. One segment (at most `segment` words) at a time: its scaled sums are
  * exact in int32 and are divided exactly by 2^(16 - B) before the next. */
-#if defined(__GNUC__)
-#define MPGRU_NOINLINE __attribute__((noinline))
-/* An exact division by 2^n of a multiple of 2^n: GCC and Clang shift negative values
- * arithmetically (documented), one instruction; the division is the portable form. */
-#define MPGRU_EXACT_SHIFT(v, n) ((v) >> (n))
-#else
-#define MPGRU_NOINLINE
-#define MPGRU_EXACT_SHIFT(v, n) ((v) / (1 << (n)))
-#endif
 
 /* One word of each of 4 rows (w0..w3 at w) against the inputs at x; advances both. */
 #define MPGRU_WORD4(B)                                                              \
@@ -376,13 +378,191 @@ void mpgru_rows_2(const mpgru_linear* l, const int16_t* x, int32_t* acc) {
   }
 }
 
+#endif /* !MPGRU_MVE */
+
+#if MPGRU_MVE
+/* ---- Helium (MVE) matrix-vector products on lane vectors (src/export/mve_layout.hpp) ----
+ *
+ * Rows one after another, 4 at a time sharing each input vector's load. 8 bits: a widening byte
+ * load (VLDRB.S16) is 8 weights against 8 inputs in one VMLADAVA.S16, the int32 sums wrapping
+ * modulo 2^32 as everywhere (exact for sums that fit). Below 8 bits: field i of a vector,
+ * (v << B i) & M_B, is 8 weights times 2^(16 - B); the scaled sums are exact within a segment
+ * (at most `segment` vectors) and divided exactly by 2^(16 - B) after it. */
+#include <arm_mve.h>
+
+/* acc[4 q + u] = base[4 q + u] + row 4 q + u's 8-bit dot product with the inputs over n steps
+ * of 8 columns (int16 inputs) or 16 columns (int8 inputs), for `blocks` blocks of 4 rows
+ * `stride` bytes apart from w; base is the bias, or acc itself. Out of line, so that its loops
+ * have the registers to themselves. */
+#define MPGRU_MVE_BLOCKS8(NAME, XT, VT, LOADX, LOADW, STEP)                                      \
+  static MPGRU_NOINLINE void NAME(const int8_t* w, int32_t stride, int32_t blocks, const XT* x0, \
+                                  int32_t steps, const int32_t* base, int32_t* acc) {            \
+    for (; blocks > 0; --blocks, w += 4 * (size_t)stride, base += 4, acc += 4) {                 \
+      const int8_t* w0 = w;                                                                      \
+      const int8_t* w1 = w + stride;                                                             \
+      const int8_t* w2 = w1 + stride;                                                            \
+      const int8_t* w3 = w2 + stride;                                                            \
+      const XT* x = x0;                                                                          \
+      int32_t a0 = base[0], a1 = base[1], a2 = base[2], a3 = base[3];                            \
+      int32_t n;                                                                                 \
+      for (n = steps; n > 0; --n, w0 += STEP, w1 += STEP, w2 += STEP, w3 += STEP, x += STEP) {   \
+        const VT xv = LOADX(x);                                                                  \
+        a0 = vmladavaq(a0, LOADW(w0), xv);                                                       \
+        a1 = vmladavaq(a1, LOADW(w1), xv);                                                       \
+        a2 = vmladavaq(a2, LOADW(w2), xv);                                                       \
+        a3 = vmladavaq(a3, LOADW(w3), xv);                                                       \
+      }                                                                                          \
+      acc[0] = a0;                                                                               \
+      acc[1] = a1;                                                                               \
+      acc[2] = a2;                                                                               \
+      acc[3] = a3;                                                                               \
+    }                                                                                            \
+  }
+MPGRU_MVE_BLOCKS8(mpgru_mve_blocks8_s16, int16_t, int16x8_t, vldrhq_s16, vldrbq_s16, 8)
+MPGRU_MVE_BLOCKS8(mpgru_mve_blocks8_s8, int8_t, int8x16_t, vldrbq_s8, vldrbq_s8, 16)
+
+/* Inputs narrowed to bytes a chunk at a time (a linear's inputs that fit int8). */
+#define MPGRU_MVE_CHUNK 256
+
+void mpgru_rows_8(const mpgru_linear* l, const int16_t* x, int32_t* acc) {
+  const int32_t stride = 4 * l->words_per_row; /* bytes per row, a multiple of 16 */
+  const int32_t blocks = l->rows / 4;
+  const int8_t* w = (const int8_t*)l->words;
+  int32_t r, j, c0;
+  if (!l->narrow_input) {
+    mpgru_mve_blocks8_s16(w, stride, blocks, x, stride / 8, l->bias, acc);
+    for (r = 4 * blocks; r < l->rows; ++r) {
+      acc[r] = l->bias[r];
+      for (j = 0; j < stride; j += 8)
+        acc[r] = vmladavaq(acc[r], vldrbq_s16(w + (size_t)r * stride + j), vldrhq_s16(x + j));
+    }
+    return;
+  }
+  for (r = 4 * blocks; r < l->rows; ++r) acc[r] = l->bias[r];
+  for (c0 = 0; c0 < stride; c0 += MPGRU_MVE_CHUNK) {
+    int8_t x8[MPGRU_MVE_CHUNK];
+    const int32_t n = stride - c0 < MPGRU_MVE_CHUNK ? stride - c0 : MPGRU_MVE_CHUNK;
+    for (j = 0; j < n; j += 8) vstrbq_s16(x8 + j, vldrhq_s16(x + c0 + j)); /* exact: |x| <= 127 */
+    mpgru_mve_blocks8_s8(w + c0, stride, blocks, x8, n / 16, c0 == 0 ? l->bias : acc, acc);
+    for (r = 4 * blocks; r < l->rows; ++r)
+      for (j = 0; j < n; j += 16)
+        acc[r] = vmladavaq(acc[r], vldrbq_s8(w + (size_t)r * stride + c0 + j), vldrbq_s8(x8 + j));
+  }
+}
+
+/* Requantization of 4 rows at once when every multiplier is below 0.25 (shift <= -2): the
+ * scalar fast path of mpgru_linear_apply, lane by lane. VMULH is floor(p / 2^32) of p = acc m0;
+ * (p - (p < 0)) >> 32 is one less exactly when p < 0 has a zero low word. */
+static void mpgru_mve_requantize4(const mpgru_linear* l, const int32_t* acc, int16_t* y) {
+  const int32x4_t lo = vdupq_n_s32(l->out_min), hi = vdupq_n_s32(l->out_max);
+  int32_t c;
+  for (c = 0; c + 4 <= l->rows; c += 4) {
+    const int32x4_t a = vldrwq_s32(acc + c), m = vldrwq_s32(l->m0 + c);
+    const mve_pred16_t negative_whole =
+        vcmpneq_m_n_s32(m, 0, vcmpeqq_m_n_s32(vmulq_s32(a, m), 0, vcmpltq_n_s32(a, 0)));
+    const int32x4_t high = vsubq_m_n_s32(vmulhq_s32(a, m), vmulhq_s32(a, m), 1, negative_whole);
+    const int32x4_t t = vshlq_s32(high, vaddq_n_s32(vldrbq_s32(l->shift + c), 2));
+    vstrhq_s32(y + c, vmaxq_s32(vminq_s32(vrshrq_n_s32(t, 1), hi), lo));
+  }
+}
+
+/* Field i (of 16 / B) of lane vector v: 8 weights times 2^(16 - B), as int16 lanes; no shift for
+ * the top field, no mask for the last (the lanes' bits below it are zero). */
+#define MPGRU_MVE_FIELD(B, v, i)                                 \
+  vreinterpretq_s16_u16((i) == 16 / (B)-1                        \
+                            ? vshlq_n_u16((v), ((B) * (i)) & 15) \
+                            : ((i) == 0 ? vandq_u16((v), mask)   \
+                                        : vandq_u16(vshlq_n_u16((v), ((B) * (i)) & 15), mask)))
+#define MPGRU_MVE_LOAD(p) vreinterpretq_u16_u32(vld1q_u32(p))
+
+/* Field i of the 4 rows' vectors v0..v3 against inputs x[8i .. 8i + 7]; dead for i >= 16 / B. */
+#define MPGRU_MVE4(B, i)                                   \
+  if ((i) < 16 / (B)) {                                    \
+    const int16x8_t xv = vldrhq_s16(x + 8 * (i));          \
+    s0 = vmladavaq_s16(s0, MPGRU_MVE_FIELD(B, v0, i), xv); \
+    s1 = vmladavaq_s16(s1, MPGRU_MVE_FIELD(B, v1, i), xv); \
+    s2 = vmladavaq_s16(s2, MPGRU_MVE_FIELD(B, v2, i), xv); \
+    s3 = vmladavaq_s16(s3, MPGRU_MVE_FIELD(B, v3, i), xv); \
+  }
+#define MPGRU_MVE1(B, i) \
+  if ((i) < 16 / (B)) s = vmladavaq_s16(s, MPGRU_MVE_FIELD(B, v0, i), vldrhq_s16(x + 8 * (i)));
+
+/* acc[u] += the exact sums of 4 rows (words apart, from w) over n vectors from inputs x. */
+#define MPGRU_MVE_ROWS(B)                                                                        \
+  static MPGRU_NOINLINE void mpgru_mve_segment4_##B(const uint32_t* w, int32_t words,            \
+                                                    const int16_t* x, int32_t n, int32_t* acc) { \
+    const uint16x8_t mask = vdupq_n_u16((uint16_t)(((1u << (B)) - 1u) << (16 - (B))));           \
+    const uint32_t* w1 = w + words;                                                              \
+    const uint32_t* w2 = w1 + words;                                                             \
+    const uint32_t* w3 = w2 + words;                                                             \
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                                      \
+    for (; n > 0; --n, w += 4, w1 += 4, w2 += 4, w3 += 4, x += 8 * (16 / (B))) {                 \
+      const uint16x8_t v0 = MPGRU_MVE_LOAD(w), v1 = MPGRU_MVE_LOAD(w1);                          \
+      const uint16x8_t v2 = MPGRU_MVE_LOAD(w2), v3 = MPGRU_MVE_LOAD(w3);                         \
+      MPGRU_MVE4(B, 0)                                                                           \
+      MPGRU_MVE4(B, 1)                                                                           \
+      MPGRU_MVE4(B, 2)                                                                           \
+      MPGRU_MVE4(B, 3)                                                                           \
+      MPGRU_MVE4(B, 4) MPGRU_MVE4(B, 5) MPGRU_MVE4(B, 6) MPGRU_MVE4(B, 7)                        \
+    }                                                                                            \
+    acc[0] += MPGRU_EXACT_SHIFT(s0, 16 - (B));                                                   \
+    acc[1] += MPGRU_EXACT_SHIFT(s1, 16 - (B));                                                   \
+    acc[2] += MPGRU_EXACT_SHIFT(s2, 16 - (B));                                                   \
+    acc[3] += MPGRU_EXACT_SHIFT(s3, 16 - (B));                                                   \
+  }                                                                                              \
+  void mpgru_rows_##B(const mpgru_linear* l, const int16_t* x, int32_t* acc) {                   \
+    const int32_t words = l->words_per_row, vectors = words / 4, segment = l->segment;           \
+    const uint16x8_t mask = vdupq_n_u16((uint16_t)(((1u << (B)) - 1u) << (16 - (B))));           \
+    const uint32_t* w = l->words;                                                                \
+    int32_t r, t;                                                                                \
+    for (r = 0; r < l->rows; ++r) acc[r] = l->bias[r];                                           \
+    for (r = 0; r + 4 <= l->rows; r += 4, w += 4 * (size_t)words) {                              \
+      for (t = 0; t < vectors; t += segment) {                                                   \
+        const int32_t run = vectors - t > segment ? segment : vectors - t;                       \
+        mpgru_mve_segment4_##B(w + 4 * (size_t)t, words, x + (size_t)t * 8 * (16 / (B)), run,    \
+                               acc + r);                                                         \
+      }                                                                                          \
+    }                                                                                            \
+    for (; r < l->rows; ++r, w += words) {                                                       \
+      const int16_t* xs = x;                                                                     \
+      const uint32_t* ws = w;                                                                    \
+      for (t = 0; t < vectors;) {                                                                \
+        const int32_t end = vectors - t > segment ? t + segment : vectors;                       \
+        int32_t s = 0;                                                                           \
+        for (; t < end; ++t, ws += 4, xs += 8 * (16 / (B))) {                                    \
+          const uint16x8_t v0 = MPGRU_MVE_LOAD(ws);                                              \
+          const int16_t* x = xs;                                                                 \
+          MPGRU_MVE1(B, 0)                                                                       \
+          MPGRU_MVE1(B, 1)                                                                       \
+          MPGRU_MVE1(B, 2)                                                                       \
+          MPGRU_MVE1(B, 3)                                                                       \
+          MPGRU_MVE1(B, 4) MPGRU_MVE1(B, 5) MPGRU_MVE1(B, 6) MPGRU_MVE1(B, 7)                    \
+        }                                                                                        \
+        acc[r] += MPGRU_EXACT_SHIFT(s, 16 - (B));                                                \
+      }                                                                                          \
+    }                                                                                            \
+  }
+MPGRU_MVE_ROWS(2)
+MPGRU_MVE_ROWS(3)
+MPGRU_MVE_ROWS(4)
+MPGRU_MVE_ROWS(5)
+MPGRU_MVE_ROWS(6)
+MPGRU_MVE_ROWS(7)
+#endif /* MPGRU_MVE */
+
 void mpgru_linear_apply(const mpgru_linear* l, const int16_t* x, int32_t* acc, int16_t* y) {
   int32_t c;
   l->kernel(l, x, acc); /* bias included */
 #if defined(__GNUC__)
   if (l->small_multipliers) {
     /* Every multiplier below 0.25 (shift <= -2): mpgru_apply's first case without its tests. */
-    for (c = 0; c < l->rows; ++c) {
+#if MPGRU_MVE
+    mpgru_mve_requantize4(l, acc, y);
+    c = l->rows & ~3;
+#else
+    c = 0;
+#endif
+    for (; c < l->rows; ++c) {
       const int64_t p = (int64_t)acc[c] * (int64_t)l->m0[c];
       const int32_t hi = (int32_t)((p - (int64_t)(p < 0)) >> 32);
       y[c] = (int16_t)mpgru_clamp(((hi >> (-l->shift[c] - 2)) + 1) >> 1, l->out_min, l->out_max);

@@ -16,7 +16,18 @@
 extern "C" {
 #endif
 
-#define MPGRU_RT_VERSION 2
+#define MPGRU_RT_VERSION 3
+
+/* Helium (MVE: Cortex-M55, M85): the weights in the layout of its kernels (lane vectors), chosen
+ * here; every other core reads pair words and ternary words (any C99 compiler, the DSP extension
+ * where the core has it). An exported model holds both layouts and compiles only one. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#define MPGRU_MVE 1
+#define MPGRU_LAYOUT(mve, scalar) (mve)
+#else
+#define MPGRU_MVE 0
+#define MPGRU_LAYOUT(mve, scalar) (scalar)
+#endif
 
 /* Status codes of the exported functions. */
 #define MPGRU_OK 0
@@ -60,6 +71,7 @@ struct mpgru_linear {
   int32_t segment;
   int8_t bits;
   int8_t small_multipliers; /* 1: every row's multiplier is below 0.25 (shift <= -2) */
+  int8_t narrow_input;      /* 1: every input fits int8 (Helium multiplies bytes by bytes) */
   int16_t out_min;
   int16_t out_max;
 };
@@ -72,9 +84,14 @@ void mpgru_rows_6(const mpgru_linear* l, const int16_t* x, int32_t* acc);
 void mpgru_rows_7(const mpgru_linear* l, const int16_t* x, int32_t* acc);
 void mpgru_rows_8(const mpgru_linear* l, const int16_t* x, int32_t* acc);
 
-/* Inputs a linear of `cols` columns at `bits` reads: cols rounded up to a whole word. */
-#define MPGRU_PADDED_COLS(cols, bits) \
-  ((((cols) + 2 * (16 / (bits)) - 1) / (2 * (16 / (bits)))) * 2 * (16 / (bits)))
+/* Inputs a linear of `cols` columns at `bits` reads: cols rounded up to a whole word (a whole
+ * vector on Helium). */
+#define MPGRU_ROUND_UP(n, m) ((((n) + (m)-1) / (m)) * (m))
+#if MPGRU_MVE
+#define MPGRU_PADDED_COLS(cols, bits) MPGRU_ROUND_UP((cols), (bits) == 8 ? 16 : 8 * (16 / (bits)))
+#else
+#define MPGRU_PADDED_COLS(cols, bits) MPGRU_ROUND_UP((cols), 2 * (16 / (bits)))
+#endif
 
 /* y = clamp(apply(apply(a << 20, a_mul) + apply(b << 20, b_mul), out_mul)): TFLite's add. */
 typedef struct {
