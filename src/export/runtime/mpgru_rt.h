@@ -195,6 +195,15 @@ MPGRU_INLINE int32_t mpgru_apply(int32_t x, int32_t m0, int32_t shift) {
 }
 #endif
 
+/* apply(q << 20, m) for |q| <= 255: the add's operand rescaled. A multiplier that is a power of two
+ * 2^(shift - 1) (m0 = 2^30; TFLite's add gives the larger operand 0.5) is exact there, q 2^(19 +
+ * shift) for shift in [-19, 1], so no rounding is needed; the exported models' constant operands
+ * fold the test away. */
+MPGRU_INLINE int32_t mpgru_rescale_q(int32_t q, mpgru_multiplier m) {
+  if (m.m0 == (1 << 30) && m.shift >= -19 && m.shift <= 1) return q * (1 << (19 + m.shift));
+  return mpgru_apply(q * (1 << 20), m.m0, m.shift);
+}
+
 /* The element-wise operators, inline: the exported models' unit loops call them on their
  * layers' `static const` parameters, which the compiler then folds into the code (no loads, no
  * branches on the multipliers' shifts); mpgru_*_apply below are the same as functions. */
@@ -202,8 +211,8 @@ MPGRU_INLINE int16_t mpgru_add_q(const mpgru_add* op, int32_t qa, int32_t qb) {
   /* |qa|, |qb| <= 255: the shifts by 20 stay below 2^28 and never saturate, and each rescaled
    * operand is below 255 * 2^20 * 0.5 < 2^28 (multipliers <= 0.5): the int32 sum cannot overflow.
    */
-  const int32_t a = mpgru_apply(qa * (1 << 20), op->a.m0, op->a.shift);
-  const int32_t b = mpgru_apply(qb * (1 << 20), op->b.m0, op->b.shift);
+  const int32_t a = mpgru_rescale_q(qa, op->a);
+  const int32_t b = mpgru_rescale_q(qb, op->b);
   return (int16_t)mpgru_clamp(mpgru_apply(a + b, op->out.m0, op->out.shift), op->out_min,
                               op->out_max);
 }
