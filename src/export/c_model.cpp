@@ -148,6 +148,11 @@ bool small_multipliers(const QuantizedLinear& l) {
   return true;
 }
 
+// Whether every input of the linear fits int8 (Helium then multiplies bytes by bytes).
+bool narrow_input(const QuantizedLinear& l) {
+  return l.input.qmin() >= -128 && l.input.qmax() <= 127;
+}
+
 // A value of the Helium layout or of the scalar one, as the preprocessor chooses.
 std::string layout_choice(int32_t mve, int32_t scalar) {
   return "MPGRU_LAYOUT(" + std::to_string(mve) + ", " + std::to_string(scalar) + ")";
@@ -163,9 +168,11 @@ std::string emit_linear(const QuantizedLinear& l, const std::string& sym, std::s
   }
   const int bits = l.weight_bits;
   const bool ternary = bits == 2;  // ternary words (ternary_layout.hpp), else pair words
+  const bool narrow = narrow_input(l);
   // Both layouts; the preprocessor compiles Helium's or the scalar one (mpgru_rt.h, MPGRU_MVE).
   data += "#if MPGRU_MVE\n" +
-          c_array("uint32_t", sym + "_w", mve_pack(l.weights, l.rows, l.cols, bits), hex_word, 8) +
+          c_array("uint32_t", sym + "_w", mve_pack(l.weights, l.rows, l.cols, bits, narrow),
+                  hex_word, 8) +
           "#else\n" +
           c_array("uint32_t", sym + "_w",
                   ternary ? ternary_pack(l.weights, l.rows, l.cols)
@@ -183,11 +190,10 @@ std::string emit_linear(const QuantizedLinear& l, const std::string& sym, std::s
                                                             : pair_words_per_row(l.cols, bits)) +
          ", " +
          layout_choice(
-             mve_segment_vectors(bits, max_input),
+             mve_segment_vectors(bits, narrow, max_input),
              ternary ? ternary_segment_words(max_input) : pair_segment_words(bits, max_input)) +
          ", " + std::to_string(bits) + ", " + (small_multipliers(l) ? "1, " : "0, ") +
-         (l.input.qmin() >= -128 && l.input.qmax() <= 127 ? "1, " : "0, ") + range_init(l.output) +
-         "}";
+         (narrow ? "1, " : "0, ") + range_init(l.output) + "}";
 }
 
 std::string emit_lut(const Lut& l, const std::string& sym, std::string& data) {

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <limits>
 #include <map>
 
 #include "engine/convert.hpp"
@@ -49,6 +51,32 @@ void add_converted(std::vector<NamedModel>& out, const std::string& prefix,
   }
 }
 
+// A random model whose linears reach the runtime's limits: biases as far from 0 as the int32
+// accumulator allows (fan-in times the largest product left), and multipliers from the largest
+// (m0 2^31 - 1, shift 30: every nonzero accumulator saturates) through 2^(shift - 1) to the zero
+// multiplier, row by row.
+engine::IntegerModel extreme_model() {
+  engine::IntegerModel m = testing::random_model(
+      core::Genome::homogeneous(core::GenomeLayout{1, false}, 8), 12, 13, 5, 21);
+  const quant::Multiplier multipliers[] = {{std::numeric_limits<int32_t>::max(), 30},
+                                           {1 << 30, -31},
+                                           {0, 0},
+                                           {1 << 30, -1},
+                                           {(1 << 30) + 12345, 3},
+                                           {std::numeric_limits<int32_t>::max(), -2}};
+  for (engine::QuantizedLinear* l :
+       {&m.layers[0].lin_i[0], &m.layers[0].lin_h[1], &m.layers[0].lin_h[2], &m.classifier}) {
+    const int64_t fan_in = int64_t{l->cols} * quant::signed_max(l->weight_bits) *
+                           std::max(-l->input.qmin(), l->input.qmax());
+    for (int32_t r = 0; r < l->rows; ++r) {
+      const int64_t far = std::numeric_limits<int32_t>::max() - fan_in;
+      l->bias[static_cast<size_t>(r)] = static_cast<int32_t>(r % 2 == 0 ? far : -far);
+      l->multipliers[static_cast<size_t>(r)] = multipliers[r % 6];
+    }
+  }
+  return m;
+}
+
 // Every model the bit-exactness tests export: a feature model (sMNIST-shaped), a token model
 // with an embedding, a stacked 2-layer model, all PTQ-converted, and random-valued models that
 // reach the extremes of every range.
@@ -66,6 +94,7 @@ const std::vector<NamedModel>& models() {
     // multiple of any block).
     add_converted(m, "wide", testing::random_float_model(300, 13, 3, 1, 9),
                   testing::random_sequences(200, 28, 300, 3), 4);
+    m.push_back({"extreme", extreme_model()});
     quant::FloatGruModel enhancer = testing::random_float_model(24, 16, 24, 1, 8);
     enhancer.outputs = 24;  // a per-step head (task se)
     enhancer.classes = 0;

@@ -33,64 +33,75 @@ TEST(MveLayout, VectorColumnsAndPadding) {
   EXPECT_THROW(mve_vector_columns(9), std::invalid_argument);
 }
 
-// Each field i of vector v, (lanes << b i) & M_b, is the weights of columns 8 i .. 8 i + 7 of the
-// vector times 2^(16 - b); at 8 bits each byte is one weight. Odd shapes included.
+// Each field i of vector v, (lanes << b i) & M_b, is the weights of its columns times the lane's
+// scale: byte lanes (8 bits; 2 and 4 with narrow inputs) 16 columns per field, 2^(8 - b); half
+// lanes 8 columns per field, 2^(16 - b). Odd shapes included.
 TEST(MveLayout, EveryFieldIsItsColumnsScaled) {
   const int32_t shapes[][2] = {{1, 1}, {3, 7}, {5, 29}, {13, 33}, {4, 128}, {2, 300}};
   for (int bits = 2; bits <= 8; ++bits) {
-    for (const auto& shape : shapes) {
-      const int32_t rows = shape[0], cols = shape[1];
-      SCOPED_TRACE(std::to_string(bits) + " bits, " + std::to_string(rows) + " x " +
-                   std::to_string(cols));
-      const std::vector<int8_t> w = random_weights(rows, cols, bits, 5 * bits + cols);
-      const std::vector<uint32_t> words = mve_pack(w, rows, cols, bits);
-      const int32_t per_row = mve_words_per_row(cols, bits);
-      ASSERT_EQ(words.size(), static_cast<size_t>(rows) * per_row);
-      const auto weight = [&](int32_t r, int32_t c) {
-        return c < cols ? int32_t{w[static_cast<size_t>(r) * cols + c]} : 0;
-      };
-      for (int32_t r = 0; r < rows; ++r) {
-        const uint32_t* row = words.data() + static_cast<size_t>(r) * per_row;
-        for (int32_t c = 0; c < mve_padded_cols(cols, bits); ++c) {
-          if (bits == 8) {
-            const auto byte =
-                static_cast<int8_t>(static_cast<uint8_t>(row[c / 4] >> (8 * (c % 4))));
-            ASSERT_EQ(byte, weight(r, c)) << "row " << r << " col " << c;
-            continue;
+    for (const bool narrow : {false, true}) {
+      for (const auto& shape : shapes) {
+        const int32_t rows = shape[0], cols = shape[1];
+        SCOPED_TRACE(std::to_string(bits) + " bits, " + std::to_string(rows) + " x " +
+                     std::to_string(cols) + (narrow ? ", narrow inputs" : ""));
+        const std::vector<int8_t> w = random_weights(rows, cols, bits, 5 * bits + cols);
+        const std::vector<uint32_t> words = mve_pack(w, rows, cols, bits, narrow);
+        const int32_t per_row = mve_words_per_row(cols, bits);
+        ASSERT_EQ(words.size(), static_cast<size_t>(rows) * per_row);
+        const bool bytes = mve_byte_lanes(bits, narrow);
+        EXPECT_EQ(bytes, bits == 8 || (narrow && (bits == 2 || bits == 4)));
+        const int lane_bits = bytes ? 8 : 16;
+        const int32_t lanes = 128 / lane_bits;
+        const uint32_t mask = ((1u << bits) - 1u) << (lane_bits - bits);
+        const auto weight = [&](int32_t r, int32_t c) {
+          return c < cols ? int32_t{w[static_cast<size_t>(r) * cols + c]} : 0;
+        };
+        for (int32_t r = 0; r < rows; ++r) {
+          const uint32_t* row = words.data() + static_cast<size_t>(r) * per_row;
+          for (int32_t c = 0; c < mve_padded_cols(cols, bits); ++c) {
+            const int32_t v = c / mve_vector_columns(bits), within = c % mve_vector_columns(bits);
+            const int32_t i = within / lanes, lane = within % lanes;
+            const int32_t per_word = 32 / lane_bits;
+            const uint32_t lane_value =
+                (row[4 * v + lane / per_word] >> (lane_bits * (lane % per_word))) &
+                ((1u << lane_bits) - 1u);
+            const uint32_t field = ((lane_value << (bits * i)) & mask);
+            const int32_t as_signed = static_cast<int32_t>(field) -
+                                      static_cast<int32_t>((field >> (lane_bits - 1)) << lane_bits);
+            ASSERT_EQ(as_signed, weight(r, c) * (1 << (lane_bits - bits)))
+                << "row " << r << " col " << c;
           }
-          const int32_t v = c / mve_vector_columns(bits), within = c % mve_vector_columns(bits);
-          const int32_t i = within / 8, lane = within % 8;
-          const auto lane_bits = static_cast<uint16_t>(row[4 * v + lane / 2] >> (16 * (lane % 2)));
-          const uint16_t mask = static_cast<uint16_t>(((1u << bits) - 1u) << (16 - bits));
-          const auto field = static_cast<int16_t>(
-              static_cast<uint16_t>(static_cast<uint16_t>(lane_bits << (bits * i)) & mask));
-          ASSERT_EQ(field, weight(r, c) * (1 << (16 - bits))) << "row " << r << " col " << c;
+          for (int32_t c = 0; c < cols; ++c) {
+            ASSERT_EQ(mve_weight(words, cols, bits, narrow, r, c), weight(r, c));
+          }
         }
-        for (int32_t c = 0; c < cols; ++c)
-          ASSERT_EQ(mve_weight(words, cols, bits, r, c), weight(r, c));
       }
     }
   }
 }
 
 TEST(MveLayout, RefusesWeightsOutsideTheNarrowRangeAndWrongCounts) {
-  EXPECT_THROW(mve_pack({-2}, 1, 1, 2), std::invalid_argument);
-  EXPECT_THROW(mve_pack({-128}, 1, 1, 8), std::invalid_argument);
-  EXPECT_THROW(mve_pack({1, 1}, 1, 1, 4), std::invalid_argument);
+  EXPECT_THROW(mve_pack({-2}, 1, 1, 2, true), std::invalid_argument);
+  EXPECT_THROW(mve_pack({-128}, 1, 1, 8, false), std::invalid_argument);
+  EXPECT_THROW(mve_pack({1, 1}, 1, 1, 4, false), std::invalid_argument);
 }
 
 // Below 8 bits the segment is the most vectors whose worst-case scaled sum stays below 2^31.
 TEST(MveLayout, SegmentIsTheLargestSafeVectorCount) {
   for (int bits = 2; bits <= 7; ++bits) {
-    for (int32_t max_input : {1, 7, 127, 255}) {
-      const int64_t per_vector = int64_t{mve_vector_columns(bits)} *
-                                 (((int64_t{1} << (bits - 1)) - 1) << (16 - bits)) * max_input;
-      const int64_t s = mve_segment_vectors(bits, max_input);
-      EXPECT_LE(s * per_vector, (int64_t{1} << 31) - 1) << bits << " " << max_input;
-      EXPECT_GT((s + 1) * per_vector, (int64_t{1} << 31) - 1) << bits << " " << max_input;
+    for (const bool narrow : {false, true}) {
+      const int lane_bits = mve_byte_lanes(bits, narrow) ? 8 : 16;
+      for (int32_t max_input : {1, 7, 127, 255}) {
+        const int64_t per_vector = int64_t{mve_vector_columns(bits)} *
+                                   (((int64_t{1} << (bits - 1)) - 1) << (lane_bits - bits)) *
+                                   max_input;
+        const int64_t s = mve_segment_vectors(bits, narrow, max_input);
+        EXPECT_LE(s * per_vector, (int64_t{1} << 31) - 1) << bits << " " << max_input;
+        EXPECT_GT((s + 1) * per_vector, (int64_t{1} << 31) - 1) << bits << " " << max_input;
+      }
     }
   }
-  EXPECT_EQ(mve_segment_vectors(8, 255), 0);  // unscaled bytes: the int32 sum wraps exactly
+  EXPECT_EQ(mve_segment_vectors(8, false, 255), 0);  // unscaled bytes: the int32 sum wraps exactly
 }
 
 }  // namespace

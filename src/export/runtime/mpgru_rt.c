@@ -450,18 +450,24 @@ void mpgru_rows_8(const mpgru_linear* l, const int16_t* x, int32_t* acc) {
   }
 }
 
-/* Requantization of 4 rows at once when every multiplier is below 0.25 (shift <= -2): the
- * scalar fast path of mpgru_linear_apply, lane by lane. VMULH is floor(p / 2^32) of p = acc m0;
- * (p - (p < 0)) >> 32 is one less exactly when p < 0 has a zero low word. */
+/* Requantization of 4 rows at once, every multiplier M = m0 2^(shift - 31). A multiplier of at
+ * least 0.25 (shift >= -1) is first brought to shift -2 by scaling the accumulator by 2^(shift +
+ * 2), saturating: the same rational, so the same rounding; where it saturates |acc M| >= 2^28 and
+ * the output clamps to its range either way. Then, as mpgru_apply's first case: VMULH is floor(p /
+ * 2^32) of p = acc m0, and (p - (p < 0)) >> 32 is one less exactly when p < 0 has a zero low word;
+ * the arithmetic shift by -shift - 2 and the rounding shift by 1 finish it. */
 static void mpgru_mve_requantize4(const mpgru_linear* l, const int32_t* acc, int16_t* y) {
   const int32x4_t lo = vdupq_n_s32(l->out_min), hi = vdupq_n_s32(l->out_max);
+  const int32x4_t zero = vdupq_n_s32(0);
   int32_t c;
   for (c = 0; c + 4 <= l->rows; c += 4) {
-    const int32x4_t a = vldrwq_s32(acc + c), m = vldrwq_s32(l->m0 + c);
+    const int32x4_t m = vldrwq_s32(l->m0 + c);
+    const int32x4_t s = vaddq_n_s32(vldrbq_s32(l->shift + c), 2);
+    const int32x4_t a = vqshlq_s32(vldrwq_s32(acc + c), vmaxq_s32(s, zero));
     const mve_pred16_t negative_whole =
         vcmpneq_m_n_s32(m, 0, vcmpeqq_m_n_s32(vmulq_s32(a, m), 0, vcmpltq_n_s32(a, 0)));
     const int32x4_t high = vsubq_m_n_s32(vmulhq_s32(a, m), vmulhq_s32(a, m), 1, negative_whole);
-    const int32x4_t t = vshlq_s32(high, vaddq_n_s32(vldrbq_s32(l->shift + c), 2));
+    const int32x4_t t = vshlq_s32(high, vminq_s32(s, zero));
     vstrhq_s32(y + c, vmaxq_s32(vminq_s32(vrshrq_n_s32(t, 1), hi), lo));
   }
 }
@@ -510,7 +516,7 @@ static void mpgru_mve_requantize4(const mpgru_linear* l, const int32_t* acc, int
     acc[2] += MPGRU_EXACT_SHIFT(s2, 16 - (B));                                                   \
     acc[3] += MPGRU_EXACT_SHIFT(s3, 16 - (B));                                                   \
   }                                                                                              \
-  void mpgru_rows_##B(const mpgru_linear* l, const int16_t* x, int32_t* acc) {                   \
+  static void mpgru_mve_halves_##B(const mpgru_linear* l, const int16_t* x, int32_t* acc) {      \
     const int32_t words = l->words_per_row, vectors = words / 4, segment = l->segment;           \
     const uint16x8_t mask = vdupq_n_u16((uint16_t)(((1u << (B)) - 1u) << (16 - (B))));           \
     const uint32_t* w = l->words;                                                                \
@@ -548,21 +554,116 @@ MPGRU_MVE_ROWS(4)
 MPGRU_MVE_ROWS(5)
 MPGRU_MVE_ROWS(6)
 MPGRU_MVE_ROWS(7)
+
+/* Byte lanes at 2 and 4 bits (inputs that fit int8): field i of a vector, (v << B i) & M_B on
+ * bytes, is 16 weights times 2^(8 - B) against 16 inputs narrowed to int8 (VMLADAVA.S8). */
+#define MPGRU_MVE_BYTE_FIELD(B, v, i)        \
+  vreinterpretq_s8_u8(                       \
+      (i) == 8 / (B)-1                       \
+          ? vshlq_n_u8((v), ((B) * (i)) & 7) \
+          : ((i) == 0 ? vandq_u8((v), mask) : vandq_u8(vshlq_n_u8((v), ((B) * (i)) & 7), mask)))
+#define MPGRU_MVE_BYTES4(B, i)                                 \
+  if ((i) < 8 / (B)) {                                         \
+    const int8x16_t xv = vldrbq_s8(x + 16 * (i));              \
+    s0 = vmladavaq_s8(s0, MPGRU_MVE_BYTE_FIELD(B, v0, i), xv); \
+    s1 = vmladavaq_s8(s1, MPGRU_MVE_BYTE_FIELD(B, v1, i), xv); \
+    s2 = vmladavaq_s8(s2, MPGRU_MVE_BYTE_FIELD(B, v2, i), xv); \
+    s3 = vmladavaq_s8(s3, MPGRU_MVE_BYTE_FIELD(B, v3, i), xv); \
+  }
+#define MPGRU_MVE_BYTES1(B, i) \
+  if ((i) < 8 / (B)) s0 = vmladavaq_s8(s0, MPGRU_MVE_BYTE_FIELD(B, v0, i), vldrbq_s8(x + 16 * (i)));
+
+/* acc[r] += row r's exact sum over n vectors from w (rows `words` apart) and the int8 inputs x0,
+ * for `rows` rows, 4 at a time. */
+#define MPGRU_MVE_BYTES(B)                                                                       \
+  static MPGRU_NOINLINE void mpgru_mve_bytes_##B(const uint32_t* w, int32_t words, int32_t rows, \
+                                                 const int8_t* x0, int32_t n, int32_t* acc) {    \
+    const uint8x16_t mask = vdupq_n_u8((uint8_t)(((1u << (B)) - 1u) << (8 - (B))));              \
+    int32_t r = 0, t;                                                                            \
+    for (; r + 4 <= rows; r += 4, w += 4 * (size_t)words) {                                      \
+      const uint8_t* w0 = (const uint8_t*)w;                                                     \
+      const uint8_t* w1 = (const uint8_t*)(w + words);                                           \
+      const uint8_t* w2 = (const uint8_t*)(w + 2 * (size_t)words);                               \
+      const uint8_t* w3 = (const uint8_t*)(w + 3 * (size_t)words);                               \
+      const int8_t* x = x0;                                                                      \
+      int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                                    \
+      for (t = n; t > 0; --t, w0 += 16, w1 += 16, w2 += 16, w3 += 16, x += 16 * (8 / (B))) {     \
+        const uint8x16_t v0 = vldrbq_u8(w0), v1 = vldrbq_u8(w1);                                 \
+        const uint8x16_t v2 = vldrbq_u8(w2), v3 = vldrbq_u8(w3);                                 \
+        MPGRU_MVE_BYTES4(B, 0)                                                                   \
+        MPGRU_MVE_BYTES4(B, 1)                                                                   \
+        MPGRU_MVE_BYTES4(B, 2)                                                                   \
+        MPGRU_MVE_BYTES4(B, 3)                                                                   \
+      }                                                                                          \
+      acc[r] += MPGRU_EXACT_SHIFT(s0, 8 - (B));                                                  \
+      acc[r + 1] += MPGRU_EXACT_SHIFT(s1, 8 - (B));                                              \
+      acc[r + 2] += MPGRU_EXACT_SHIFT(s2, 8 - (B));                                              \
+      acc[r + 3] += MPGRU_EXACT_SHIFT(s3, 8 - (B));                                              \
+    }                                                                                            \
+    for (; r < rows; ++r, w += words) {                                                          \
+      const uint8_t* w0 = (const uint8_t*)w;                                                     \
+      const int8_t* x = x0;                                                                      \
+      int32_t s0 = 0;                                                                            \
+      for (t = n; t > 0; --t, w0 += 16, x += 16 * (8 / (B))) {                                   \
+        const uint8x16_t v0 = vldrbq_u8(w0);                                                     \
+        MPGRU_MVE_BYTES1(B, 0)                                                                   \
+        MPGRU_MVE_BYTES1(B, 1)                                                                   \
+        MPGRU_MVE_BYTES1(B, 2)                                                                   \
+        MPGRU_MVE_BYTES1(B, 3)                                                                   \
+      }                                                                                          \
+      acc[r] += MPGRU_EXACT_SHIFT(s0, 8 - (B));                                                  \
+    }                                                                                            \
+  }                                                                                              \
+  void mpgru_rows_##B(const mpgru_linear* l, const int16_t* x, int32_t* acc) {                   \
+    const int32_t words = l->words_per_row, vectors = words / 4;                                 \
+    const int32_t per_chunk = MPGRU_MVE_CHUNK / (16 * (8 / (B))); /* vectors */                  \
+    int32_t r, v0, t, j;                                                                         \
+    if (!l->narrow_input) {                                                                      \
+      mpgru_mve_halves_##B(l, x, acc);                                                           \
+      return;                                                                                    \
+    }                                                                                            \
+    for (r = 0; r < l->rows; ++r) acc[r] = l->bias[r];                                           \
+    for (v0 = 0; v0 < vectors; v0 += per_chunk) {                                                \
+      int8_t x8[MPGRU_MVE_CHUNK];                                                                \
+      const int32_t n = vectors - v0 < per_chunk ? vectors - v0 : per_chunk;                     \
+      const int16_t* xs = x + (size_t)v0 * 16 * (8 / (B));                                       \
+      for (j = 0; j < n * 16 * (8 / (B)); j += 8) vstrbq_s16(x8 + j, vldrhq_s16(xs + j));        \
+      for (t = 0; t < n; t += l->segment) {                                                      \
+        const int32_t run = n - t > l->segment ? l->segment : n - t;                             \
+        mpgru_mve_bytes_##B(l->words + 4 * (size_t)(v0 + t), words, l->rows,                     \
+                            x8 + (size_t)t * 16 * (8 / (B)), run, acc);                          \
+      }                                                                                          \
+    }                                                                                            \
+  }
+MPGRU_MVE_BYTES(2)
+MPGRU_MVE_BYTES(4)
+
+/* 3, 5, 6 and 7 bits: half lanes always. */
+#define MPGRU_MVE_HALVES_ONLY(B)                                               \
+  void mpgru_rows_##B(const mpgru_linear* l, const int16_t* x, int32_t* acc) { \
+    mpgru_mve_halves_##B(l, x, acc);                                           \
+  }
+MPGRU_MVE_HALVES_ONLY(3)
+MPGRU_MVE_HALVES_ONLY(5)
+MPGRU_MVE_HALVES_ONLY(6)
+MPGRU_MVE_HALVES_ONLY(7)
 #endif /* MPGRU_MVE */
 
 void mpgru_linear_apply(const mpgru_linear* l, const int16_t* x, int32_t* acc, int16_t* y) {
   int32_t c;
   l->kernel(l, x, acc); /* bias included */
+#if MPGRU_MVE
+  mpgru_mve_requantize4(l, acc, y);
+  for (c = l->rows & ~3; c < l->rows; ++c) {
+    const int32_t v = mpgru_apply(acc[c], l->m0[c], l->shift[c]);
+    y[c] = (int16_t)mpgru_clamp(v, l->out_min, l->out_max);
+  }
+  return;
+#endif
 #if defined(__GNUC__)
   if (l->small_multipliers) {
     /* Every multiplier below 0.25 (shift <= -2): mpgru_apply's first case without its tests. */
-#if MPGRU_MVE
-    mpgru_mve_requantize4(l, acc, y);
-    c = l->rows & ~3;
-#else
-    c = 0;
-#endif
-    for (; c < l->rows; ++c) {
+    for (c = 0; c < l->rows; ++c) {
       const int64_t p = (int64_t)acc[c] * (int64_t)l->m0[c];
       const int32_t hi = (int32_t)((p - (int64_t)(p < 0)) >> 32);
       y[c] = (int16_t)mpgru_clamp(((hi >> (-l->shift[c] - 2)) + 1) >> 1, l->out_min, l->out_max);
