@@ -480,6 +480,9 @@ static void mpgru_mve_requantize4(const mpgru_linear* l, const int32_t* acc, int
                             : ((i) == 0 ? vandq_u16((v), mask)   \
                                         : vandq_u16(vshlq_n_u16((v), ((B) * (i)) & 15), mask)))
 #define MPGRU_MVE_LOAD(p) vreinterpretq_u16_u32(vld1q_u32(p))
+/* Keeps a field's input load after the previous field's products: with it hoisted, GCC runs out
+ * of Helium's 8 vector registers and spills them to the stack. */
+#define MPGRU_MVE_IN_ORDER() __asm__ volatile("" ::: "memory")
 
 /* Field i of the 4 rows' vectors v0..v3 against inputs x[8i .. 8i + 7]; dead for i >= 16 / B. */
 #define MPGRU_MVE4(B, i)                                   \
@@ -489,6 +492,7 @@ static void mpgru_mve_requantize4(const mpgru_linear* l, const int32_t* acc, int
     s1 = vmladavaq_s16(s1, MPGRU_MVE_FIELD(B, v1, i), xv); \
     s2 = vmladavaq_s16(s2, MPGRU_MVE_FIELD(B, v2, i), xv); \
     s3 = vmladavaq_s16(s3, MPGRU_MVE_FIELD(B, v3, i), xv); \
+    MPGRU_MVE_IN_ORDER();                                  \
   }
 #define MPGRU_MVE1(B, i) \
   if ((i) < 16 / (B)) s = vmladavaq_s16(s, MPGRU_MVE_FIELD(B, v0, i), vldrhq_s16(x + 8 * (i)));
@@ -569,6 +573,7 @@ MPGRU_MVE_ROWS(7)
     s1 = vmladavaq_s8(s1, MPGRU_MVE_BYTE_FIELD(B, v1, i), xv); \
     s2 = vmladavaq_s8(s2, MPGRU_MVE_BYTE_FIELD(B, v2, i), xv); \
     s3 = vmladavaq_s8(s3, MPGRU_MVE_BYTE_FIELD(B, v3, i), xv); \
+    MPGRU_MVE_IN_ORDER();                                      \
   }
 #define MPGRU_MVE_BYTES1(B, i) \
   if ((i) < 8 / (B)) s0 = vmladavaq_s8(s0, MPGRU_MVE_BYTE_FIELD(B, v0, i), vldrbq_s8(x + 16 * (i)));
