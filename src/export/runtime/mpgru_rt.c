@@ -103,6 +103,14 @@ int32_t mpgru_dot(const uint8_t* weights, uint32_t first_bit, int bits, const in
   }
 }
 
+/* A compiler barrier between one group of products and the next group's input load: loads
+ * hoisted above it would keep more values live than the registers hold (a Cortex-M4's 13 free
+ * ones for 4 sums, 4 words, the mask and the pointers; Helium's 8 vectors) and spill them. */
+#if defined(__GNUC__)
+#define MPGRU_IN_ORDER() __asm__ volatile("" ::: "memory")
+#else
+#define MPGRU_IN_ORDER() ((void)0)
+#endif
 #if defined(__GNUC__)
 #define MPGRU_NOINLINE __attribute__((noinline))
 /* An exact division by 2^n of a multiple of 2^n: GCC and Clang shift negative values
@@ -160,6 +168,7 @@ static uint32_t mpgru_input_pair(const int16_t* x) {
     a1 = MPGRU_SMLAD(mask & (w1 << (((B) * (i)) & 31)), xv, a1); \
     a2 = MPGRU_SMLAD(mask & (w2 << (((B) * (i)) & 31)), xv, a2); \
     a3 = MPGRU_SMLAD(mask & (w3 << (((B) * (i)) & 31)), xv, a3); \
+    MPGRU_IN_ORDER();                                            \
   }
 #define MPGRU_PAIR1(B, i)                                                                 \
   if ((i) < 16 / (B)) {                                                                   \
@@ -480,9 +489,6 @@ static void mpgru_mve_requantize4(const mpgru_linear* l, const int32_t* acc, int
                             : ((i) == 0 ? vandq_u16((v), mask)   \
                                         : vandq_u16(vshlq_n_u16((v), ((B) * (i)) & 15), mask)))
 #define MPGRU_MVE_LOAD(p) vreinterpretq_u16_u32(vld1q_u32(p))
-/* Keeps a field's input load after the previous field's products: with it hoisted, GCC runs out
- * of Helium's 8 vector registers and spills them to the stack. */
-#define MPGRU_MVE_IN_ORDER() __asm__ volatile("" ::: "memory")
 
 /* Field i of the 4 rows' vectors v0..v3 against inputs x[8i .. 8i + 7]; dead for i >= 16 / B. */
 #define MPGRU_MVE4(B, i)                                   \
@@ -492,7 +498,7 @@ static void mpgru_mve_requantize4(const mpgru_linear* l, const int32_t* acc, int
     s1 = vmladavaq_s16(s1, MPGRU_MVE_FIELD(B, v1, i), xv); \
     s2 = vmladavaq_s16(s2, MPGRU_MVE_FIELD(B, v2, i), xv); \
     s3 = vmladavaq_s16(s3, MPGRU_MVE_FIELD(B, v3, i), xv); \
-    MPGRU_MVE_IN_ORDER();                                  \
+    MPGRU_IN_ORDER();                                      \
   }
 #define MPGRU_MVE1(B, i) \
   if ((i) < 16 / (B)) s = vmladavaq_s16(s, MPGRU_MVE_FIELD(B, v0, i), vldrhq_s16(x + 8 * (i)));
@@ -573,7 +579,7 @@ MPGRU_MVE_ROWS(7)
     s1 = vmladavaq_s8(s1, MPGRU_MVE_BYTE_FIELD(B, v1, i), xv); \
     s2 = vmladavaq_s8(s2, MPGRU_MVE_BYTE_FIELD(B, v2, i), xv); \
     s3 = vmladavaq_s8(s3, MPGRU_MVE_BYTE_FIELD(B, v3, i), xv); \
-    MPGRU_MVE_IN_ORDER();                                      \
+    MPGRU_IN_ORDER();                                          \
   }
 #define MPGRU_MVE_BYTES1(B, i) \
   if ((i) < 8 / (B)) s0 = vmladavaq_s8(s0, MPGRU_MVE_BYTE_FIELD(B, v0, i), vldrbq_s8(x + 16 * (i)));
