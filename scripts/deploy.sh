@@ -203,6 +203,7 @@ measure() {
       painted=$(echo "$run" | sed -n 's/^stack_bytes \([0-9]*\)$/\1/p')
       [ -n "$instructions" ] || die "$task $label: no instruction count in the run's output: $run"
       flash=$(awk -f "$root/scripts/linked_flash.awk" "$build/app.map")
+      runtime_flash=$(awk -v only=mpgru_rt -f "$root/scripts/linked_flash.awk" "$build/app.map")
       ram_static=$(static_ram "$build/model.o" "$build/mpgru_rt.o")
       stack=$(stack_depth model_predict "$build"/*.ci)
       ram=$((ram_static + state + stack))
@@ -210,14 +211,14 @@ measure() {
       guess=$(predicted "$dir/model.mpq" "$board" "$opt")
       error=$(awk -v p="$guess" -v i="$instructions" 'BEGIN {
         if (p == "-") print "-"; else printf "%+.1f%%", 100 * (p - i) / i }')
-      echo "$task,$label,$genome,$origin,$board,$opt,$formula,$flash,$ram,$ram_static,$state,$stack,$painted,$steps,$macs,$instructions,$per_mac,$guess,$error" \
+      echo "$task,$label,$genome,$origin,$board,$opt,$formula,$flash,$runtime_flash,$ram,$ram_static,$state,$stack,$painted,$steps,$macs,$instructions,$per_mac,$guess,$error" \
         >>"$out/deploy.csv"
       echo "deploy: $task $label $board $opt: flash $flash B, RAM $ram B, $instructions instructions/step ($per_mac per MAC), predicted $guess ($error)"
     done
   done
 }
 
-echo "task,model,genome,float,board,opt,formula_bytes,flash_bytes,ram_bytes,static_ram_bytes,state_bytes,stack_bytes,stack_painted_bytes,steps,macs_per_step,instructions_per_step,instructions_per_mac,predicted_instructions,prediction_error" \
+echo "task,model,genome,float,board,opt,formula_bytes,flash_bytes,runtime_flash_bytes,ram_bytes,static_ram_bytes,state_bytes,stack_bytes,stack_painted_bytes,steps,macs_per_step,instructions_per_step,instructions_per_mac,predicted_instructions,prediction_error" \
   >"$out/deploy.csv"
 for task in $(echo "$tasks" | tr ',' ' '); do
   pick=$(pick_of "$task")
@@ -246,17 +247,17 @@ done
   echo
   awk -F, -v opts="$opts" 'NR > 1 {
     key = $1 SUBSEP $5 SUBSEP $6
-    if ($2 == "8-bit") { base_flash[key] = $8; base_ins[key] = $16 }
+    if ($2 == "8-bit") { base_flash[key] = $8; base_ins[key] = $17 }
     flash_ratio = (key in base_flash) ? sprintf("%.3f", $8 / base_flash[key]) : "-"
-    ins_ratio = (key in base_ins) ? sprintf("%.3f", $16 / base_ins[key]) : "-"
+    ins_ratio = (key in base_ins) ? sprintf("%.3f", $17 / base_ins[key]) : "-"
     if (!($5 in seen)) { seen[$5] = 1; order[++boards] = $5 }
-    rows[$5] = rows[$5] sprintf("| %s | %s | `%s` | %s | %s | %d | %d | %s | %d | %d | %s | %s | %s | %s |\n",
-      $1, $2, $3, $4, $6, $7, $8, flash_ratio, $9, $16, $17, ins_ratio, $18, $19)
+    rows[$5] = rows[$5] sprintf("| %s | %s | `%s` | %s | %s | %d | %d (%d) | %s | %d | %d | %s | %s | %s | %s |\n",
+      $1, $2, $3, $4, $6, $7, $8, $9, flash_ratio, $10, $17, $18, ins_ratio, $19, $20)
   }
   END {
     for (b = 1; b <= boards; ++b) {
       printf "## %s\n\n", order[b]
-      print "| task | model | genome | float model | opt | size (formula) B | flash B | flash / 8-bit | RAM B | instructions / step | per MAC | vs 8-bit | predicted | error |"
+      print "| task | model | genome | float model | opt | size (formula) B | flash B (runtime) | flash / 8-bit | RAM B | instructions / step | per MAC | vs 8-bit | predicted | error |"
       print "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
       printf "%s\n", rows[order[b]]
     }
@@ -264,7 +265,8 @@ done
   echo "- *size (formula)*: packed weights + int32 biases, the search objective (docs/quantization.md §6)."
   echo "- *flash*: the linked \`.text\` and \`.rodata\` of the model and the runtime (the link map,"
   echo "  scripts/linked_flash.awk): weights in the board's layout, biases, multipliers and shifts,"
-  echo "  tables and the kernels this model uses."
+  echo "  tables and the kernels this model uses; *(runtime)* is mpgru_rt.o's share (the linked kernels"
+  echo "  and operators), shared by every model of a program."
   echo "- *RAM*: \`.data + .bss\` of both objects (0: every parameter is const) + the state"
   echo "  (layers × hidden bytes) + the deepest stack of \`model_predict\` (\`-fstack-usage\`,"
   echo "  \`-fcallgraph-info=su\`); deploy.csv has each part and the stack the run touched."
