@@ -4,7 +4,9 @@
  * Each operator is bit-exact with the reference kernels of the mpgru engine
  * (src/engine/reference_kernels.hpp, src/quant/fixed_point.hpp); the rounding and saturation of
  * each is stated beside it. Parameters live in `static const` tables written by `mpgru export`;
- * weights stay packed at their own bit widths and are unpacked on the fly.
+ * weights stay packed at their own bit widths and are unpacked on the fly, in the layout of the
+ * core's kernels: the DSP extension's (SMLAD, ACLE, `__ARM_FEATURE_DSP`), Helium's (`arm_mve.h`,
+ * `__ARM_FEATURE_MVE`), or plain C99 with the same exact arithmetic on any other core.
  */
 #ifndef MPGRU_RT_H
 #define MPGRU_RT_H
@@ -53,7 +55,11 @@ typedef struct {
  * many words cannot overflow int32 for inputs in range).
  * Ternary (2-bit) weights are "ternary words" instead (src/export/ternary_layout.hpp): a word holds
  * 8 columns of a row pair, two rows per multiply; `words_per_row` then counts the words of a row
- * pair, and `segment` the words whose low part stays exact. */
+ * pair, and `segment` the words whose low part stays exact.
+ * On Helium (MPGRU_MVE) every width is in "lane vectors" instead (src/export/mve_layout.hpp):
+ * rows one after another, 128-bit vectors of byte lanes (8 bits; 2 and 4 bits when
+ * `narrow_input`) or 16-bit lanes, `words_per_row` words a row, `segment` vectors at most between
+ * exact shifts (0 at 8 bits). An exported model holds both layouts; the preprocessor keeps one. */
 typedef struct mpgru_linear mpgru_linear;
 
 /* acc[row] = bias[row] + the row's dot product with x, for every row: the kernel of a width,
