@@ -3,7 +3,7 @@
 # Debian's python3-sklearn): write the data file with NumPy, train a GRU in PyTorch, import it with
 # its data file, search mixed precision (QAT fitness), fine-tune the validation-chosen genome,
 # export it as C with golden vectors from the file's test split, and run it bit-exact on a
-# Cortex-M4 under QEMU. Prints the figures and writes OUT/summary.md.
+# Cortex-M4 and a Cortex-M55 under QEMU. Prints the figures and writes OUT/summary.md.
 #
 #   examples/your-data/run.sh [OUT]          (default OUT: runs/your-data)
 #
@@ -63,7 +63,7 @@ echo "== 4. the pick and 8-bit, fine-tuned as the search's final scores ($final_
 "$bin" qat --ckpt "$out/float" --genome "$eight" --steps "$final_steps" --seed 1 --split test \
   -o "$out/eight.mpq" | tee "$out/eight.txt"
 
-echo "== 5. export with golden vectors from the file's test split; run on a Cortex-M4 (QEMU)"
+echo "== 5. export with golden vectors from the file's test split; run on a Cortex-M4 and a Cortex-M55 (QEMU)"
 device() {
   name=$1
   "$bin" export "$out/$name.mpq" --out "$out/c-$name" --name model --data "$data" --golden "$golden"
@@ -71,6 +71,10 @@ device() {
     GOLDEN=1 run | tee "$out/m4-$name.txt"
   grep -q "^ok model $golden sequences" "$out/m4-$name.txt" ||
     { echo "run.sh: the golden check of $name failed on the Cortex-M4" >&2; exit 1; }
+  make -s -C "$repo/examples/cortex-m55" MODEL_DIR="$out/c-$name" OUT="$out/m55-$name" STEPS=8 \
+    GOLDEN=1 run | tee "$out/m55-$name.txt"
+  grep -q "^ok model $golden sequences" "$out/m55-$name.txt" ||
+    { echo "run.sh: the golden check of $name failed on the Cortex-M55" >&2; exit 1; }
   arm-none-eabi-size -A "$out/m4-$name/model.o" "$out/m4-$name/mpgru_rt.o" |
     awk '$1 ~ /^\.(text|rodata)/ { s += $2 } END { print s + 0 }' >"$out/flash-$name.txt"
 }
@@ -93,5 +97,7 @@ figure() { sed -n "$2" "$out/$1" | head -n 1; }
   echo "- Cortex-M4 (-Os, mps2-an386): pick $(figure m4-pick.txt 's/^instructions_per_step //p') instructions per step, flash $(cat "$out/flash-pick.txt") B;"
   echo "  8-bit $(figure m4-eight.txt 's/^instructions_per_step //p') instructions per step, flash $(cat "$out/flash-eight.txt") B;"
   echo "  golden check on $golden test sequences of the data file: $(figure m4-pick.txt '/^ok model/p') (pick), $(figure m4-eight.txt '/^ok model/p') (8-bit)"
+  echo "- Cortex-M55 (-Os, mps3-an547, Helium): pick $(figure m55-pick.txt 's/^instructions_per_step //p') instructions per step, 8-bit $(figure m55-eight.txt 's/^instructions_per_step //p');"
+  echo "  golden check: $(figure m55-pick.txt '/^ok model/p') (pick), $(figure m55-eight.txt '/^ok model/p') (8-bit)"
 } >"$out/summary.md"
 cat "$out/summary.md"

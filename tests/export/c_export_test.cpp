@@ -78,8 +78,9 @@ engine::IntegerModel extreme_model() {
 }
 
 // Every model the bit-exactness tests export: a feature model (sMNIST-shaped), a token model
-// with an embedding, a stacked 2-layer model, all PTQ-converted, and random-valued models that
-// reach the extremes of every range.
+// with an embedding, a stacked 2-layer model, a per-step model, each at homogeneous 8, 4, 2 bits
+// and 20 random genomes, odd shapes (300 features, 13 units, 1 unit), all PTQ-converted, and
+// random-valued models that reach the extremes of every range.
 const std::vector<NamedModel>& models() {
   static const std::vector<NamedModel> all = [] {
     std::vector<NamedModel> m;
@@ -87,9 +88,11 @@ const std::vector<NamedModel>& models() {
                   testing::random_sequences(200, 28, 28, 10), 20);
     quant::FloatGruModel text = testing::random_float_model(16, 24, 3, 1, 6);
     testing::add_random_embedding(text, 50);
-    add_converted(m, "tok", text, testing::random_tokens(200, 40, 50, 3), 4);
+    add_converted(m, "tok", text, testing::random_tokens(200, 40, 50, 3), 20);
     add_converted(m, "deep", testing::random_float_model(28, 20, 10, 2, 7),
-                  testing::random_sequences(200, 28, 28, 10), 4);
+                  testing::random_sequences(200, 28, 28, 10), 20);
+    add_converted(m, "unit", testing::random_float_model(5, 1, 3, 1, 10),
+                  testing::random_sequences(200, 28, 5, 3), 4);
     // Wide and odd: 300 features (Helium narrows inputs in chunks of 256), 13 units (rows not a
     // multiple of any block).
     add_converted(m, "wide", testing::random_float_model(300, 13, 3, 1, 9),
@@ -98,7 +101,7 @@ const std::vector<NamedModel>& models() {
     quant::FloatGruModel enhancer = testing::random_float_model(24, 16, 24, 1, 8);
     enhancer.outputs = 24;  // a per-step head (task se)
     enhancer.classes = 0;
-    add_converted(m, "se", enhancer, testing::random_sequences(200, 28, 24, 2), 4);
+    add_converted(m, "se", enhancer, testing::random_sequences(200, 28, 24, 2), 20);
     for (const core::GenomeLayout layout :
          {core::GenomeLayout{1, false}, core::GenomeLayout{1, true},
           core::GenomeLayout{2, false}}) {

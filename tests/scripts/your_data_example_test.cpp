@@ -52,11 +52,15 @@ TEST(YourDataExample, APyTorchGruOnItsOwnDataFileRunsBitExactOnTheCortexM4) {
   EXPECT_EQ(fs::path(source.at("file").get<std::string>()).filename(), "digits.npz");
   EXPECT_EQ(source.at("hash").get<std::string>().size(), 16u);
   EXPECT_EQ(config.at("data").at("test"), 360);
-  // Both models bit-exact on the device over 12 test sequences of the file, every step.
+  // Both models bit-exact on both boards (the DSP and the Helium kernels) over 12 test sequences
+  // of the file, every step.
   for (const char* model : {"pick", "eight"}) {
-    const std::string run = read(dir / ("m4-" + std::string(model) + ".txt"));
-    EXPECT_NE(run.find("ok model 12 sequences"), std::string::npos) << model << ":\n" << run;
-    EXPECT_NE(run.find("instructions_per_step "), std::string::npos) << run;
+    for (const char* board : {"m4-", "m55-"}) {
+      const std::string run = read(dir / (board + std::string(model) + ".txt"));
+      EXPECT_NE(run.find("ok model 12 sequences"), std::string::npos) << board << model << ":\n"
+                                                                      << run;
+      EXPECT_NE(run.find("instructions_per_step "), std::string::npos) << run;
+    }
     const std::string banner = read(dir / ("c-" + std::string(model)) / "model.c");
     EXPECT_NE(banner.find("data file digits.npz"), std::string::npos);
     EXPECT_NE(banner.find("UCI handwritten digits"), std::string::npos);
