@@ -36,5 +36,6 @@ Command add_data_command(CLI::App& parent);
 Command add_tasks_command(CLI::App& parent);
 Command add_export_command(CLI::App& parent);
 Command add_import_command(CLI::App& parent);
+Command add_cost_command(CLI::App& parent);
 
 }  // namespace mpgru::cli

@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
       add_train_command(app),  add_quantize_command(app), add_qat_command(app),
       add_eval_command(app),   add_sweep_command(app),    add_search_command(app),
       add_report_command(app), add_results_command(app),  add_data_command(app),
-      add_tasks_command(app),  add_export_command(app),   add_import_command(app)};
+      add_tasks_command(app),  add_export_command(app),   add_import_command(app),
+      add_cost_command(app)};
 
   std::vector<std::string> args(argv + 1, argv + argc);
   const bool top_level_flag = !args.empty() && args[0].rfind('-', 0) == 0;
