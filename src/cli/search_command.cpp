@@ -55,6 +55,11 @@ void print_pick(const report::Metric& m, const report::Pick& p, const std::strin
                 p.mcnemar_p);
   }
   std::printf("\n");
+  for (const report::DeviceCost& c : g.device) {
+    std::printf("  %s (predicted, -O2): %lld instructions per step, %lld B flash\n",
+                c.target.c_str(), static_cast<long long>(c.instructions),
+                static_cast<long long>(c.flash_bytes));
+  }
 }
 
 void print_result(const search::SearchResult& r, const std::string& run_dir) {
@@ -232,8 +237,13 @@ Command add_search_command(CLI::App& parent) {
   app->add_option("--out,-o", args->out, "Run folder")->capture_default_str();
   app->add_option("--resume", args->resume, "Continue the run in this folder (its own config)");
   app->add_option("--fitness", args->fitness, "ptq or qat")->capture_default_str();
-  app->add_option("--objectives", args->objectives, "error,size or error,size,bops")
+  app->add_option("--objectives", args->objectives,
+                  "error,size, error,size,bops, or error,size,latency (predicted instructions per "
+                  "step on --target, the device cost model)")
       ->capture_default_str();
+  app->add_option("--target", c.target,
+                  "The device of the latency objective: cortex-m4 or cortex-m55 (every genome's "
+                  "predicted cost on each device is reported whichever objectives are searched)");
   app->add_option("--objective", args->objective,
                   "What a genome scores: accuracy (classifiers), sisdr or stoi (per-step "
                   "enhancement models: mean SI-SDR / STOI improvement over the validation clips), "

@@ -41,6 +41,29 @@ core::GenomeLayout infer_layout(const std::string& pairs) {
   return layout;
 }
 
+json device_json(const std::vector<DeviceCost>& costs) {
+  json j = json::array();
+  for (const DeviceCost& c : costs) {
+    j.push_back({{"target", c.target},
+                 {"instructions_per_step", c.instructions},
+                 {"flash_bytes", c.flash_bytes}});
+  }
+  return j;
+}
+
+std::vector<DeviceCost> parse_device(const json& j) {
+  std::vector<DeviceCost> costs;
+  for (const json& c : j) {
+    DeviceCost d{c.at("target").get<std::string>(), c.at("instructions_per_step").get<int64_t>(),
+                 c.at("flash_bytes").get<int64_t>()};
+    if (d.target.empty() || d.instructions <= 0 || d.flash_bytes <= 0) {
+      throw std::runtime_error("implausible device costs " + c.dump());
+    }
+    costs.push_back(d);
+  }
+  return costs;
+}
+
 json point_json(const ScoredGenome& g) {
   return {{"genome", g.genome.to_pairs()},
           {"compact", g.genome.to_compact()},
@@ -52,7 +75,8 @@ json point_json(const ScoredGenome& g) {
           {"footprint_bytes", g.footprint_bytes},
           {"bops", g.bops},
           {"test_only_this", g.test_only_this},
-          {"test_only_eight", g.test_only_eight}};
+          {"test_only_eight", g.test_only_eight},
+          {"device", device_json(g.device)}};
 }
 
 // A point with its quality intervals (quality metrics only).
@@ -88,6 +112,7 @@ ScoredGenome parse_point(const json& j, const json& layout, const Metric& metric
   g.val_ci95 = j.value("val_ci95", -1.0);
   g.test_ci95 = j.value("test_ci95", -1.0);
   g.test_difference_ci95 = j.value("test_difference_ci95", -1.0);
+  if (j.contains("device")) g.device = parse_device(j.at("device"));
   const auto accuracy_ok = [&](double a) {
     return metric.is_accuracy() ? a >= 0 && a <= 1 : std::isfinite(a);
   };
@@ -110,7 +135,8 @@ json pick_json(const Pick& p, const Metric& metric) {
             {"val_interval95", interval_json(p.val_interval)},
             {"test_accuracy", p.genome->test_accuracy},
             {"test_interval95", interval_json(p.test_interval)},
-            {"test_difference", p.test_difference}};
+            {"test_difference", p.test_difference},
+            {"device", device_json(p.genome->device)}};
   if (p.paired) {
     j["test_difference_interval95"] = interval_json(p.test_difference_interval);
     if (metric.is_accuracy()) j["mcnemar_p"] = p.mcnemar_p;
@@ -138,23 +164,48 @@ json headline_json(const FrontFile& f) {
 std::string csv(const std::vector<ScoredGenome>& points, const Metric& metric) {
   const std::string score = metric.column();
   const bool quality = !metric.is_accuracy();
+  const std::vector<std::string> targets = device_targets(points);
   std::ostringstream out;
   out.precision(17);
   out << "genome,genome_pairs,val_" << score << ",val_count,test_" << score
       << ",test_count,size_bits,size_bytes,footprint_bytes,bops,test_only_this,test_only_eight"
-      << (quality ? ",val_ci95,test_ci95,test_difference_ci95" : "") << '\n';
+      << (quality ? ",val_ci95,test_ci95,test_difference_ci95" : "");
+  for (const std::string& t : targets)
+    out << ',' << t << "_instructions_per_step," << t << "_flash_bytes";
+  out << '\n';
   for (const ScoredGenome& g : points) {
     out << g.genome.to_compact() << ",\"" << g.genome.to_pairs() << "\"," << g.val_accuracy << ','
         << g.val_count << ',' << g.test_accuracy << ',' << g.test_count << ',' << g.size_bits << ','
         << g.size_bits / 8 << ',' << g.footprint_bytes << ',' << g.bops << ',' << g.test_only_this
         << ',' << g.test_only_eight;
     if (quality) out << ',' << g.val_ci95 << ',' << g.test_ci95 << ',' << g.test_difference_ci95;
+    for (const std::string& t : targets) {
+      const auto c = std::find_if(g.device.begin(), g.device.end(),
+                                  [&t](const DeviceCost& d) { return d.target == t; });
+      if (c == g.device.end()) {
+        out << ",,";
+      } else {
+        out << ',' << c->instructions << ',' << c->flash_bytes;
+      }
+    }
     out << '\n';
   }
   return out.str();
 }
 
 }  // namespace
+
+std::vector<std::string> device_targets(const std::vector<ScoredGenome>& points) {
+  std::vector<std::string> targets;
+  for (const ScoredGenome& g : points) {
+    for (const DeviceCost& c : g.device) {
+      if (std::find(targets.begin(), targets.end(), c.target) == targets.end()) {
+        targets.push_back(c.target);
+      }
+    }
+  }
+  return targets;
+}
 
 void write_front_files(const FrontFile& f, const fs::path& run_dir) {
   const fs::path path = run_dir / "front.json";

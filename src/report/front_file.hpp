@@ -1,6 +1,8 @@
 // The files a finished search leaves for everything downstream: front.json (the scored front and
 // baseline, the run's settings and counts, and the headline figures for a human reader),
-// front.csv and baseline.csv (one row per genome: enough to recompute the headline), and
+// front.csv and baseline.csv (one row per genome: enough to recompute the headline, and each
+// device's predicted instructions per step and flash, TARGET_instructions_per_step and
+// TARGET_flash_bytes columns per target), and
 // evaluated.csv (every genome the search scored, the report's faint cloud). One writer and one
 // reader: the run report and the results table read front.json only through read_front_file.
 #pragma once
@@ -30,6 +32,11 @@ struct FrontFile {
   Metric metric;                       // what the scores measure (older runs: accuracy)
   // Whether the search had BOPs as a third objective (the hypervolumes then have that axis).
   bool bops_objective() const { return config.value("objectives", "") == "error,size,bops"; }
+  // The device of the latency objective ("cortex-m4", ...), or "" if the search had none.
+  std::string latency_target() const {
+    return config.value("objectives", "") == "error,size,latency" ? config.value("target", "")
+                                                                  : std::string();
+  }
 };
 
 // A genome the search scored on validation (search fitness), for plots.
@@ -38,6 +45,10 @@ struct EvaluatedGenome {
   double val_accuracy = 0;  // the run's metric
   int64_t size_bits = 0, bops = 0;
 };
+
+// The targets of the points' device costs, in order of first appearance (front.csv's and the
+// report's device columns).
+std::vector<std::string> device_targets(const std::vector<ScoredGenome>& points);
 
 // Writes RUN/front.json (with the headline figures of report/headline.hpp), RUN/front.csv and
 // RUN/baseline.csv, each atomically. Throws std::runtime_error naming the file.

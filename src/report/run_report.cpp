@@ -99,24 +99,42 @@ double plotted(const Metric& metric, double score) {
   return metric.is_accuracy() ? error_pct(score) : score;
 }
 
-// x (KiB or MBOPs), y, first gene's bits (a homogeneous genome's label).
-std::string points_data(const std::vector<ScoredGenome>& points, bool test, bool bops,
-                        const Metric& metric) {
+// A Pareto plot's x axis: model size, BOPs, or the predicted instructions per step on the
+// latency objective's target.
+enum class Axis { size, bops, latency };
+
+// A genome's predicted instructions per step on `target`, in thousands; < 0 if it has none.
+double kilo_instructions(const ScoredGenome& p, const std::string& target) {
+  for (const DeviceCost& c : p.device) {
+    if (c.target == target) return static_cast<double>(c.instructions) / 1e3;
+  }
+  return -1;
+}
+
+// x (KiB, MBOPs or thousands of instructions), y, first gene's bits (a homogeneous genome's
+// label).
+std::string points_data(const std::vector<ScoredGenome>& points, bool test, Axis axis,
+                        const Run& run) {
   std::ostringstream out;
   for (const ScoredGenome& p : points) {
-    out << (bops ? mbops(p.bops) : kib(p.size_bits)) << ' '
-        << plotted(metric, test ? p.test_accuracy : p.val_accuracy) << ' ' << p.genome.bits(0)
-        << '\n';
+    const double x = axis == Axis::bops      ? mbops(p.bops)
+                     : axis == Axis::latency ? kilo_instructions(p, run.file.latency_target())
+                                             : kib(p.size_bits);
+    if (x < 0) continue;
+    out << x << ' ' << plotted(run.file.metric, test ? p.test_accuracy : p.val_accuracy) << ' '
+        << p.genome.bits(0) << '\n';
   }
   return out.str();
 }
 
-std::string evaluated_data(const std::vector<EvaluatedGenome>& points, bool bops,
+// The evaluated genomes carry no device costs: no cloud on the latency plot.
+std::string evaluated_data(const std::vector<EvaluatedGenome>& points, Axis axis,
                            const Metric& metric) {
   std::ostringstream out;
   for (const EvaluatedGenome& p : points) {
-    out << (bops ? mbops(p.bops) : kib(p.size_bits)) << ' ' << plotted(metric, p.val_accuracy)
-        << '\n';
+    if (axis == Axis::latency) break;
+    out << (axis == Axis::bops ? mbops(p.bops) : kib(p.size_bits)) << ' '
+        << plotted(metric, p.val_accuracy) << '\n';
   }
   return out.str();
 }
@@ -131,7 +149,23 @@ std::string y_axis(const Metric& metric) {
          "\nset grid\nset key bottom right\n";
 }
 
-std::string pareto_script(const Run& run, bool bops, const std::string& output) {
+std::string axis_title(const Run& run, Axis axis) {
+  if (axis == Axis::bops) return "BOPs";
+  if (axis == Axis::latency)
+    return "predicted instructions per step on " + run.file.latency_target();
+  return "model size";
+}
+
+std::string axis_label(const Run& run, Axis axis) {
+  if (axis == Axis::bops) return "bit operations per sequence (millions)";
+  if (axis == Axis::latency) {
+    return "instructions per step on " + run.file.latency_target() +
+           " (thousands, predicted by the device cost model)";
+  }
+  return "model size (KiB: packed weights + int32 biases)";
+}
+
+std::string pareto_script(const Run& run, Axis axis, const std::string& output) {
   std::ostringstream s;
   s << "set terminal svg size 820,500 dynamic noenhanced font 'Helvetica,13' background rgb "
        "'white'\n"
@@ -139,14 +173,11 @@ std::string pareto_script(const Run& run, bool bops, const std::string& output) 
     << "set title "
     << gnuplot_quote(run.task() + ": " +
                      (run.file.metric.is_accuracy() ? "error" : run.file.metric.label()) + " vs " +
-                     (bops ? "BOPs" : "model size") + " (chosen on validation; test dashed)")
+                     axis_title(run, axis) + " (chosen on validation; test dashed)")
     << "\n"
-    << "set xlabel "
-    << gnuplot_quote(bops ? "bit operations per sequence (millions)"
-                          : "model size (KiB: packed weights + int32 biases)")
-    << "\n"
+    << "set xlabel " << gnuplot_quote(axis_label(run, axis)) << "\n"
     << y_axis(run.file.metric) << "plot ";
-  if (!run.evaluated.empty()) {
+  if (!run.evaluated.empty() && axis != Axis::latency) {
     s << "'all.dat' using 1:2 with points pt 7 ps 0.35 lc rgb '#c8c8c8' "
          "title 'every evaluated genome (validation, search budget)', \\\n     ";
   }
@@ -191,25 +222,26 @@ std::string genomes_script(const Run& run) {
   return s.str();
 }
 
-void write_pareto(const Run& run, bool bops, const fs::path& work, const fs::path& svg) {
-  const Metric& metric = run.file.metric;
-  core::write_text_file(evaluated_data(run.evaluated, bops, metric), work / "all.dat");
+void write_pareto(const Run& run, Axis axis, const fs::path& work, const fs::path& svg) {
+  core::write_text_file(evaluated_data(run.evaluated, axis, run.file.metric), work / "all.dat");
   for (const bool test : {false, true}) {
     const std::string split = test ? "_test.dat" : "_val.dat";
-    core::write_text_file(points_data(run.file.front, test, bops, metric),
-                          work / ("front" + split));
-    core::write_text_file(points_data(run.file.baseline, test, bops, metric),
+    core::write_text_file(points_data(run.file.front, test, axis, run), work / ("front" + split));
+    core::write_text_file(points_data(run.file.baseline, test, axis, run),
                           work / ("baseline" + split));
   }
-  run_gnuplot(pareto_script(run, bops, svg.filename().string()),
-              work / (bops ? "pareto_bops.gp" : "pareto.gp"), svg);
+  run_gnuplot(pareto_script(run, axis, svg.filename().string()),
+              work / (svg.stem().string() + ".gp"), svg);
 }
 
 void write_plots(const Run& run) {
   const PlotFolder folder(run.dir / ".plots");
   const fs::path& work = folder.path();
-  write_pareto(run, false, work, run.dir / "pareto.svg");
-  if (run.bops_objective) write_pareto(run, true, work, run.dir / "pareto_bops.svg");
+  write_pareto(run, Axis::size, work, run.dir / "pareto.svg");
+  if (run.bops_objective) write_pareto(run, Axis::bops, work, run.dir / "pareto_bops.svg");
+  if (!run.file.latency_target().empty()) {
+    write_pareto(run, Axis::latency, work, run.dir / "pareto_latency.svg");
+  }
   if (!run.file.front.empty()) {
     std::ostringstream m;
     for (const ScoredGenome& p : run.file.front) {
@@ -380,19 +412,46 @@ std::string headline_table(const Run& run, const Headline& h) {
   return s + "</table>\n";
 }
 
+// What the device columns are, and the latency objective's target if the search had one.
+std::string device_note(const Run& run) {
+  if (device_targets(run.file.front).empty() && device_targets(run.file.baseline).empty()) {
+    return {};
+  }
+  const std::string target = run.file.latency_target();
+  return "<p>Instructions per time step and flash (model and runtime, linked) on each device are "
+         "<b>predicted</b> by the device cost model (src/device; its errors against QEMU: "
+         "results/deploy/cost_model.md), -O2." +
+         (target.empty() ? std::string()
+                         : " The search minimised the predicted instructions per step on <b>" +
+                               escape(target) + "</b> (objectives error, size, latency).") +
+         "</p>\n";
+}
+
 std::string points_table(const Run& run, const std::vector<ScoredGenome>& points,
                          const std::vector<int>* clusters) {
   const Metric& metric = run.file.metric;
+  const std::vector<std::string> targets = device_targets(points);
+  std::string devices;
+  for (const std::string& t : targets) {
+    devices += "<th>" + escape(t) + " instr./step</th><th>" + escape(t) + " flash B</th>";
+  }
   std::string s =
       "<table class=\"t\"><tr><th>genome</th><th>validation</th><th>test</th><th>size B</th>"
       "<th>footprint B</th><th>MBOPs</th>" +
-      std::string(clusters ? "<th>cluster</th>" : "") + gene_header(run) + "</tr>\n";
+      devices + std::string(clusters ? "<th>cluster</th>" : "") + gene_header(run) + "</tr>\n";
   for (size_t i = 0; i < points.size(); ++i) {
     const ScoredGenome& p = points[i];
     s += "<tr><td><code>" + escape(p.genome.to_compact()) + "</code></td><td>" +
          metric.format(p.val_accuracy) + "</td><td>" + metric.format(p.test_accuracy) +
          "</td><td>" + std::to_string(p.size_bits / 8) + "</td><td>" +
          std::to_string(p.footprint_bytes) + "</td><td>" + fmt("%.1f", mbops(p.bops)) + "</td>";
+    for (const std::string& t : targets) {
+      const auto c = std::find_if(p.device.begin(), p.device.end(),
+                                  [&t](const DeviceCost& d) { return d.target == t; });
+      s += c == p.device.end() ? "<td></td><td></td>"
+                               : "<td>" + std::to_string(c->instructions) + "</td><td>" +
+                                     std::to_string(c->flash_bytes) + "</td>";
+    }
     if (clusters) s += "<td>" + std::to_string((*clusters)[i] + 1) + "</td>";
     for (int b : bits_of(p)) s += bits_cell(b, 0);
     s += "</tr>\n";
@@ -532,6 +591,7 @@ std::string html(const Run& run, const Headline& h, const GenomeClusters& cluste
          "shown.)</p>\n";
   }
   if (run.bops_objective) s += inline_svg(run.dir / "pareto_bops.svg");
+  if (!run.file.latency_target().empty()) s += inline_svg(run.dir / "pareto_latency.svg");
   if (!run.file.front.empty()) {
     s += "<h2>Bit widths of the front</h2>\n" + inline_svg(run.dir / "genomes.svg");
     s += "<h2>Families of front genomes</h2>\n" + clusters_section(run, clusters);
@@ -539,7 +599,7 @@ std::string html(const Run& run, const Headline& h, const GenomeClusters& cluste
   s += "<h2>Genes lowered at " + h.metric.iso() + "</h2>\n" + lowered_section(h);
   s += examples_section(run);
   s += "<h2>Mixed-precision front (non-dominated on validation, by size)</h2>\n" +
-       points_table(run, run.file.front, &clusters.assignment);
+       device_note(run) + points_table(run, run.file.front, &clusters.assignment);
   s += "<h2>Homogeneous baseline</h2>\n" + points_table(run, run.file.baseline, nullptr);
   s += "<h2>Configuration</h2>\n<pre>" + escape(run.file.config.dump(2)) + "</pre>\n";
   return s + "</body></html>\n";

@@ -9,10 +9,23 @@
 namespace mpgru::search {
 
 Objectives parse_objectives(const std::string& text) {
-  if (text == "error,size") return Objectives::error_size;
-  if (text == "error,size,bops") return Objectives::error_size_bops;
-  throw std::invalid_argument("unknown objectives '" + text +
-                              "' (expected error,size or error,size,bops)");
+  for (Objectives o :
+       {Objectives::error_size, Objectives::error_size_bops, Objectives::error_size_latency}) {
+    if (text == to_string(o)) return o;
+  }
+  throw std::invalid_argument("--objectives: unknown objectives '" + text +
+                              "' (expected error,size, error,size,bops or error,size,latency)");
+}
+
+const char* to_string(Objectives objectives) {
+  switch (objectives) {
+    case Objectives::error_size_bops:
+      return "error,size,bops";
+    case Objectives::error_size_latency:
+      return "error,size,latency";
+    default:
+      return "error,size";
+  }
 }
 
 pagmo::vector_double to_vector(const core::Genome& genome) {
@@ -38,13 +51,20 @@ core::Genome from_vector(const core::GenomeLayout& layout, const pagmo::vector_d
   return g;
 }
 
-GenomeProblem::GenomeProblem(std::shared_ptr<const GenomeFitness> fitness, Objectives objectives)
+GenomeProblem::GenomeProblem(std::shared_ptr<const GenomeFitness> fitness, Objectives objectives,
+                             LatencyModel latency)
     : fitness_(std::move(fitness)),
       objectives_(objectives),
+      latency_(std::move(latency)),
       genes_(core::genes(fitness_->layout()).size()),
-      metric_(fitness_->metric()) {}
+      metric_(fitness_->metric()) {
+  if (objectives_ == Objectives::error_size_latency && !latency_) {
+    throw std::invalid_argument("objectives error,size,latency need a latency model (--target)");
+  }
+}
 
-pagmo::vector_double GenomeProblem::objectives(const Evaluation& e) const {
+pagmo::vector_double GenomeProblem::objectives(const core::Genome& genome,
+                                               const Evaluation& e) const {
   // An unbuildable genome scores 0: error 1 (no accuracy, or no improvement).
   const double error = e.sequences < 0 ? 1.0 : metric_.error(e.accuracy);
   pagmo::vector_double f = {error, static_cast<double>(e.size_bits)};
@@ -52,12 +72,17 @@ pagmo::vector_double GenomeProblem::objectives(const Evaluation& e) const {
     // An unbuildable genome has no BOPs; as 0 it would never leave the first front.
     f.push_back(e.sequences < 0 ? std::numeric_limits<double>::max() : static_cast<double>(e.bops));
   }
+  if (objectives_ == Objectives::error_size_latency) {
+    // Unbuildable: as for BOPs, the worst latency keeps it off the first front.
+    f.push_back(e.sequences < 0 ? std::numeric_limits<double>::max() : latency_(genome));
+  }
   return f;
 }
 
 pagmo::vector_double GenomeProblem::fitness(const pagmo::vector_double& x) const {
   if (!fitness_) throw std::logic_error("GenomeProblem: default-constructed problem evaluated");
-  return objectives(fitness_->evaluate(from_vector(fitness_->layout(), x)));
+  const core::Genome genome = from_vector(fitness_->layout(), x);
+  return objectives(genome, fitness_->evaluate(genome));
 }
 
 std::pair<pagmo::vector_double, pagmo::vector_double> GenomeProblem::get_bounds() const {
@@ -66,7 +91,7 @@ std::pair<pagmo::vector_double, pagmo::vector_double> GenomeProblem::get_bounds(
 }
 
 pagmo::vector_double::size_type GenomeProblem::get_nobj() const {
-  return objectives_ == Objectives::error_size_bops ? 3 : 2;
+  return objectives_ == Objectives::error_size ? 2 : 3;
 }
 
 pagmo::vector_double::size_type GenomeProblem::get_nix() const {

@@ -1,9 +1,11 @@
 // The pagmo user-defined problem over bit-width genomes: one integer dimension per gene (bounds
 // 2..8), objectives to minimise: validation error (1 - accuracy, integer engine), model size in
-// bits, and optionally BOPs. A plain value type, as pagmo wants; the shared GenomeFitness does
-// the work.
+// bits, and optionally BOPs or the latency on a device (instructions per step predicted by the
+// device cost model, src/device). A plain value type, as pagmo wants; the shared GenomeFitness
+// does the work.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,9 +17,15 @@
 
 namespace mpgru::search {
 
-enum class Objectives { error_size, error_size_bops };
-// "error,size" or "error,size,bops"; throws std::invalid_argument otherwise.
+enum class Objectives { error_size, error_size_bops, error_size_latency };
+// "error,size", "error,size,bops" or "error,size,latency"; throws std::invalid_argument naming
+// --objectives and the accepted values otherwise.
 Objectives parse_objectives(const std::string& text);
+// The inverse of parse_objectives.
+const char* to_string(Objectives objectives);
+
+// A genome's predicted instructions per step on the search's target (error_size_latency).
+using LatencyModel = std::function<double(const core::Genome&)>;
 
 // Genome <-> pagmo decision vector, in gene table order. from_vector rounds each entry to the
 // nearest integer and throws std::invalid_argument (naming the gene) outside 2..8.
@@ -27,7 +35,9 @@ core::Genome from_vector(const core::GenomeLayout& layout, const pagmo::vector_d
 class GenomeProblem {
  public:
   GenomeProblem() = default;  // pagmo needs it; a default problem must not be evaluated
-  GenomeProblem(std::shared_ptr<const GenomeFitness> fitness, Objectives objectives);
+  // error_size_latency needs `latency`; throws std::invalid_argument without it.
+  GenomeProblem(std::shared_ptr<const GenomeFitness> fitness, Objectives objectives,
+                LatencyModel latency = {});
 
   pagmo::vector_double fitness(const pagmo::vector_double& x) const;
   std::pair<pagmo::vector_double, pagmo::vector_double> get_bounds() const;
@@ -35,12 +45,13 @@ class GenomeProblem {
   pagmo::vector_double::size_type get_nix() const;
   std::string get_name() const { return "mpgru bit-width genome"; }
 
-  // The objective vector of an evaluation (also used to re-score stored rows).
-  pagmo::vector_double objectives(const Evaluation& e) const;
+  // The objective vector of `genome`'s evaluation (also used to re-score stored rows).
+  pagmo::vector_double objectives(const core::Genome& genome, const Evaluation& e) const;
 
  private:
   std::shared_ptr<const GenomeFitness> fitness_;
   Objectives objectives_ = Objectives::error_size;
+  LatencyModel latency_;
   size_t genes_ = 0;
   report::Metric metric_;  // the fitness's: error = metric_.error(score)
 };

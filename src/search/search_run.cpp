@@ -30,6 +30,8 @@
 #include "core/staged_folder.hpp"
 #include "data/se_task.hpp"
 #include "data/task.hpp"
+#include "device/cost_model.hpp"
+#include "engine/convert.hpp"
 #include "engine/gru_engine.hpp"
 #include "report/front_file.hpp"
 #include "report/headline.hpp"
@@ -47,32 +49,32 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 json to_json(const SearchConfig& c) {
-  json j = {
-      {"checkpoint", c.checkpoint},
-      {"task", c.task},
-      {"data_dir", c.data_dir},
-      {"skip_bad", c.skip_bad},
-      {"fitness", to_string(c.fitness.mode)},
-      {"qat_steps", c.fitness.qat.steps},
-      {"qat_epochs", c.fitness.qat.epochs},
-      {"qat_batch", c.fitness.qat.batch},
-      {"qat_lr", c.fitness.qat.lr},
-      {"qat_scale_lr", c.fitness.qat.scale_lr},
-      {"qat_seed", c.fitness.qat.seed},
-      {"objectives", c.objectives == Objectives::error_size ? "error,size" : "error,size,bops"},
-      {"objective", report::Metric{c.fitness.objective, 1}.name()},
-      {"calibration", quant::to_string(c.calibration.method)},
-      {"calib_sequences", c.calibration.sequences},
-      {"population", c.population},
-      {"generations", c.generations},
-      {"seed", c.seed},
-      {"workers", c.workers},
-      {"final_steps", c.final_steps},
-      {"final_fronts", c.final_fronts},
-      {"crossover", c.crossover},
-      {"eta_c", c.eta_c},
-      {"mutation", c.mutation},
-      {"eta_m", c.eta_m}};
+  json j = {{"checkpoint", c.checkpoint},
+            {"task", c.task},
+            {"data_dir", c.data_dir},
+            {"skip_bad", c.skip_bad},
+            {"fitness", to_string(c.fitness.mode)},
+            {"qat_steps", c.fitness.qat.steps},
+            {"qat_epochs", c.fitness.qat.epochs},
+            {"qat_batch", c.fitness.qat.batch},
+            {"qat_lr", c.fitness.qat.lr},
+            {"qat_scale_lr", c.fitness.qat.scale_lr},
+            {"qat_seed", c.fitness.qat.seed},
+            {"objectives", to_string(c.objectives)},
+            {"objective", report::Metric{c.fitness.objective, 1}.name()},
+            {"calibration", quant::to_string(c.calibration.method)},
+            {"calib_sequences", c.calibration.sequences},
+            {"population", c.population},
+            {"generations", c.generations},
+            {"seed", c.seed},
+            {"workers", c.workers},
+            {"final_steps", c.final_steps},
+            {"final_fronts", c.final_fronts},
+            {"crossover", c.crossover},
+            {"eta_c", c.eta_c},
+            {"mutation", c.mutation},
+            {"eta_m", c.eta_m}};
+  if (!c.target.empty()) j["target"] = c.target;  // latency only: older run folders unchanged
   if (c.islands.islands > 1) {  // absent for one island: older run folders stay as they were
     j["islands"] = c.islands.islands;
     j["migrants"] = c.islands.migrants;
@@ -96,6 +98,7 @@ SearchConfig from_json(const json& j) {
   c.fitness.qat.scale_lr = j.at("qat_scale_lr").get<double>();
   c.fitness.qat.seed = j.at("qat_seed").get<uint64_t>();
   c.objectives = parse_objectives(j.at("objectives").get<std::string>());
+  c.target = j.value("target", std::string());
   c.fitness.objective = report::parse_metric_kind(j.value("objective", std::string("accuracy")));
   c.calibration.method = quant::parse_range_method(j.at("calibration").get<std::string>());
   c.calibration.sequences = j.at("calib_sequences").get<int64_t>();
@@ -281,16 +284,19 @@ void pair_with_eight(std::vector<std::pair<report::ScoredGenome, std::string>>& 
   }
 }
 
-// The built candidates' non-dominated set on their final validation scores, by size.
+// The built candidates' non-dominated set on their final validation scores and the search's
+// objectives (the third: BOPs, or the latency model's instructions per step), by size.
 std::vector<report::ScoredGenome> final_front(const std::vector<report::ScoredGenome>& all,
-                                              bool bops, const report::Metric& metric) {
+                                              Objectives objectives, const LatencyModel& latency,
+                                              const report::Metric& metric) {
   std::vector<report::ScoredGenome> candidates;
   std::vector<pagmo::vector_double> f;
   for (const report::ScoredGenome& g : all) {
     if (g.val_count == 0) continue;  // unbuildable: scores 0, never a pick
     candidates.push_back(g);
     f.push_back({metric.error(g.val_accuracy), static_cast<double>(g.size_bits)});
-    if (bops) f.back().push_back(static_cast<double>(g.bops));
+    if (objectives == Objectives::error_size_bops) f.back().push_back(static_cast<double>(g.bops));
+    if (objectives == Objectives::error_size_latency) f.back().push_back(latency(g.genome));
   }
   std::vector<report::ScoredGenome> front;
   const auto r = ranks(f);
@@ -302,6 +308,72 @@ std::vector<report::ScoredGenome> final_front(const std::vector<report::ScoredGe
                                       : a.genome.to_compact() < b.genome.to_compact();
   });
   return front;
+}
+
+// The shapes the device cost model reads, of the float model and its calibrated input sign.
+device::ModelShape device_shape(const Loaded& loaded) {
+  const quant::FloatGruModel& m = loaded.model;
+  device::ModelShape s;
+  s.features = m.features;
+  s.vocabulary = m.embedding.vocabulary;
+  s.hidden = m.layers.empty() ? 0 : static_cast<int32_t>(m.layers.back().hidden);
+  s.layers = static_cast<int32_t>(m.layers.size());
+  s.per_step = m.outputs > 0;
+  s.outputs = s.per_step ? m.outputs : m.classes;
+  s.input_signed = !loaded.calibration.nonnegative(core::Op::x, 0);
+  return s;
+}
+
+// A genome's predicted cost on `target`: from its PTQ model (the calibrated scales decide the
+// requantization paths and which element-wise values are constant: device/model_hints.hpp; QAT
+// keeps the calibrated step sizes), or from the bits alone if that model cannot be built.
+device::Prediction predicted_cost(const Loaded& loaded, const core::Genome& genome,
+                                  device::Target target) {
+  const device::CostModel& costs = device::CostModel::builtin();
+  try {
+    const auto steps = static_cast<int32_t>(loaded.dataset->steps());
+    return costs.predict(engine::convert(loaded.model, loaded.calibration, genome, steps), target);
+  } catch (const engine::UnbuildableModel&) {
+    return costs.predict(device_shape(loaded), genome, target);
+  }
+}
+
+// The latency objective's model: predicted instructions per step on the config's target,
+// remembered per genome (the search asks again for every individual of every generation); empty
+// for the other objectives.
+LatencyModel latency_model(const Loaded& loaded, const SearchConfig& config) {
+  if (config.objectives != Objectives::error_size_latency) return {};
+  const device::Target target = device::parse_target(config.target, "--target");
+  struct Memo {
+    std::mutex mutex;
+    std::map<std::string, double> instructions;
+  };
+  auto memo = std::make_shared<Memo>();
+  return [&loaded, target, memo](const core::Genome& g) {
+    const std::string key = g.to_compact();
+    {
+      const std::lock_guard<std::mutex> lock(memo->mutex);
+      const auto it = memo->instructions.find(key);
+      if (it != memo->instructions.end()) return it->second;
+    }
+    const double instructions = predicted_cost(loaded, g, target).instructions;
+    const std::lock_guard<std::mutex> lock(memo->mutex);
+    memo->instructions[key] = instructions;
+    return instructions;
+  };
+}
+
+// Every genome's predicted instructions per step and flash on every target the built-in costs
+// have, whichever objectives were searched.
+void add_device_costs(const Loaded& loaded, std::vector<report::ScoredGenome>& genomes) {
+  for (report::ScoredGenome& g : genomes) {
+    g.device.clear();
+    for (device::Target t : device::all_targets()) {
+      if (!device::CostModel::builtin().has(t)) continue;
+      const device::Prediction p = predicted_cost(loaded, g.genome, t);
+      g.device.push_back({device::to_string(t), std::llround(p.instructions), p.flash_bytes});
+    }
+  }
 }
 
 // The genomes of the first `final_fronts` non-dominated ranks of the final population (by the
@@ -418,6 +490,24 @@ void validate(const SearchConfig& c) {
     throw std::invalid_argument("mutation must be in [0, 1]");
   quant::validate(c.calibration);
   if (c.fitness.mode == FitnessMode::qat) train::validate(c.fitness.qat);
+  const bool latency = c.objectives == Objectives::error_size_latency;
+  if (latency && c.target.empty()) {
+    throw std::invalid_argument("--objectives error,size,latency needs --target (one of " +
+                                device::target_names() + ")");
+  }
+  if (!latency && !c.target.empty()) {
+    throw std::invalid_argument("--target " + c.target +
+                                " names the device of the latency objective; --objectives is " +
+                                to_string(c.objectives) + " (use error,size,latency)");
+  }
+  if (latency) {
+    const device::Target target = device::parse_target(c.target, "--target");
+    if (!device::CostModel::builtin().has(target)) {
+      throw std::invalid_argument("--target " + c.target +
+                                  ": the built-in device costs have no figures for it "
+                                  "(scripts/device_costs.sh measures them)");
+    }
+  }
 }
 
 FitnessSettings search_fitness_settings(const SearchConfig& config) {
@@ -484,7 +574,8 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   auto search_fitness = std::make_shared<GenomeFitness>(context, settings, &store);
   if (dispatch.remote != nullptr) search_fitness->use_remote(dispatch.remote, "search");
   const std::shared_ptr<const GenomeFitness> fitness = search_fitness;
-  const pagmo::problem problem{GenomeProblem(fitness, config.objectives)};
+  const LatencyModel latency = latency_model(loaded, config);
+  const pagmo::problem problem{GenomeProblem(fitness, config.objectives, latency)};
   const oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
                                           threads);
   const auto make_algorithm = [&](unsigned seed) {
@@ -573,8 +664,10 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   r.metric = metric;
   std::vector<report::ScoredGenome> scored_candidates;
   for (const auto& s : candidate_scores) scored_candidates.push_back(s.first);
-  r.front = final_front(scored_candidates, bops, metric);
+  r.front = final_front(scored_candidates, config.objectives, latency, metric);
   for (const auto& s : baseline_scores) r.baseline.push_back(s.first);
+  add_device_costs(loaded, r.front);
+  add_device_costs(loaded, r.baseline);
   std::reverse(r.baseline.begin(), r.baseline.end());  // by size: 2 bits first
   r.evaluations =
       fitness->evaluations() + (final_fitness != fitness ? final_fitness->evaluations() : 0);

@@ -30,6 +30,9 @@ struct SearchConfig {
   bool skip_bad = false;  // skip unreadable input files (data::LoadOptions)
   FitnessSettings fitness;
   Objectives objectives = Objectives::error_size;
+  // The device of the latency objective (device/target.hpp's names); empty unless objectives is
+  // error_size_latency, which needs it.
+  std::string target;
   quant::CalibrationOptions calibration;
   unsigned population = 16;  // NSGA-II needs a multiple of 4, >= 8; includes the 7 homogeneous
   unsigned generations = 10;

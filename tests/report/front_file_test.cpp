@@ -28,6 +28,12 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
+// Predicted device costs as the search writes them (made up: size-proportional).
+void add_device_costs(ScoredGenome& g) {
+  g.device = {{"cortex-m4", g.size_bits * 3, g.size_bits / 6},
+              {"cortex-m55", g.size_bits * 2, g.size_bits / 5}};
+}
+
 ScoredGenome scored(const std::string& compact, double val, double test, int64_t size_bits,
                     const core::GenomeLayout& layout = {}) {
   ScoredGenome g;
@@ -74,13 +80,21 @@ void expect_same(const ScoredGenome& a, const ScoredGenome& b) {
   EXPECT_EQ(a.bops, b.bops);
   EXPECT_EQ(a.test_only_this, b.test_only_this);
   EXPECT_EQ(a.test_only_eight, b.test_only_eight);
+  ASSERT_EQ(a.device.size(), b.device.size());
+  for (size_t i = 0; i < a.device.size(); ++i) {
+    EXPECT_EQ(a.device[i].target, b.device[i].target);
+    EXPECT_EQ(a.device[i].instructions, b.device[i].instructions);
+    EXPECT_EQ(a.device[i].flash_bytes, b.device[i].flash_bytes);
+  }
 }
 
 class FrontFileLayout : public ::testing::TestWithParam<core::GenomeLayout> {};
 
 TEST_P(FrontFileLayout, RoundTripsEveryField) {
   TempDir dir;
-  const FrontFile f = sample(GetParam());
+  FrontFile f = sample(GetParam());
+  add_device_costs(f.front[1]);
+  add_device_costs(f.baseline[0]);
   write_front_files(f, dir.path());
   const FrontFile back = read_front_file(dir / "front.json");
   EXPECT_EQ(back.task, f.task);
@@ -134,6 +148,34 @@ TEST(FrontFile, CsvHasTheColumnsToRecomputeTheHeadline) {
   EXPECT_EQ(row.rfind(f.front[0].genome.to_compact() + ",", 0), 0u) << row;
   EXPECT_NE(row.find(",2500,"), std::string::npos) << row;  // size_bytes of 20000 bits
   EXPECT_EQ(read(dir / "baseline.csv").rfind(header, 0), 0u);
+}
+
+TEST(FrontFile, CsvAndJsonCarryEveryTargetsPredictedCosts) {
+  TempDir dir;
+  FrontFile f = sample();
+  f.config = {{"objectives", "error,size,latency"}, {"target", "cortex-m55"}};
+  for (ScoredGenome& g : f.front) add_device_costs(g);
+  f.front[1].device.pop_back();  // a genome without a cortex-m55 figure: empty cells
+  write_front_files(f, dir.path());
+  std::istringstream csv(read(dir / "front.csv"));
+  std::string header, first, second;
+  std::getline(csv, header);
+  std::getline(csv, first);
+  std::getline(csv, second);
+  const std::string columns =
+      ",cortex-m4_instructions_per_step,cortex-m4_flash_bytes,cortex-m55_instructions_per_step,"
+      "cortex-m55_flash_bytes";
+  EXPECT_EQ(header.size() - header.rfind(columns), columns.size()) << header;
+  EXPECT_NE(first.find(",60000,3333,40000,4000"), std::string::npos) << first;
+  EXPECT_EQ(second.substr(second.size() - 2), ",,") << second;
+  const FrontFile back = read_front_file(dir / "front.json");
+  EXPECT_EQ(back.latency_target(), "cortex-m55");
+  EXPECT_EQ(sample().latency_target(), "");
+  for (size_t i = 0; i < f.front.size(); ++i) expect_same(back.front[i], f.front[i]);
+  const json doc = core::read_json_file(dir / "front.json");
+  EXPECT_EQ(doc.at("front").at(0).at("device").at(1).at("instructions_per_step").get<int64_t>(),
+            40000);
+  EXPECT_EQ(device_targets(f.front), (std::vector<std::string>{"cortex-m4", "cortex-m55"}));
 }
 
 TEST(FrontFile, ReadsAnOlderRunsFile) {

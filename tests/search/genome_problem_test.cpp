@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <pagmo/algorithms/nsga2.hpp>
 #include <pagmo/population.hpp>
 #include <pagmo/problem.hpp>
@@ -39,6 +41,24 @@ TEST(GenomeVector, RoundTripsAndRoundsAndRejects) {
   EXPECT_THROW(from_vector(layout, x), std::invalid_argument);
   EXPECT_EQ(parse_objectives("error,size,bops"), Objectives::error_size_bops);
   EXPECT_THROW(parse_objectives("size"), std::invalid_argument);
+}
+
+TEST(Objectives, ParseAndPrintEveryChoiceAndNameTheFlagOnABadOne) {
+  for (Objectives o :
+       {Objectives::error_size, Objectives::error_size_bops, Objectives::error_size_latency}) {
+    EXPECT_EQ(parse_objectives(to_string(o)), o);
+  }
+  EXPECT_EQ(parse_objectives("error,size,latency"), Objectives::error_size_latency);
+  for (const char* bad : {"latency", "error,latency", "error,size,latency,bops", ""}) {
+    try {
+      parse_objectives(bad);
+      FAIL() << bad;
+    } catch (const std::invalid_argument& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("--objectives"), std::string::npos) << what;
+      EXPECT_NE(what.find("error,size,latency"), std::string::npos) << what;
+    }
+  }
 }
 
 // A GRU-8 trained for a moment on the pulse task, PTQ fitness: small enough for a unit test.
@@ -89,6 +109,36 @@ TEST(GenomeProblem, BoundsAreTheBitWidthsAndEveryDimensionIsInteger) {
   const GenomeFitness& fit = *tiny_fitness();
   EXPECT_EQ(static_cast<int64_t>(f2[1]),
             size_bits(tiny().model, core::Genome::homogeneous(fit.layout(), 2)));
+}
+
+TEST(GenomeProblem, LatencyIsTheThirdObjectiveFromTheLatencyModel) {
+  // A stand-in latency model: the sum of the genome's bits (the search's is the device cost
+  // model's instructions per step on its target).
+  const LatencyModel sum_of_bits = [](const core::Genome& g) {
+    double total = 0;
+    for (size_t i = 0; i < g.size(); ++i) total += g.bits(i);
+    return total;
+  };
+  const pagmo::problem p{
+      GenomeProblem(tiny_fitness(), Objectives::error_size_latency, sum_of_bits)};
+  EXPECT_EQ(p.get_nobj(), 3u);
+  pagmo::vector_double x(25, 8);
+  x[3] = 2;
+  const pagmo::vector_double f = p.fitness(x);
+  EXPECT_EQ(f[2], 24 * 8 + 2);
+  const pagmo::vector_double f2 = p.fitness(pagmo::vector_double(25, 2));
+  EXPECT_GT(f[1], f2[1]);  // size still second
+  EXPECT_EQ(f2[2], 50);
+  // An unbuildable genome's latency keeps it off the first front.
+  const GenomeProblem problem(tiny_fitness(), Objectives::error_size_latency, sum_of_bits);
+  Evaluation unbuildable;
+  unbuildable.sequences = -1;
+  unbuildable.size_bits = 10;
+  const auto u = problem.objectives(core::Genome::homogeneous({}, 2), unbuildable);
+  EXPECT_EQ(u[0], 1.0);
+  EXPECT_EQ(u[2], std::numeric_limits<double>::max());
+  EXPECT_THROW(GenomeProblem(tiny_fitness(), Objectives::error_size_latency),
+               std::invalid_argument);
 }
 
 TEST(GenomeFitness, SizeFormulaIsTheConvertedModelsSizeWithAnEmbedding) {

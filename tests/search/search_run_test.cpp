@@ -162,6 +162,69 @@ TEST_F(SearchRun, FinalScoresCarryCountsPairingAndProgress) {
   EXPECT_EQ(load_search_config(dir.path()).final_fronts, 3u);
 }
 
+TEST(SearchConfig, LatencyNeedsATargetAndATargetNeedsLatency) {
+  SearchConfig c = tiny_config();
+  c.checkpoint = "ckpt";
+  c.objectives = Objectives::error_size_latency;
+  const auto message = [&c] {
+    try {
+      validate(c);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(message().find("--target"), std::string::npos) << message();
+  EXPECT_NE(message().find("cortex-m4, cortex-m55"), std::string::npos) << message();
+  c.target = "cortex-m7";
+  EXPECT_NE(message().find("unknown target 'cortex-m7'"), std::string::npos) << message();
+  c.target = "cortex-m55";
+  EXPECT_EQ(message(), "");
+  const SearchConfig back = search_config_from_json(search_config_json(c));
+  EXPECT_EQ(back.objectives, Objectives::error_size_latency);
+  EXPECT_EQ(back.target, "cortex-m55");
+  c.objectives = Objectives::error_size;
+  EXPECT_NE(message().find("error,size,latency"), std::string::npos) << message();
+  c.target.clear();
+  EXPECT_FALSE(search_config_json(c).contains("target"));
+}
+
+TEST_F(SearchRun, LatencySearchFrontIsNonDominatedInItsThreeObjectivesAndCarriesDeviceCosts) {
+  testing::TempDir dir;
+  SearchConfig c = tiny_config();
+  c.objectives = Objectives::error_size_latency;
+  c.target = "cortex-m4";
+  const SearchResult r = run_search(c, dir.path());
+  ASSERT_FALSE(r.front.empty());
+  const auto m4 = [](const report::ScoredGenome& g) {
+    EXPECT_EQ(g.device.size(), 2u) << g.genome.to_compact();
+    EXPECT_EQ(g.device.at(0).target, "cortex-m4");
+    EXPECT_EQ(g.device.at(1).target, "cortex-m55");
+    return g.device.at(0).instructions;
+  };
+  for (const auto* list : {&r.front, &r.baseline}) {
+    for (const report::ScoredGenome& g : *list) EXPECT_GT(m4(g), 0);
+  }
+  for (const report::ScoredGenome& a : r.front) {
+    for (const report::ScoredGenome& b : r.front) {
+      const bool no_worse =
+          b.val_accuracy >= a.val_accuracy && b.size_bits <= a.size_bits && m4(b) <= m4(a);
+      const bool better =
+          b.val_accuracy > a.val_accuracy || b.size_bits < a.size_bits || m4(b) < m4(a);
+      EXPECT_FALSE(no_worse && better)
+          << b.genome.to_compact() << " dominates " << a.genome.to_compact();
+    }
+  }
+  const std::string csv = read(dir / "front.csv");
+  EXPECT_NE(csv.find("cortex-m4_instructions_per_step,cortex-m4_flash_bytes,"
+                     "cortex-m55_instructions_per_step,cortex-m55_flash_bytes"),
+            std::string::npos);
+  EXPECT_NE(read(dir / "report.html").find("cortex-m55 instr./step"), std::string::npos);
+  EXPECT_NE(read(dir / "pareto_latency.svg").find("predicted instructions per step on cortex-m4"),
+            std::string::npos);
+  EXPECT_EQ(load_search_config(dir.path()).target, "cortex-m4");
+}
+
 TEST_F(SearchRun, KilledRunResumesWithoutRepeatingEvaluations) {
   testing::TempDir reference, killed;
   SearchConfig c = tiny_config();
