@@ -11,7 +11,8 @@
 # (random, disjoint from the fit set, --check per shape) are predicted and compared.
 #
 #   scripts/device_costs.sh [--check N] [--fit N] [--opt -O2] [--seed S]
-#   scripts/device_costs.sh --refit    # no QEMU: fit and check again from the measurements file
+#   scripts/device_costs.sh --refit    # no QEMU: fit and check again from the measurements files
+#   scripts/device_costs.sh --opt -Os  # the same at -Os (cost_measurements-Os.csv), fitted with -O2
 #
 # Writes results/deploy/cost_measurements.csv (every measurement, with each model's shape and
 # genome: `mpgru cost --fit` refits from it alone), src/device/device_costs.json
@@ -37,7 +38,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 root=$(pwd)
-csv=results/deploy/cost_measurements.csv
+# One measurements file per optimisation level (-O2: cost_measurements.csv, -Os:
+# cost_measurements-Os.csv); the costs are fitted to all of them, one set per target and level.
+suffix=""
+[ "$opt" = -O2 ] || suffix="$opt"
+csv=results/deploy/cost_measurements$suffix.csv
 costs=src/device/device_costs.json
 report=results/deploy/cost_model.md
 work=$(mktemp -d "${TMPDIR:-/tmp}/mpgru-costs.XXXXXX")
@@ -166,10 +171,13 @@ else
   made="Made $(date -u +%Y-%m-%d) by \`scripts/device_costs.sh\` (seed $seed, $fits random fit genomes per shape; $(($(date +%s) - started)) s)"
 fi
 note="$made; arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion), $(qemu-system-arm --version | head -n 1)"
-"$bin" cost --fit "$csv" --out "$work/costs.json" --note "$note" >"$work/fit.log"
+all=$work/all.csv
+head -n 1 "$csv" >"$all"
+for f in results/deploy/cost_measurements*.csv; do tail -n +2 "$f" >>"$all"; done
+"$bin" cost --fit "$all" --out "$work/costs.json" --note "$note" >"$work/fit.log"
 cp "$work/costs.json" "$costs"
 status=0
-"$bin" cost --check "$csv" --costs "$costs" >"$work/check.md" || status=$?
+"$bin" cost --check "$all" --costs "$costs" >"$work/check.md" || status=$?
 {
   echo "# The device cost model against QEMU"
   echo
@@ -187,7 +195,7 @@ status=0
   echo
   echo "Every model is a PTQ model of a stand-in float model of its shape (one epoch on a random data"
   echo "file; smnist's and se's inputs >= 0, so their x grid is unsigned, the others' signed), exported"
-  echo "with \`mpgru export\`, built with \`arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion) $opt\` for each"
+  echo "with \`mpgru export\`, built with \`arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion)\` (-O2; -Os where a table says) for each"
   echo "example board (examples/cortex-m4: QEMU mps2-an386; examples/cortex-m55: mps3-an547) and run"
   echo "under QEMU (\`-icount shift=0\`, SysTick): instructions per step averaged over 2 sequences."
   echo "Counts depend on the genome, the shapes and the scales' requantization paths, not on the"
@@ -203,7 +211,7 @@ status=0
   sed 's/^/    /' "$work/fit.log"
   cat "$work/check.md"
   echo
-  echo "Measurements: $csv (each model's shape, genome and hints: \`scripts/device_costs.sh"
+  echo "Measurements: results/deploy/cost_measurements*.csv (-O2, -Os; each model's shape, genome and hints: \`scripts/device_costs.sh"
   echo "--refit\` fits and checks again from it without QEMU, e.g. after a change of the features)."
 } >"$report"
 cat "$report"
