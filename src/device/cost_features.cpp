@@ -37,12 +37,16 @@ Features instruction_features(const ModelShape& s, const core::Genome& g, Target
   f["input"] = tokens ? 0 : s.features;
   f["embedding"] = tokens ? s.features : 0;
   f["unit"] = f["add_op"] = f["mul_op"] = f["lut_op"] = 0;
+  f["exact_apply"] = f["short_apply"] = f["long_apply"] = 0;
   for (int k = 0; k < s.layers; ++k) {
     const UnitWork w = hints != nullptr ? hints->layers[static_cast<size_t>(k)] : UnitWork{};
     f["unit"] += w.dead() ? 0 : s.hidden;
     f["add_op"] += static_cast<double>(s.hidden) * w.adds;
     f["mul_op"] += static_cast<double>(s.hidden) * w.muls;
     f["lut_op"] += static_cast<double>(s.hidden) * w.luts;
+    f["exact_apply"] += static_cast<double>(s.hidden) * w.exact_applies;
+    f["short_apply"] += static_cast<double>(s.hidden) * w.short_applies;
+    f["long_apply"] += static_cast<double>(s.hidden) * w.long_applies;
   }
   f["gain"] = s.per_step ? s.outputs : 0;
   f["linear"] = static_cast<double>(linears.size());

@@ -13,6 +13,8 @@
 //                   state copies)
 //   add_op, mul_op, lut_op  hidden units x the adds, products and table lookups a unit computes
 //                   (model_hints.hpp: constant values fold away)
+//   exact_apply, short_apply, long_apply  hidden units x their multipliers' paths (an exact
+//                   shift, the high word shifted, a 64-bit rounding with saturation)
 //   gain            outputs of a per-step head (its table lookups)
 //   steps           inner-loop steps of whole 4-row blocks (a weight word or vector per row)
 //   ternary_steps   the same for ternary words (2-bit weights, 4-pair blocks, on the Cortex-M4)

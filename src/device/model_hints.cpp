@@ -79,6 +79,27 @@ UnitWork unit_work(const engine::GruLayer& l) {
   w.adds = h_live + z_live + n_live + r_live;  // h, sum.z, sum.n, sum.r
   w.muls = un_live + zh_live + rn_live;
   w.luts = z_live + n_live + r_live;
+  w.exact_applies = w.short_applies = w.long_applies = 0;
+  const auto apply = [&w](const quant::Multiplier& m, bool operand) {
+    if (m.m0 == 0) return;  // the zero multiplier: folded to 0
+    if (operand && m.m0 == (1 << 30) && m.shift >= -19 && m.shift <= 1) {
+      ++w.exact_applies;
+    } else {
+      ++(m.shift < 0 ? w.short_applies : w.long_applies);
+    }
+  };
+  const auto add = [&apply](const engine::QuantizedAdd& op) {
+    apply(op.params.a, true);
+    apply(op.params.b, true);
+    apply(op.params.out, false);
+  };
+  if (h_live) add(l.h_add);
+  if (z_live) add(l.sum[kGateZ]);
+  if (n_live) add(l.sum[kGateN]);
+  if (r_live) add(l.sum[kGateR]);
+  if (un_live) apply(l.mul_un.multiplier, false);
+  if (zh_live) apply(l.mul_zh.multiplier, false);
+  if (rn_live) apply(l.mul_rn.multiplier, false);
   return w;
 }
 
@@ -104,7 +125,8 @@ std::string to_string(const ModelHints& h) {
   for (size_t k = 0; k < h.layers.size(); ++k) {
     const UnitWork& w = h.layers[k];
     s += (k ? "/" : "") + std::to_string(w.adds) + "." + std::to_string(w.muls) + "." +
-         std::to_string(w.luts);
+         std::to_string(w.luts) + "." + std::to_string(w.exact_applies) + "." +
+         std::to_string(w.short_applies) + "." + std::to_string(w.long_applies);
   }
   return s;
 }
@@ -112,7 +134,8 @@ std::string to_string(const ModelHints& h) {
 ModelHints parse_hints(const std::string& text) {
   const auto bad = [&text]() {
     return std::invalid_argument("model hints '" + text +
-                                 "': not 'small=<0|1 per linear>;units=<adds.muls.luts>/...'");
+                                 "': not 'small=<0|1 per linear>;units=<adds.muls.luts.exact."
+                                 "short.long>/...'");
   };
   const size_t semicolon = text.find(';');
   if (text.rfind("small=", 0) != 0 || semicolon == std::string::npos ||
@@ -127,10 +150,13 @@ ModelHints parse_hints(const std::string& text) {
   std::stringstream units(text.substr(semicolon + 7));
   for (std::string layer; std::getline(units, layer, '/');) {
     UnitWork w;
-    char d1 = 0, d2 = 0;
+    char d[5] = {};
     std::stringstream s(layer);
-    if (!(s >> w.adds >> d1 >> w.muls >> d2 >> w.luts) || d1 != '.' || d2 != '.' || w.adds < 0 ||
-        w.adds > 4 || w.muls < 0 || w.muls > 3 || w.luts < 0 || w.luts > 3) {
+    if (!(s >> w.adds >> d[0] >> w.muls >> d[1] >> w.luts >> d[2] >> w.exact_applies >> d[3] >>
+          w.short_applies >> d[4] >> w.long_applies) ||
+        std::string(d, 5) != "....." || w.adds < 0 || w.adds > 4 || w.muls < 0 || w.muls > 3 ||
+        w.luts < 0 || w.luts > 3 || w.exact_applies < 0 || w.short_applies < 0 ||
+        w.long_applies < 0 || w.exact_applies + w.short_applies + w.long_applies > 15) {
       throw bad();
     }
     h.layers.push_back(w);
