@@ -20,7 +20,7 @@
 # target: each checked genome's predicted and measured instructions and flash, the errors).
 # Whole steps only: it reads nothing inside the runtime, so it follows the kernels as they change.
 # BUILD names the build folder (default build). Needs python3 with numpy for the random data files
-# (as scripts/pick_costs.sh). About 10-15 minutes on one core with the defaults.
+# (as scripts/deploy.sh). About 10-15 minutes on one core with the defaults.
 set -eu
 checks=20
 fits=12
