@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "export/mve_layout.hpp"
 #include "export/pair_layout.hpp"
 #include "export/ternary_layout.hpp"
 
@@ -18,25 +19,6 @@ int32_t ceil_div(int32_t a, int32_t b) {
 
 double log2_qmax(int bits, bool is_signed) {
   return std::log2(is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1);
-}
-
-// Lane vectors (Helium), after src/export/mve_layout.hpp: byte lanes (8 bits; 2 and 4 bits when
-// every input fits int8) hold 8 / b weights per int8 lane, half lanes 16 / b per int16 lane; a
-// vector is 16 columns at 8 bits, else 8 (16 / b) either way.
-bool mve_byte_lanes(int bits, bool narrow) {
-  return bits == 8 || (narrow && (bits == 2 || bits == 4));
-}
-
-int32_t mve_vector_columns(int bits) {
-  return bits == 8 ? 16 : 8 * (16 / bits);
-}
-
-int32_t mve_segment_vectors(int bits, bool narrow, int32_t max_input) {
-  const int lane_bits = mve_byte_lanes(bits, narrow) ? 8 : 16;
-  const int64_t max_weight = (int64_t{1} << (bits - 1)) - 1;
-  const int64_t per_vector = int64_t{mve_vector_columns(bits)} *
-                             (max_weight << (lane_bits - bits)) * std::max<int32_t>(max_input, 1);
-  return static_cast<int32_t>(std::max<int64_t>(1, ((int64_t{1} << 31) - 1) / per_vector));
 }
 
 KernelWork m4_work(const LinearShape& l) {
@@ -75,7 +57,7 @@ KernelWork m4_work(const LinearShape& l) {
 
 KernelWork m55_work(const LinearShape& l) {
   KernelWork k;
-  const int32_t vectors = ceil_div(l.cols, mve_vector_columns(l.weight_bits));
+  const int32_t vectors = codegen::mve_words_per_row(l.cols, l.weight_bits) / 4;
   const bool narrow = l.max_input() <= 127;  // every input fits int8
   const int32_t blocks = l.rows / kBlockRows, rest = l.rows % kBlockRows;
   k.weight_bytes = int64_t{16} * l.rows * vectors;
@@ -92,15 +74,15 @@ KernelWork m55_work(const LinearShape& l) {
     return k;
   }
   const int32_t segments =
-      ceil_div(vectors, mve_segment_vectors(l.weight_bits, narrow, l.max_input()));
+      ceil_div(vectors, codegen::mve_segment_vectors(l.weight_bits, narrow, l.max_input()));
   // Fields per vector: 8 / b of 16 weights (byte lanes), or 16 / b of 8.
   const int32_t fields =
-      mve_byte_lanes(l.weight_bits, narrow) ? 8 / l.weight_bits : 16 / l.weight_bits;
+      codegen::mve_byte_lanes(l.weight_bits, narrow) ? 8 / l.weight_bits : 16 / l.weight_bits;
   k.block_steps = static_cast<double>(blocks) * vectors;
   k.block_fields = fields * k.block_steps;
   k.block_calls = static_cast<double>(blocks) * segments;
-  if (mve_byte_lanes(l.weight_bits, narrow))
-    k.input_pass = mve_vector_columns(l.weight_bits) * vectors;
+  if (codegen::mve_byte_lanes(l.weight_bits, narrow))
+    k.input_pass = codegen::mve_vector_columns(l.weight_bits) * vectors;
   k.rest_steps = static_cast<double>(rest) * vectors;
   k.rest_fields = fields * k.rest_steps;
   k.rest_calls = static_cast<double>(rest) * segments;
@@ -114,10 +96,7 @@ KernelWork kernel_work(Target target, const LinearShape& l) {
 }
 
 int32_t padded_cols(Target target, const LinearShape& l) {
-  if (target == Target::cortex_m55) {
-    const int32_t v = mve_vector_columns(l.weight_bits);
-    return ceil_div(l.cols, v) * v;
-  }
+  if (target == Target::cortex_m55) return codegen::mve_padded_cols(l.cols, l.weight_bits);
   if (l.weight_bits == 2) {
     return codegen::ternary_words_per_pair(l.cols) * codegen::kTernaryColumns;
   }

@@ -8,12 +8,11 @@
 //     pair_segment_words) for 3..8 bits; ternary words (src/export/ternary_layout.hpp: blocks of 4
 //     row pairs, 8 columns per word, segments of ternary_segment_words, one pass summing the
 //     inputs) for 2 bits.
-//   cortex-m55: the Helium kernels on lane vectors (the MVE layout of src/export/mve_layout.hpp,
-//     its formulas written again here while that layout settles: rows one after another, 4 at a
-//     time; 8 bits as bytes, 16 columns per step when every input fits a byte (one pass narrowing
-//     the inputs) else 8; below 8 bits 128-bit vectors of 8 (16 / b) columns, 8 / b fields of 16
-//     weights in byte lanes (2 and 4 bits with inputs that fit a byte) or 16 / b fields of 8,
-//     exact segments).
+//   cortex-m55: the Helium kernels on lane vectors (src/export/mve_layout.hpp: rows one after
+//     another, 4 at a time; 8 bits as bytes, 16 columns per step when every input fits a byte
+//     (one pass narrowing the inputs) else 8; below 8 bits 128-bit vectors of 8 (16 / b)
+//     columns, 8 / b fields of 16 weights in byte lanes (2 and 4 bits with inputs that fit a
+//     byte) or 16 / b fields of 8, exact segments).
 // Whether a linear's multipliers are all below 0.25 (the runtime's fast requantization) depends on
 // the calibrated scales; it is estimated from the bits (likely_small_multipliers).
 #pragma once
