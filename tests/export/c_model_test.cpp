@@ -82,12 +82,21 @@ TEST(Generate, DeterministicAndSymbolsPrefixed) {
 TEST(Generate, WeightsArePackedAtTheirBitWidths) {
   const engine::IntegerModel m4 = model({1, false}, 4), m2 = model({1, false}, 2);
   const std::string w = "static const uint32_t m_l0_lin_h_r_w[";
-  const auto words = [&](const engine::IntegerModel& m) {
+  // The array's words in Helium's layout (first, under #if MPGRU_MVE) or the scalar one (#else).
+  const auto words = [&](const engine::IntegerModel& m, bool helium) {
     const std::string s = generate_c_model(m, description("m")).source;
-    return std::stoi(s.substr(s.find(w) + w.size()));
+    const size_t mve = s.find("#if MPGRU_MVE\n" + w);
+    EXPECT_NE(mve, std::string::npos);
+    const size_t at = helium ? mve : s.find("#else\n" + w, mve);
+    EXPECT_NE(at, std::string::npos);
+    return std::stoi(s.substr(s.find(w, at) + w.size()));
   };
-  EXPECT_EQ(words(m4) * 32, 8 * 8 * 4);
-  EXPECT_EQ(words(m2) * 32, 8 * 16 * 2);
+  // 8 x 8: pair words at 4 bits and ternary words at 2 hold exactly the packed bits; Helium's
+  // rows are padded to a whole vector (32 columns at 4 bits, 64 at 2).
+  EXPECT_EQ(words(m4, false) * 32, 8 * 8 * 4);
+  EXPECT_EQ(words(m2, false) * 32, 8 * 8 * 2);
+  EXPECT_EQ(words(m4, true) * 32, 8 * 32 * 4);
+  EXPECT_EQ(words(m2, true) * 32, 8 * 64 * 2);
 }
 
 TEST(ExportProblem, RefusesWhatTheRuntimeCannotHold) {
