@@ -296,7 +296,10 @@ std::string header_text(const IntegerModel& m, const ModelDescription& d) {
   const bool input_signed = m.input.is_signed;
   std::ostringstream h;
   h << banner(m, d, n + ".h") << "#ifndef " << N << "_H\n#define " << N << "_H\n\n"
-    << "#include <stdint.h>\n\n#include \"mpgru_rt.h\"\n\n#ifdef __cplusplus\nextern \"C\" {\n"
+    << "#include <stdint.h>\n\n#include \"mpgru_rt.h\"\n\n"
+    << "#if MPGRU_RT_VERSION != 3\n"
+    << "#error \"this model needs the mpgru_rt.h exported with it (runtime version 3)\"\n"
+    << "#endif\n\n#ifdef __cplusplus\nextern \"C\" {\n"
     << "#endif\n\n"
     << "#define " << N << "_LAYERS " << m.layers.size() << "\n"
     << "#define " << N << "_HIDDEN " << m.hidden() << "\n"
@@ -357,8 +360,9 @@ std::string input_check(const IntegerModel& m) {
   return cond;
 }
 
-// The inputs a linear reads: its columns padded to a whole pair word (pair_layout.hpp) or MVE
-// vector (mve_layout.hpp), whichever is longer.
+// The inputs a linear reads: its columns padded to a whole pair word (pair_layout.hpp; at 2 bits
+// more than the ternary words' 8 columns read, harmless) or MVE vector (mve_layout.hpp), whichever
+// is longer.
 int32_t padded_cols(const QuantizedLinear& l) {
   return std::max(pair_words_per_row(l.cols, l.weight_bits) * word_weights(l.weight_bits),
                   mve_padded_cols(l.cols, l.weight_bits));
@@ -501,10 +505,10 @@ std::string source_text(const IntegerModel& m, const ModelDescription& d) {
   }
   std::ostringstream s;
   s << banner(m, d, n + ".c") << "#include \"" << n << ".h\"\n\n#include <stddef.h>\n\n"
-    << "/* Parameters: weights as pair words at their own bit widths (mpgru_rt.h: each b-bit\n"
-    << " * weight in the top bits of a 16-bit lane, 16 / b per lane, rows in blocks of 4), the\n"
-    << " * embedding packed LSB-first as in the .mpq file, int32 biases, requantization\n"
-    << " * multipliers m0 * 2^(shift - 31), lookup tables. */\n"
+    << "/* Parameters: weights at their own bit widths in the layout of the core's kernels\n"
+    << " * (mpgru_rt.h: pair words, ternary words at 2 bits, or Helium's lane vectors, chosen by\n"
+    << " * MPGRU_MVE), the embedding packed LSB-first as in the .mpq file, int32 biases,\n"
+    << " * requantization multipliers m0 * 2^(shift - 31), lookup tables. */\n"
     << data << "\n"
     << embedding << "static const mpgru_gru_layer " << n << "_layers[" << m.layers.size()
     << "] = {\n"

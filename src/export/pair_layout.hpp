@@ -1,5 +1,7 @@
 // The device layout of a linear layer's weights: "pair words", written by the generator and read
-// by the runtime's matrix-vector kernels (src/export/runtime/mpgru_rt.c), plain C and DSP alike.
+// by the runtime's matrix-vector kernels (src/export/runtime/mpgru_rt.c), plain C and DSP alike,
+// for 3- to 8-bit weights (2-bit weights use ternary words, ternary_layout.hpp; Helium its lane
+// vectors, mve_layout.hpp). The functions below accept 2 bits too.
 //
 // A b-bit weight w (b in 2..8, signed narrow range) is stored as its b-bit two's complement in the
 // top bits of a 16-bit lane, so that a lane read as int16 is w * 2^(16 - b): a Cortex-M4's SMLAD

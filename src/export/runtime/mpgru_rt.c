@@ -287,17 +287,24 @@ static uint32_t mpgru_ror(uint32_t v, unsigned n) {
   return (v >> n) | (v << ((32u - n) & 31u));
 }
 
+/* v modulo 2^32 as an int32 (two's complement), portably: row A's running sum starts at
+ * bias - (the inputs' sum), which need not fit int32 though the final sum does (the generator
+ * bounds bias + the dot product), so it is kept modulo 2^32; a no-op on two's complement cores. */
+static int32_t mpgru_wrap(uint32_t v) {
+  return v <= 0x7FFFFFFFu ? (int32_t)v : -(int32_t)(~v) - 1;
+}
+
 /* Sign-extends the low 14 bits (exact, any C99 compiler; one SBFX where the compiler sees it). */
 static int32_t mpgru_low14(int32_t a) {
   return (int32_t)(((uint32_t)a & 0x3FFFu) ^ 0x2000u) - 0x2000;
 }
 
 /* Adds pair accumulator a's two row sums to acc[0] (row A) and acc[1] (row B). */
-#define MPGRU_TERNARY_SPLIT(a, acc)             \
-  {                                             \
-    const int32_t low = mpgru_low14(a);         \
-    (acc)[0] += low;                            \
-    (acc)[1] += MPGRU_EXACT_SHIFT((a)-low, 14); \
+#define MPGRU_TERNARY_SPLIT(a, acc)                            \
+  {                                                            \
+    const int32_t low = mpgru_low14(a);                        \
+    (acc)[0] = mpgru_wrap((uint32_t)(acc)[0] + (uint32_t)low); \
+    (acc)[1] += MPGRU_EXACT_SHIFT((a)-low, 14);                \
   }
 
 /* Columns 2k, 2k + 1 (rotation 4k) of the pairs' words w0..w3 against inputs x[2k], x[2k + 1]. */
@@ -360,7 +367,8 @@ void mpgru_rows_2(const mpgru_linear* l, const int16_t* x, int32_t* acc) {
   const uint32_t* w = l->words;
   int32_t sum = 0, j, r, p = 0;
   for (j = 0; j < 8 * words; ++j) sum += x[j];
-  for (r = 0; r < rows; ++r) acc[r] = l->bias[r] - ((r & 1) ? 0 : sum);
+  for (r = 0; r < rows; r += 2) acc[r] = mpgru_wrap((uint32_t)l->bias[r] - (uint32_t)sum);
+  for (r = 1; r < rows; r += 2) acc[r] = l->bias[r];
   for (; p + 4 <= pairs && 2 * p + 8 <= rows; p += 4, w += 4 * (size_t)words) {
     const int16_t* xs = x;
     int32_t left = words;
@@ -392,11 +400,13 @@ void mpgru_rows_2(const mpgru_linear* l, const int16_t* x, int32_t* acc) {
 #if MPGRU_MVE
 /* ---- Helium (MVE) matrix-vector products on lane vectors (src/export/mve_layout.hpp) ----
  *
- * Rows one after another, 4 at a time sharing each input vector's load. 8 bits: a widening byte
- * load (VLDRB.S16) is 8 weights against 8 inputs in one VMLADAVA.S16, the int32 sums wrapping
- * modulo 2^32 as everywhere (exact for sums that fit). Below 8 bits: field i of a vector,
- * (v << B i) & M_B, is 8 weights times 2^(16 - B); the scaled sums are exact within a segment
- * (at most `segment` vectors) and divided exactly by 2^(16 - B) after it. */
+ * Rows one after another, 4 at a time sharing each input vector's load. 8 bits: 16 weight bytes
+ * against 16 inputs narrowed to bytes in one VMLADAVA.S8 when the inputs fit int8, else a widening
+ * byte load (VLDRB.S16) is 8 weights against 8 int16 inputs in one VMLADAVA.S16; the int32 sums
+ * wrap modulo 2^32 as everywhere (exact for sums that fit). 2 and 4 bits with narrow inputs: byte
+ * lanes (below). Otherwise field i of a vector of 16-bit lanes, (v << B i) & M_B, is 8 weights
+ * times 2^(16 - B); the scaled sums are exact within a segment (at most `segment` vectors) and
+ * divided exactly by 2^(16 - B) after it. */
 #include <arm_mve.h>
 
 /* acc[4 q + u] = base[4 q + u] + row 4 q + u's 8-bit dot product with the inputs over n steps
@@ -447,7 +457,7 @@ void mpgru_rows_8(const mpgru_linear* l, const int16_t* x, int32_t* acc) {
     }
     return;
   }
-  for (r = 4 * blocks; r < l->rows; ++r) acc[r] = l->bias[r];
+  for (r = stride == 0 ? 0 : 4 * blocks; r < l->rows; ++r) acc[r] = l->bias[r];
   for (c0 = 0; c0 < stride; c0 += MPGRU_MVE_CHUNK) {
     int8_t x8[MPGRU_MVE_CHUNK];
     const int32_t n = stride - c0 < MPGRU_MVE_CHUNK ? stride - c0 : MPGRU_MVE_CHUNK;
