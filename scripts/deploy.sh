@@ -98,36 +98,13 @@ pick_of() {
   grep "^| $1 |.*\`[0-9]*\`" "$table" | head -n 1 | sed -n 's/^[^`]*`\([0-9]*\)`.*$/\1/p'
 }
 
-# A stand-in float model of the task's shape in $work/$task-float.
+# A stand-in float model of the task's shape in $work/$task-float (normal inputs, 256 sequences).
 stand_in() {
   task=$1
   # shellcheck disable=SC2046
   set -- $(shape_of "$task")
-  /usr/bin/python3 - "$work/$task.npz" "$1" "$2" "$3" "$4" "$5" <<'PY'
-import sys
-import numpy as np
-path, steps, features, classes, outputs, vocabulary = sys.argv[1], *map(int, sys.argv[2:])
-rng = np.random.default_rng(0)
-n = 256
-arrays = {}
-for split in ("train", "validation", "test"):
-    if vocabulary:
-        arrays["x_" + split] = rng.integers(0, vocabulary, (n, steps))
-    else:
-        arrays["x_" + split] = rng.normal(0, 1, (n, steps, features)).astype(np.float32)
-    if outputs:
-        arrays["y_" + split] = rng.uniform(0, 1, (n, steps, outputs)).astype(np.float32)
-    else:
-        arrays["y_" + split] = np.arange(n) % classes
-if vocabulary:
-    arrays["vocabulary"] = np.array(vocabulary)
-np.savez(path, **arrays)
-PY
-  extra=""
-  [ "$7" != 0 ] && extra="--embedding $7"
-  # shellcheck disable=SC2086
-  "$BIN" train --data "$work/$task.npz" --hidden "$6" $extra --epochs 1 --threads 1 \
-    --out "$work/$task-float" >/dev/null 2>&1 || die "$task: the stand-in float model failed"
+  sh "$root/scripts/stand_in_model.sh" "$BIN" "$work/$task" "$1" "$2" "$3" "$4" "$5" "$6" "$7" 1 \
+    signed 256 || die "$task: the stand-in float model failed"
 }
 
 # The deepest stack of `root` over the call graphs (-fcallgraph-info=su .ci files): every

@@ -61,37 +61,8 @@ se 251 24 0 24 0 128 0 1 unsigned
 odd 9 13 0 7 0 30 0 2 signed"
 
 stand_in() {
-  name=$1 steps=$2 features=$3 classes=$4 outputs=$5 vocabulary=$6 hidden=$7 embedding=$8
-  layers=$9 input=${10}
-  /usr/bin/python3 - "$work/$name.npz" "$steps" "$features" "$classes" "$outputs" "$vocabulary" \
-    "$input" <<'PY'
-import sys
-import numpy as np
-path, steps, features, classes, outputs, vocabulary = sys.argv[1], *map(int, sys.argv[2:7])
-unsigned = sys.argv[7] == "unsigned"
-rng = np.random.default_rng(0)
-n = 128
-arrays = {}
-for split in ("train", "validation", "test"):
-    if vocabulary:
-        arrays["x_" + split] = rng.integers(0, vocabulary, (n, steps))
-    elif unsigned:
-        arrays["x_" + split] = rng.uniform(0, 1, (n, steps, features)).astype(np.float32)
-    else:
-        arrays["x_" + split] = rng.normal(0, 1, (n, steps, features)).astype(np.float32)
-    if outputs:
-        arrays["y_" + split] = rng.uniform(0, 1, (n, steps, outputs)).astype(np.float32)
-    else:
-        arrays["y_" + split] = np.arange(n) % classes
-if vocabulary:
-    arrays["vocabulary"] = np.array(vocabulary)
-np.savez(path, **arrays)
-PY
-  extra=""
-  [ "$embedding" != 0 ] && extra="--embedding $embedding"
-  # shellcheck disable=SC2086
-  "$bin" train --data "$work/$name.npz" --hidden "$hidden" --layers "$layers" $extra --epochs 1 \
-    --threads 1 --out "$work/$name-float" >/dev/null 2>&1
+  sh "$root/scripts/stand_in_model.sh" "$bin" "$work/$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" \
+    "${10}" 128
 }
 
 # Genes of a shape's genome (core/genome.hpp's table).
