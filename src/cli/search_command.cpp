@@ -26,6 +26,7 @@ struct SearchArgs {
   int64_t qat_seed = -1;  // -1: the search seed
   std::string evaluator = "threads";
   std::string topology = "ring";
+  std::string fidelity = "full";
 };
 
 std::string interval(const report::Metric& m, const report::Interval& i) {
@@ -91,6 +92,18 @@ void print_result(const search::SearchResult& r, const std::string& run_dir) {
       static_cast<long long>(r.evaluations), static_cast<long long>(r.unbuildable),
       static_cast<long long>(r.cache_hits), format_duration(r.seconds).c_str(), run_dir.c_str(),
       run_dir.c_str());
+  const search::SearchEffort& e = r.effort;
+  std::printf("QAT work: %lld fine-tunes, %lld steps in all (search %lld x %lld",
+              static_cast<long long>(e.search_fine_tunes + e.rung_fine_tunes + e.final_fine_tunes),
+              static_cast<long long>(e.qat_steps()), static_cast<long long>(e.search_fine_tunes),
+              static_cast<long long>(e.search_steps));
+  if (e.fidelity == search::Fidelity::screened) {
+    std::printf(" of %lld screened by PTQ; finals: first rung %lld x %lld",
+                static_cast<long long>(e.screened), static_cast<long long>(e.rung_fine_tunes),
+                static_cast<long long>(e.rung_steps));
+  }
+  std::printf(", %s %lld x %lld)\n", e.fidelity == search::Fidelity::screened ? "full" : "finals",
+              static_cast<long long>(e.final_fine_tunes), static_cast<long long>(e.final_steps));
 }
 
 // A resumed run keeps its own config.json: any other option given with --resume would be
@@ -142,6 +155,7 @@ std::string resolve_run(SearchArgs& args) {
     args.config.fitness.objective = resolve_objective(args.objective, args.config.checkpoint);
     args.config.calibration.method = quant::parse_range_method(args.method);
     args.config.islands.topology = search::parse_topology(args.topology);
+    args.config.fidelity = search::parse_fidelity(args.fidelity);
     if (args.qat_seed < 0) args.qat_seed = args.config.seed;
     args.config.fitness.qat.seed = static_cast<uint64_t>(args.qat_seed);
     if (std::filesystem::exists(std::filesystem::path(run_dir) / "evaluations.sqlite")) {
@@ -164,11 +178,15 @@ int search_and_print(const SearchArgs& args, const std::string& run_dir,
       args.config, run_dir,
       [&args](const search::GenerationProgress& p) {
         const double eta = p.elapsed_seconds / p.generation * (p.generations - p.generation);
+        const std::string screened = p.screened < 0
+                                         ? std::string()
+                                         : "  screened " + std::to_string(p.screened) +
+                                               " fine-tuned " + std::to_string(p.fine_tunes);
         std::printf(
-            "generation %u/%u  evaluations %lld  cache hits %lld  hypervolume %.4f  best val %s  "
+            "generation %u/%u  evaluations %lld  cache hits %lld%s  hypervolume %.4f  best val %s  "
             "smallest %lld B  %s  ETA %s\n",
             p.generation, p.generations, static_cast<long long>(p.evaluations),
-            static_cast<long long>(p.cache_hits), p.hypervolume,
+            static_cast<long long>(p.cache_hits), screened.c_str(), p.hypervolume,
             best(args, p.best_accuracy).c_str(), static_cast<long long>(p.smallest_size_bits / 8),
             format_duration(p.elapsed_seconds).c_str(), format_duration(eta).c_str());
         std::fflush(stdout);
@@ -276,6 +294,19 @@ Command add_search_command(CLI::App& parent) {
   app->add_option("--final-fronts", c.final_fronts,
                   "Non-dominated ranks of the final population that get the final scores "
                   "(qat: the --final-steps fine-tune)")
+      ->capture_default_str();
+  app->add_option("--fidelity", args->fidelity,
+                  "full (every genome fine-tuned) or screened (qat: every new genome scored by "
+                  "PTQ first, only the promising fine-tuned; the finals by successive halving; "
+                  "docs/search.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"full", "screened"}));
+  app->add_option("--promote", c.screen.promote,
+                  "screened: at most this fraction of each generation's new genomes fine-tuned")
+      ->capture_default_str();
+  app->add_option("--final-keep", c.final_keep,
+                  "screened: candidates whose final scores get the full --final-steps (the "
+                  "others a quarter)")
       ->capture_default_str();
   app->add_option("--islands", c.islands.islands,
                   "Island model: this many NSGA-II populations of --population each, own seeds "

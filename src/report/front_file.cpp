@@ -238,6 +238,7 @@ void write_front_files(const FrontFile& f, const fs::path& run_dir) {
               {"headline", headline_figures},
               {"front", json::array()},
               {"baseline", json::array()}};
+  if (!f.effort.empty()) doc["effort"] = f.effort;
   for (const ScoredGenome& g : f.front) doc["front"].push_back(point_json(g, f.metric));
   for (const ScoredGenome& g : f.baseline) doc["baseline"].push_back(point_json(g, f.metric));
   core::write_text_file(csv(f.front, f.metric), run_dir / "front.csv");
@@ -265,6 +266,8 @@ FrontFile read_front_file(const fs::path& path) {
     f.session_cache_hits = doc.value(old ? "cache_hits" : "session_cache_hits", int64_t{0});
     f.evaluations = old ? -1 : doc.at("evaluations").get<int64_t>();
     f.seconds = doc.at("seconds").get<double>();
+    f.effort = doc.value("effort", json::object());
+    if (!f.effort.is_object()) throw std::runtime_error("'effort' is not an object");
   } catch (const std::exception& e) {
     throw std::runtime_error(path.string() + ": not a search result: " + e.what());
   }

@@ -30,6 +30,9 @@ struct FrontFile {
   int64_t session_cache_hits = 0;      // of the last session
   double seconds = 0;                  // wall time over all sessions
   Metric metric;                       // what the scores measure (older runs: accuracy)
+  // The run's QAT work (search::SearchEffort::to_json: fidelity, fine-tunes and steps by kind,
+  // qat_steps in all); empty for older runs.
+  nlohmann::json effort = nlohmann::json::object();
   // Whether the search had BOPs as a third objective (the hypervolumes then have that axis).
   bool bops_objective() const { return config.value("objectives", "") == "error,size,bops"; }
   // The device of the latency objective ("cortex-m4", ...), or "" if the search had none.

@@ -310,6 +310,23 @@ std::string gene_header(const Run& run) {
   return s;
 }
 
+// The run's QAT work (front.json's "effort"): how many genomes got each fidelity.
+std::string effort_text(const nlohmann::json& e) {
+  const auto n = [&](const char* key) { return std::to_string(e.value(key, int64_t{0})); };
+  std::string s;
+  if (e.value("fidelity", std::string()) == "screened") {
+    s += n("screened") + " genomes scored by PTQ first, " + n("search_fine_tunes") +
+         " of them fine-tuned (" + n("search_steps") +
+         " steps); final scores: " + n("rung_fine_tunes") + " at " + n("rung_steps") + " steps, " +
+         n("final_fine_tunes") + " at " + n("final_steps") + "; ";
+  } else {
+    s += n("search_fine_tunes") + " genomes fine-tuned by the search (" + n("search_steps") +
+         " steps), " + n("final_fine_tunes") + " for the final scores (" + n("final_steps") +
+         " steps); ";
+  }
+  return s + n("qat_steps") + " QAT steps in all";
+}
+
 std::string row(const std::string& name, const std::string& value) {
   return "<tr><th>" + name + "</th><td>" + value + "</td></tr>\n";
 }
@@ -399,6 +416,7 @@ std::string headline_table(const Run& run, const Headline& h) {
                std::to_string(f.session_evaluations) + " evaluations and " +
                std::to_string(f.session_cache_hits) + " cache hits in the last session; " +
                duration(f.seconds) + " wall time over all sessions");
+  if (f.effort.contains("qat_steps")) s += row("QAT work", effort_text(f.effort));
   s += row("search", escape(c.value("fitness", std::string())) + " fitness, " +
                          std::to_string(c.value("qat_steps", 0)) + " QAT steps per evaluation, " +
                          std::to_string(c.value("final_steps", 0)) + " for the final scores of " +

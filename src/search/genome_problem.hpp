@@ -45,6 +45,7 @@ class GenomeProblem {
   pagmo::vector_double::size_type get_nix() const;
   std::string get_name() const { return "mpgru bit-width genome"; }
 
+  const core::GenomeLayout& layout() const { return fitness_->layout(); }
   // The objective vector of `genome`'s evaluation (also used to re-score stored rows).
   pagmo::vector_double objectives(const core::Genome& genome, const Evaluation& e) const;
 

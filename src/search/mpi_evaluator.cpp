@@ -167,7 +167,7 @@ std::pair<Evaluation, Evaluation> Pool::report(const std::string& role,
   return {evaluation_from_json(r.at("validation")), evaluation_from_json(r.at("test"))};
 }
 
-void serve(const GenomeFitness& search, const GenomeFitness& final) {
+void serve(const std::map<std::string, const GenomeFitness*>& roles) {
   for (;;) {
     MPI_Status status;
     MPI_Probe(0, kTagJob, MPI_COMM_WORLD, &status);
@@ -176,7 +176,10 @@ void serve(const GenomeFitness& search, const GenomeFitness& final) {
     if (kind == "stop") return;
     json result;
     try {
-      const GenomeFitness& f = job.at("role").get<std::string>() == "final" ? final : search;
+      const std::string role = job.at("role").get<std::string>();
+      const auto found = roles.find(role);
+      if (found == roles.end()) throw std::invalid_argument("unknown role '" + role + "'");
+      const GenomeFitness& f = *found->second;
       const core::Genome genome = core::Genome::parse(f.layout(), job.at("genome"));
       if (kind == "evaluate") {
         result = {{"ok", true}, {"validation", to_json(f.evaluate(genome))}};
@@ -227,7 +230,7 @@ std::pair<Evaluation, Evaluation> Pool::report(const std::string&, const core::G
 json Pool::call(const json&) const {
   unavailable();
 }
-void serve(const GenomeFitness&, const GenomeFitness&) {
+void serve(const std::map<std::string, const GenomeFitness*>&) {
   unavailable();
 }
 

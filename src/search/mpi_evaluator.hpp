@@ -9,7 +9,8 @@
 // the rank: for a seed the MPI and thread evaluators give the same front.
 //
 // Messages are byte strings: a job is JSON {"kind": "evaluate"|"report"|"stop", "role":
-// "search"|"final", "genome": compact digits}; a result is MessagePack {"ok": true, "validation":
+// "search"|"final"|"rung", "genome": compact digits}; a result is MessagePack {"ok": true,
+// "validation":
 // {...}, "test": {...}} or {"ok": false, "error": text} (a worker's error stops the search with
 // it). MPI is used from one thread at a time (MPI_THREAD_SERIALIZED): dispatch threads take a
 // mutex around every MPI call and poll for their reply.
@@ -17,6 +18,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -77,9 +79,10 @@ class Pool final : public RemoteFitness {
   unsigned workers_ = 0;
 };
 
-// A worker rank's loop: receives jobs from rank 0 and answers them with `search` or `final`
-// (GenomeFitness without a store) until "stop".
-void serve(const GenomeFitness& search, const GenomeFitness& final);
+// A worker rank's loop: receives jobs from rank 0 and answers each with the fitness of its role
+// ("search", "final", "rung": GenomeFitness without a store) until "stop"; an unknown role is
+// answered with an error.
+void serve(const std::map<std::string, const GenomeFitness*>& roles);
 
 // Evaluation <-> JSON (the result message's fields; `correct` as binary).
 nlohmann::json to_json(const Evaluation& e);

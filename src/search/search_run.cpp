@@ -75,6 +75,11 @@ json to_json(const SearchConfig& c) {
             {"mutation", c.mutation},
             {"eta_m", c.eta_m}};
   if (!c.target.empty()) j["target"] = c.target;  // latency only: older run folders unchanged
+  if (c.fidelity != Fidelity::full) {  // absent for full fidelity: older run folders unchanged
+    j["fidelity"] = to_string(c.fidelity);
+    j["promote"] = c.screen.promote;
+    j["final_keep"] = c.final_keep;
+  }
   if (c.islands.islands > 1) {  // absent for one island: older run folders stay as they were
     j["islands"] = c.islands.islands;
     j["migrants"] = c.islands.migrants;
@@ -112,6 +117,9 @@ SearchConfig from_json(const json& j) {
   c.eta_c = j.at("eta_c").get<double>();
   c.mutation = j.at("mutation").get<double>();
   c.eta_m = j.at("eta_m").get<double>();
+  c.fidelity = parse_fidelity(j.value("fidelity", std::string("full")));
+  c.screen.promote = j.value("promote", ScreenSettings{}.promote);
+  c.final_keep = j.value("final_keep", 4u);
   c.islands.islands = j.value("islands", 1u);
   c.islands.migrants = j.value("migrants", 2u);
   c.islands.migrate_every = j.value("migrate_every", 2u);
@@ -175,14 +183,26 @@ FitnessContext fitness_context(const Loaded& loaded, const SearchConfig& config)
 }
 
 pagmo::population initial_population(const pagmo::problem& p, const SearchConfig& c,
-                                     const core::GenomeLayout& layout, unsigned threads) {
+                                     const core::GenomeLayout& layout, unsigned threads,
+                                     const std::shared_ptr<Screen>& screen) {
+  std::vector<core::Genome> homogeneous;
+  for (int bits = core::kMaxBits; bits >= core::kMinBits; --bits) {
+    homogeneous.push_back(core::Genome::homogeneous(layout, bits));
+  }
+  if (screen) {
+    // Screened: the homogeneous genomes first, in a batch of their own (each fine-tuned: the
+    // beacons of every width), then the random part as one batch.
+    const std::vector<pagmo::vector_double> f =
+        screen->evaluate(*p.extract<GenomeProblem>(), homogeneous);
+    pagmo::population pop{p, pagmo::bfe{ScreenedBfe{screen}}, c.population - 7, c.seed};
+    for (size_t i = 0; i < homogeneous.size(); ++i) pop.push_back(to_vector(homogeneous[i]), f[i]);
+    return pop;
+  }
   // With several workers the random part is evaluated through the batch evaluator too.
   pagmo::population pop =
       threads > 1 ? pagmo::population{p, pagmo::bfe{pagmo::thread_bfe{}}, c.population - 7, c.seed}
                   : pagmo::population{p, c.population - 7, c.seed};
-  for (int bits = core::kMaxBits; bits >= core::kMinBits; --bits) {
-    pop.push_back(to_vector(core::Genome::homogeneous(layout, bits)));
-  }
+  for (const core::Genome& g : homogeneous) pop.push_back(to_vector(g));
   return pop;
 }
 
@@ -377,21 +397,78 @@ void add_device_costs(const Loaded& loaded, std::vector<report::ScoredGenome>& g
 }
 
 // The genomes of the first `final_fronts` non-dominated ranks of the final population (by the
-// search's own fitness), each once, in compact-text order.
+// search's own fitness), each once, in compact-text order. `full_fidelity` (screened searches)
+// keeps only the individuals scored by the full fitness, ranked among themselves.
+using FullFidelity = std::function<bool(const core::Genome&, const pagmo::vector_double&)>;
+
 std::vector<core::Genome> final_candidates(const pagmo::population& pop,
-                                           const GenomeFitness& fitness,
-                                           const SearchConfig& config) {
+                                           const GenomeFitness& fitness, const SearchConfig& config,
+                                           const FullFidelity& full_fidelity) {
+  std::vector<core::Genome> individuals;
+  std::vector<pagmo::vector_double> f;
+  for (size_t i = 0; i < pop.size(); ++i) {
+    const core::Genome g = from_vector(fitness.layout(), pop.get_x()[i]);
+    if (full_fidelity && !full_fidelity(g, pop.get_f()[i])) continue;
+    individuals.push_back(g);
+    f.push_back(pop.get_f()[i]);
+  }
   std::map<std::string, core::Genome> genomes;
-  const auto x = pop.get_x();
-  const auto r = ranks(pop.get_f());
+  const auto r = ranks(f);
   for (size_t k = 0; k < r.size() && k < config.final_fronts; ++k) {
-    for (size_t i : r[k]) {
-      const core::Genome g = from_vector(fitness.layout(), x[i]);
-      genomes.emplace(g.to_compact(), g);
-    }
+    for (size_t i : r[k]) genomes.emplace(individuals[i].to_compact(), individuals[i]);
   }
   std::vector<core::Genome> out;
   for (const auto& kv : genomes) out.push_back(kv.second);
+  return out;
+}
+
+// Screened finals: which candidates of the first rung get the full final fine-tune, at most
+// `keep`: first the smallest half of the rung's front whose validation score is within three
+// tolerances of the rung's best (those that could be the headline after the longer fine-tune),
+// then, greedily, the front's largest hypervolume contributions (error, size / size_8).
+std::vector<core::Genome> survivors(const std::vector<report::ScoredGenome>& rung, unsigned keep,
+                                    const report::Metric& metric, double size_8) {
+  const std::vector<report::ScoredGenome> front =
+      final_front(rung, Objectives::error_size, {}, metric);  // by size
+  std::vector<core::Genome> out;
+  if (front.empty()) return out;
+  double best = -HUGE_VAL;
+  for (const report::ScoredGenome& g : front) best = std::max(best, g.val_accuracy);
+  std::vector<bool> taken(front.size(), false);
+  const size_t contenders = (keep + 1) / 2;
+  for (size_t i = 0; i < front.size() && out.size() < contenders; ++i) {
+    if (front[i].val_accuracy >= best - 3 * metric.tolerance()) {
+      taken[i] = true;
+      out.push_back(front[i].genome);
+    }
+  }
+  const auto point = [&](size_t i) {
+    return report::Objectives{metric.error(front[i].val_accuracy),
+                              static_cast<double>(front[i].size_bits) / size_8};
+  };
+  std::vector<report::Objectives> kept;
+  for (size_t i = 0; i < front.size(); ++i) {
+    if (taken[i]) kept.push_back(point(i));
+  }
+  while (out.size() < keep) {
+    const double base = report::hypervolume(kept, {1.0, 1.05});
+    size_t chosen = front.size();
+    double gain = 0;
+    for (size_t i = 0; i < front.size(); ++i) {
+      if (taken[i]) continue;
+      std::vector<report::Objectives> with = kept;
+      with.push_back(point(i));
+      const double g = report::hypervolume(with, {1.0, 1.05}) - base;
+      if (chosen == front.size() || g > gain + 1e-12) {
+        chosen = i;
+        gain = g;
+      }
+    }
+    if (chosen == front.size()) break;
+    taken[chosen] = true;
+    kept.push_back(point(chosen));
+    out.push_back(front[chosen].genome);
+  }
   return out;
 }
 
@@ -412,6 +489,36 @@ int64_t write_evaluated(const EvaluationStore& store, const FitnessContext& cont
                                   .all(context.task, context.checkpoint_hash,
                                        store_fitness(context, final_scores) + ";report_split=test")
                                   .size());
+}
+
+// The run's QAT work over every session, from the store: the distinct genomes fine-tuned by the
+// search's fitness, and scored (one fine-tune for both splits) by the finals' rung and full
+// fitness. `separate_rung`: the screened finals' first rung has its own settings.
+SearchEffort effort_of(const EvaluationStore& store, const FitnessContext& context,
+                       const SearchConfig& config, bool separate_rung) {
+  const auto rows = [&](const FitnessSettings& settings, const std::string& suffix) {
+    return static_cast<int64_t>(
+        store.all(context.task, context.checkpoint_hash, store_fitness(context, settings) + suffix)
+            .size());
+  };
+  const auto steps = [](const FitnessSettings& settings) {
+    return settings.mode == FitnessMode::qat ? settings.qat.steps : int64_t{0};
+  };
+  SearchEffort e;
+  e.fidelity = config.fidelity;
+  const FitnessSettings search = search_fitness_settings(config), final = final_settings(config);
+  e.search_fine_tunes = rows(search, "");
+  e.search_steps = steps(search);
+  e.final_fine_tunes = rows(final, ";report_split=test");
+  e.final_steps = steps(final);
+  if (config.fidelity == Fidelity::screened) {
+    e.screened = rows(screen_settings(config), "");
+    if (separate_rung) {
+      e.rung_fine_tunes = rows(rung_settings(config), ";report_split=test");
+      e.rung_steps = steps(rung_settings(config));
+    }
+  }
+  return e;
 }
 
 // Wall seconds of the earlier sessions of a run, from its search.log: each session starts with a
@@ -480,6 +587,15 @@ void validate(const SearchConfig& c) {
   if (c.final_steps < 0) throw std::invalid_argument("final-steps must be >= 0");
   if (c.final_fronts < 1) throw std::invalid_argument("final-fronts must be >= 1");
   if (c.islands.islands < 1) throw std::invalid_argument("islands must be >= 1");
+  if (!(c.screen.promote > 0 && c.screen.promote <= 1)) {
+    throw std::invalid_argument("promote must be in (0, 1], got " +
+                                std::to_string(c.screen.promote));
+  }
+  if (c.final_keep < 1) throw std::invalid_argument("final-keep must be >= 1");
+  if (c.fidelity == Fidelity::screened && c.fitness.mode != FitnessMode::qat) {
+    throw std::invalid_argument(
+        "--fidelity screened screens QAT fine-tunes by PTQ scores; it needs --fitness qat");
+  }
   if (c.islands.migrate_every < 1) throw std::invalid_argument("migrate-every must be >= 1");
   if (c.islands.migrants >= c.population) {
     throw std::invalid_argument("migrants must be fewer than the population");
@@ -525,15 +641,45 @@ FitnessSettings final_settings(const SearchConfig& config) {
   return settings;
 }
 
+FitnessSettings rung_settings(const SearchConfig& config) {
+  FitnessSettings settings = final_settings(config);
+  if (settings.mode == FitnessMode::qat) {
+    settings.qat.steps = std::max<int64_t>(1, settings.qat.steps / 4);
+  }
+  return settings;
+}
+
+FitnessSettings screen_settings(const SearchConfig& config) {
+  FitnessSettings settings = search_fitness_settings(config);
+  settings.mode = FitnessMode::ptq;
+  return settings;
+}
+
+nlohmann::json SearchEffort::to_json() const {
+  json j = {{"fidelity", search::to_string(fidelity)},
+            {"search_fine_tunes", search_fine_tunes},
+            {"search_steps", search_steps},
+            {"final_fine_tunes", final_fine_tunes},
+            {"final_steps", final_steps},
+            {"qat_steps", qat_steps()}};
+  if (fidelity == Fidelity::screened) {
+    j["screened"] = screened;
+    j["rung_fine_tunes"] = rung_fine_tunes;
+    j["rung_steps"] = rung_steps;
+  }
+  return j;
+}
+
 void serve_search(
     const SearchConfig& config,
-    const std::function<void(const GenomeFitness& search, const GenomeFitness& final)>& serve) {
+    const std::function<void(const std::map<std::string, const GenomeFitness*>& roles)>& serve) {
   validate(config);
   const Loaded loaded = load(config);
   const FitnessContext context = fitness_context(loaded, config);
   const GenomeFitness search(context, search_fitness_settings(config), nullptr);
   const GenomeFitness final(context, final_settings(config), nullptr);
-  serve(search, final);
+  const GenomeFitness rung(context, rung_settings(config), nullptr);
+  serve({{"search", &search}, {"final", &final}, {"rung", &rung}});
 }
 
 nlohmann::json search_config_json(const SearchConfig& config) {
@@ -578,12 +724,29 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   const pagmo::problem problem{GenomeProblem(fitness, config.objectives, latency)};
   const oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
                                           threads);
+  const auto size_8 = static_cast<double>(
+      size_bits(loaded.model, core::Genome::homogeneous(fitness->layout(), core::kMaxBits)));
+  // Screened fidelity: the PTQ fitness every new genome gets first, and one Screen per population
+  // (per island), made when its initial population is.
+  const bool screened = config.fidelity == Fidelity::screened;
+  const auto cheap =
+      std::make_shared<const GenomeFitness>(context, screen_settings(config), &store);
+  std::map<unsigned, std::shared_ptr<Screen>> screens;
+  const auto screen_of = [&](unsigned seed) -> std::shared_ptr<Screen> {
+    if (!screened) return nullptr;
+    std::shared_ptr<Screen>& s = screens[seed];
+    if (!s) s = std::make_shared<Screen>(cheap, fitness, config.screen, size_8, threads);
+    return s;
+  };
   const auto make_algorithm = [&](unsigned seed) {
     pagmo::nsga2 a(1u, config.crossover, config.eta_c, config.mutation, config.eta_m, seed);
-    if (threads > 1) a.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
+    if (screened) {
+      a.set_bfe(pagmo::bfe{ScreenedBfe{screen_of(seed)}});
+    } else if (threads > 1) {
+      a.set_bfe(pagmo::bfe{pagmo::thread_bfe{}});
+    }
     return a;
   };
-  pagmo::nsga2 algorithm = make_algorithm(config.seed);
   std::optional<Archipelago> islands;
   pagmo::population pop;
   if (config.islands.islands > 1) {
@@ -592,18 +755,25 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
         [&](unsigned seed) {
           SearchConfig island = config;
           island.seed = seed;
-          return initial_population(problem, island, fitness->layout(), threads);
+          return initial_population(problem, island, fitness->layout(), threads, screen_of(seed));
         },
         make_algorithm, threads > 1);
     pop = islands->merged();
   } else {
-    pop = initial_population(problem, config, fitness->layout(), threads);
+    pop = initial_population(problem, config, fitness->layout(), threads, screen_of(config.seed));
   }
+  pagmo::nsga2 algorithm = make_algorithm(config.seed);
   const double earlier_seconds = earlier_sessions_seconds(run_dir / "search.log");
   std::ofstream log(run_dir / "search.log", std::ios::app);
   log << "session started after " << earlier_seconds << " seconds of earlier sessions" << std::endl;
-  const auto size_8 = static_cast<double>(
-      size_bits(loaded.model, core::Genome::homogeneous(fitness->layout(), core::kMaxBits)));
+  const auto screen_counts = [&] {
+    std::pair<int64_t, int64_t> n{0, 0};
+    for (const auto& [seed, s] : screens) {
+      n.first += s->screened();
+      n.second += s->fine_tunes();
+    }
+    return n;
+  };
   for (unsigned g = 1; g <= config.generations; ++g) {
     if (islands) {
       islands->evolve(g, config.generations, log);
@@ -624,14 +794,27 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
       p.best_accuracy = std::max(p.best_accuracy, fitness->metric().score(f[0]));
       p.smallest_size_bits = std::min(p.smallest_size_bits, static_cast<int64_t>(f[1]));
     }
+    if (screened) std::tie(p.screened, p.fine_tunes) = screen_counts();
     log << "generation " << g << "/" << config.generations << " evaluations " << p.evaluations
         << " cache_hits " << p.cache_hits << " best_val_accuracy " << p.best_accuracy
-        << " smallest_size_bits " << p.smallest_size_bits << " hypervolume " << p.hypervolume
-        << " seconds " << p.elapsed_seconds << std::endl;
+        << " smallest_size_bits " << p.smallest_size_bits << " hypervolume " << p.hypervolume;
+    if (screened) log << " screened " << p.screened << " fine_tuned " << p.fine_tunes;
+    log << " seconds " << p.elapsed_seconds << std::endl;
     if (progress) progress(p);
   }
   const bool bops = config.objectives == Objectives::error_size_bops;
-  const std::vector<core::Genome> candidates = final_candidates(pop, *fitness, config);
+  FullFidelity full_fidelity;
+  if (screened) {
+    full_fidelity = [&](const core::Genome& g, const pagmo::vector_double& f) {
+      pagmo::vector_double tuned;
+      for (const auto& [seed, s] : screens) {
+        if (s->fine_tuned(g.to_compact(), &tuned) && tuned == f) return true;
+      }
+      return false;
+    };
+  }
+  const std::vector<core::Genome> candidates =
+      final_candidates(pop, *fitness, config, full_fidelity);
   std::vector<core::Genome> baseline;
   for (int bits = core::kMaxBits; bits >= core::kMinBits; --bits) {
     baseline.push_back(core::Genome::homogeneous(fitness->layout(), bits));
@@ -643,7 +826,18 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     if (dispatch.remote != nullptr) separate->use_remote(dispatch.remote, "final");
     final_fitness = separate;
   }
-  ScoringProgress scoring_progress{0, candidates.size() + baseline.size(), 0};
+  // Screened finals (successive halving): the first rung's fitness.
+  const FitnessSettings rung_scores = rung_settings(config);
+  std::shared_ptr<const GenomeFitness> rung_fitness = final_fitness;
+  if (screened && rung_scores.canonical() != final_scores.canonical()) {
+    auto separate = std::make_shared<GenomeFitness>(context, rung_scores, &store);
+    if (dispatch.remote != nullptr) separate->use_remote(dispatch.remote, "rung");
+    rung_fitness = separate;
+  }
+  const size_t full_finals =
+      screened ? std::min<size_t>(config.final_keep, candidates.size()) : candidates.size();
+  ScoringProgress scoring_progress{
+      0, candidates.size() + baseline.size() + (screened ? full_finals : 0), 0};
   const auto scoring_start = Clock::now();
   const auto one_done = [&] {
     ++scoring_progress.done;
@@ -653,8 +847,25 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
         << std::chrono::duration<double>(Clock::now() - start).count() << std::endl;
     if (scoring) scoring(scoring_progress);
   };
-  auto baseline_scores = score(*final_fitness, baseline, threads, one_done);
-  auto candidate_scores = score(*final_fitness, candidates, threads, one_done);
+  std::vector<std::pair<report::ScoredGenome, std::string>> baseline_scores, candidate_scores;
+  if (!screened) {
+    baseline_scores = score(*final_fitness, baseline, threads, one_done);
+    candidate_scores = score(*final_fitness, candidates, threads, one_done);
+  } else {
+    // 8-bit (the headline's reference) in full; the other widths and the candidates on the first
+    // rung; the survivors in full.
+    baseline_scores = score(*final_fitness, {baseline.front()}, threads, one_done);
+    const std::vector<core::Genome> narrower(baseline.begin() + 1, baseline.end());
+    for (auto& s : score(*rung_fitness, narrower, threads, one_done)) baseline_scores.push_back(s);
+    std::vector<report::ScoredGenome> rung;
+    for (auto& s : score(*rung_fitness, candidates, threads, one_done)) rung.push_back(s.first);
+    const std::vector<core::Genome> kept =
+        survivors(rung, config.final_keep, fitness->metric(), size_8);
+    scoring_progress.total = scoring_progress.done + kept.size();
+    log << "first rung: " << candidates.size() << " candidates at " << rung_scores.qat.steps
+        << " QAT steps, " << kept.size() << " continue to " << final_scores.qat.steps << std::endl;
+    candidate_scores = score(*final_fitness, kept, threads, one_done);
+  }
   const auto eight = baseline_scores.front();
   const report::Metric metric = fitness->metric();
   pair_with_eight(baseline_scores, eight, metric);
@@ -669,11 +880,17 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   add_device_costs(loaded, r.front);
   add_device_costs(loaded, r.baseline);
   std::reverse(r.baseline.begin(), r.baseline.end());  // by size: 2 bits first
-  r.evaluations =
-      fitness->evaluations() + (final_fitness != fitness ? final_fitness->evaluations() : 0);
-  r.cache_hits =
-      fitness->cache_hits() + (final_fitness != fitness ? final_fitness->cache_hits() : 0);
-  r.unbuildable = fitness->failures() + (final_fitness != fitness ? final_fitness->failures() : 0);
+  std::vector<const GenomeFitness*> used = {fitness.get()};
+  for (const GenomeFitness* f : {final_fitness.get(), rung_fitness.get()}) {
+    if (std::find(used.begin(), used.end(), f) == used.end()) used.push_back(f);
+  }
+  if (screened) used.push_back(cheap.get());
+  for (const GenomeFitness* f : used) {
+    r.evaluations += f->evaluations();
+    r.cache_hits += f->cache_hits();
+    r.unbuildable += f->failures();
+  }
+  r.effort = effort_of(store, context, config, rung_fitness != final_fitness);
   if (dynamic_cast<const data::SeDataset*>(loaded.dataset.get()) != nullptr) {
     write_examples(loaded, *final_fitness, report::headline(r.front, r.baseline, bops, metric),
                    run_dir);
@@ -681,7 +898,9 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   }
   const double session_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   log << "finished front " << r.front.size() << " of " << candidates.size() << " candidates"
-      << " baseline " << r.baseline.size() << " seconds " << session_seconds << std::endl;
+      << " baseline " << r.baseline.size() << " qat_fine_tunes "
+      << r.effort.search_fine_tunes + r.effort.rung_fine_tunes + r.effort.final_fine_tunes
+      << " qat_steps " << r.effort.qat_steps() << " seconds " << session_seconds << std::endl;
   r.seconds = earlier_seconds + session_seconds;
   // Every output replaced together: a failure (a full disk) leaves the run's files as they were.
   core::StagedFolder out(run_dir);
@@ -700,6 +919,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     file.session_cache_hits = r.cache_hits;
     file.seconds = r.seconds;
     file.metric = metric;
+    file.effort = r.effort.to_json();
     report::write_front_files(file, out.path());
     report::write_run_report_files(out.path(), run_dir);
   } catch (const std::runtime_error& e) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -20,6 +21,7 @@
 #include "search/genome_fitness.hpp"
 #include "search/genome_problem.hpp"
 #include "search/islands.hpp"
+#include "search/screened_evaluator.hpp"
 
 namespace mpgru::search {
 
@@ -48,6 +50,31 @@ struct SearchConfig {
   // chance after the longer fine-tune.
   unsigned final_fronts = 1;
   IslandSettings islands;  // islands.islands > 1: the island model (search/islands.hpp)
+  // Multi-fidelity (search/screened_evaluator.hpp): "screened" scores every new genome by PTQ
+  // first and fine-tunes only the promising; its final scores are successive halving: the
+  // candidates (fine-tuned genomes only) and the homogeneous baseline but 8-bit get a quarter of
+  // final_steps, then at most final_keep candidates (the smallest that could be the headline,
+  // then the largest hypervolume contributions) and 8-bit the full final_steps. The reported
+  // front is decided on those full final scores only.
+  Fidelity fidelity = Fidelity::full;
+  ScreenSettings screen;
+  unsigned final_keep = 4;
+};
+
+// The QAT work of a run (the machine-independent cost of a search): fine-tunes and their steps,
+// over every session, by kind.
+struct SearchEffort {
+  Fidelity fidelity = Fidelity::full;
+  int64_t screened = 0;                           // genomes scored by PTQ first (screened)
+  int64_t search_fine_tunes = 0;                  // genomes fine-tuned by the search (its fitness)
+  int64_t search_steps = 0;                       // QAT steps of one
+  int64_t rung_fine_tunes = 0, rung_steps = 0;    // screened: the finals' first rung
+  int64_t final_fine_tunes = 0, final_steps = 0;  // the full final scores
+  int64_t qat_steps() const {
+    return search_fine_tunes * search_steps + rung_fine_tunes * rung_steps +
+           final_fine_tunes * final_steps;
+  }
+  nlohmann::json to_json() const;
 };
 
 // Throws std::invalid_argument naming the bad field.
@@ -63,6 +90,7 @@ struct SearchResult {
   int64_t unbuildable = 0;                  // of this session's evaluations: no integer model
   int64_t stored_evaluations = 0;           // distinct evaluations over all sessions
   double seconds = 0;                       // wall time of every session of the run (search.log)
+  SearchEffort effort;
 };
 
 struct GenerationProgress {
@@ -72,6 +100,8 @@ struct GenerationProgress {
   int64_t smallest_size_bits = 0;
   double elapsed_seconds = 0;
   double hypervolume = 0;  // of the population on validation error and size / size_8
+  // Screened fidelity: genomes scored by PTQ first, and fine-tuned, so far (-1: full fidelity).
+  int64_t screened = -1, fine_tunes = -1;
 };
 
 // The final scoring after the last generation: one genome (fine-tune and both splits) at a time.
@@ -98,10 +128,10 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
 
 // The other side of a remote evaluator (an MPI worker rank): loads what run_search would (float
 // model, data, calibration) and calls `serve` with the search's and the final scores' fitness
-// (no store: the caller stores).
+// (no store: the caller stores), by role: "search", "final" and "rung" (screened finals).
 void serve_search(
     const SearchConfig& config,
-    const std::function<void(const GenomeFitness& search, const GenomeFitness& final)>& serve);
+    const std::function<void(const std::map<std::string, const GenomeFitness*>& roles)>& serve);
 
 // The search config as config.json holds it, and back (throws on a bad field).
 nlohmann::json search_config_json(const SearchConfig& config);
@@ -113,6 +143,10 @@ FitnessSettings search_fitness_settings(const SearchConfig& config);
 
 // The fitness settings of the final scores (the longer QAT of final_steps, if any).
 FitnessSettings final_settings(const SearchConfig& config);
+// Screened fidelity: the finals' first rung (a quarter of final_steps, at least one step).
+FitnessSettings rung_settings(const SearchConfig& config);
+// Screened fidelity: the cheap fitness every new genome gets first (PTQ).
+FitnessSettings screen_settings(const SearchConfig& config);
 
 // The config a run folder was started with (for --resume); throws naming the file.
 SearchConfig load_search_config(const std::filesystem::path& run_dir);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -30,6 +31,14 @@ std::string read(const std::filesystem::path& p) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+std::vector<std::string> sorted_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::sort(lines.begin(), lines.end());
+  return lines;
 }
 
 // A GRU-8 trained briefly on sMNIST, kept for the whole test program.
@@ -225,14 +234,14 @@ TEST_F(SearchRun, LatencySearchFrontIsNonDominatedInItsThreeObjectivesAndCarries
   EXPECT_EQ(load_search_config(dir.path()).target, "cortex-m4");
 }
 
-TEST_F(SearchRun, KilledRunResumesWithoutRepeatingEvaluations) {
+// Runs `c` as the CLI with `flags` (the same settings), kills it with SIGKILL once some
+// evaluations are stored, resumes it, and checks the resumed run against the uninterrupted one.
+void kill_and_resume(const SearchConfig& c, const std::string& flags) {
   testing::TempDir reference, killed;
-  SearchConfig c = tiny_config();
-  c.generations = 4;
   const SearchResult full = run_search(c, reference.path());
   const std::string command = std::string(MPGRU_BINARY) + " search --ckpt " + c.checkpoint +
-                              " --data " + c.data_dir + " --population 8 --generations 4 --seed 5" +
-                              " --calib-sequences 100 --out " + killed.path().string();
+                              " --data " + c.data_dir + " " + flags + " --out " +
+                              killed.path().string();
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -262,6 +271,111 @@ TEST_F(SearchRun, KilledRunResumesWithoutRepeatingEvaluations) {
   EXPECT_EQ(resumed.evaluations + stored, full.evaluations + 0)
       << "stored before the kill: " << stored;
   EXPECT_EQ(read(reference / "front.csv"), read(killed / "front.csv"));
+  EXPECT_EQ(read(reference / "baseline.csv"), read(killed / "baseline.csv"));
+  EXPECT_EQ(resumed.effort.qat_steps(), full.effort.qat_steps());
+}
+
+TEST_F(SearchRun, KilledRunResumesWithoutRepeatingEvaluations) {
+  SearchConfig c = tiny_config();
+  c.generations = 4;
+  kill_and_resume(c, "--population 8 --generations 4 --seed 5 --calib-sequences 100");
+}
+
+// Screened fidelity (PTQ first, QAT for the promising, successive-halving finals): a tiny QAT
+// budget so that the run is quick.
+SearchConfig screened_config() {
+  SearchConfig c = tiny_config();
+  c.fitness.mode = FitnessMode::qat;
+  c.fitness.qat.steps = 2;
+  c.fitness.qat.seed = 5;
+  c.final_steps = 8;
+  c.final_fronts = 3;
+  c.fidelity = Fidelity::screened;
+  c.screen.promote = 0.25;
+  c.final_keep = 2;
+  return c;
+}
+
+TEST_F(SearchRun, ScreenedRunResumesAfterAKillOnTheUninterruptedFront) {
+  SearchConfig c = screened_config();
+  c.generations = 4;
+  kill_and_resume(c,
+                  "--population 8 --generations 4 --seed 5 --calib-sequences 100 --fitness qat "
+                  "--qat-steps 2 --final-steps 8 --final-fronts 3 "
+                  "--fidelity screened --promote 0.25 --final-keep 2");
+}
+
+// Screened: only some genomes are fine-tuned, the front holds only genomes with the full final
+// scores, the work is counted, and one or two threads and a resume give the same files.
+TEST_F(SearchRun, ScreenedSearchFineTunesFewAndIsTheSameOnAnyThreadsAndOnResume) {
+  SearchConfig c = screened_config();
+  testing::TempDir one, two;
+  const SearchResult a = run_search(c, one.path());
+  c.workers = 2;
+  const SearchResult b = run_search(c, two.path());
+  EXPECT_EQ(read(one / "front.csv"), read(two / "front.csv"));
+  EXPECT_EQ(read(one / "baseline.csv"), read(two / "baseline.csv"));
+  EXPECT_EQ(sorted_lines(read(one / "evaluated.csv")), sorted_lines(read(two / "evaluated.csv")))
+      << "the same genomes fine-tuned, in any order";
+  const SearchEffort& e = a.effort;
+  EXPECT_EQ(e.fidelity, Fidelity::screened);
+  EXPECT_GT(e.screened, e.search_fine_tunes - 7);  // the 7 homogeneous genomes are not screened
+  EXPECT_GE(e.search_fine_tunes, 7);
+  // Per batch at most a quarter of 8 new genomes: the first batch 7 homogeneous and 1 random
+  // (2 of the 1 + 3 generations' 8 each).
+  EXPECT_LE(e.search_fine_tunes, 7 + 2 * 4);
+  EXPECT_EQ(e.search_steps, 2);
+  EXPECT_EQ(e.rung_steps, 2);
+  EXPECT_EQ(e.final_steps, 8);
+  EXPECT_GE(e.rung_fine_tunes, 6);       // the baseline's 7..2 bits, and the candidates
+  EXPECT_LE(e.final_fine_tunes, 1 + 2);  // 8-bit and at most final_keep candidates
+  EXPECT_EQ(e.qat_steps(),
+            e.search_fine_tunes * 2 + e.rung_fine_tunes * 2 + e.final_fine_tunes * 8);
+  ASSERT_FALSE(a.front.empty());
+  EXPECT_LE(a.front.size(), 2u);
+  const std::string json = read(one / "front.json");
+  EXPECT_NE(json.find("\"effort\""), std::string::npos);
+  EXPECT_NE(read(one / "report.html").find("scored by PTQ first"), std::string::npos);
+  EXPECT_NE(read(one / "search.log").find(" screened "), std::string::npos);
+  const SearchResult again = run_search(load_search_config(one.path()), one.path());
+  EXPECT_EQ(again.evaluations, 0);
+  EXPECT_EQ(read(one / "front.csv"), read(two / "front.csv"));
+  EXPECT_EQ(again.effort.qat_steps(), e.qat_steps());
+}
+
+// Islands in the screened mode: each island screens its own batches, so islands evolved one after
+// the other (one worker) or side by side (two) give the same front.
+TEST_F(SearchRun, ScreenedIslandsGiveTheSameFrontInThreadsOrOneAfterTheOther) {
+  SearchConfig c = screened_config();
+  c.generations = 2;
+  c.islands.islands = 2;
+  c.islands.migrate_every = 1;
+  testing::TempDir one, two;
+  run_search(c, one.path());
+  c.workers = 2;
+  run_search(c, two.path());
+  EXPECT_EQ(read(one / "front.csv"), read(two / "front.csv"));
+  EXPECT_EQ(read(one / "baseline.csv"), read(two / "baseline.csv"));
+}
+
+TEST(SearchConfig, ScreenedFidelityIsCheckedAndKeptInTheConfig) {
+  SearchConfig c;
+  c.checkpoint = "x";
+  c.fidelity = Fidelity::screened;
+  EXPECT_THROW(validate(c), std::invalid_argument);  // PTQ fitness: nothing to screen
+  c.fitness.mode = FitnessMode::qat;
+  EXPECT_NO_THROW(validate(c));
+  c.screen.promote = 0;
+  EXPECT_THROW(validate(c), std::invalid_argument);
+  c.screen.promote = 0.3;
+  c.final_keep = 0;
+  EXPECT_THROW(validate(c), std::invalid_argument);
+  c.final_keep = 5;
+  const SearchConfig back = search_config_from_json(search_config_json(c));
+  EXPECT_EQ(back.fidelity, Fidelity::screened);
+  EXPECT_DOUBLE_EQ(back.screen.promote, 0.3);
+  EXPECT_EQ(back.final_keep, 5u);
+  EXPECT_FALSE(search_config_json(SearchConfig{}).contains("fidelity"));  // older folders unchanged
 }
 
 // QAT fitness with a longer final fine-tune: the report's figures come from final_steps, the
