@@ -208,8 +208,7 @@ pagmo::vector_double ScreenedBfe::operator()(const pagmo::problem& p,
   for (const pagmo::vector_double& f : screen_->evaluate(*problem, genomes)) {
     out.insert(out.end(), f.begin(), f.end());
   }
-  // pagmo counts fitness evaluations of the problem; a batch evaluator adds them itself.
-  p.increment_fevals(genomes.size());
+  // (pagmo::bfe counts the batch's fitness evaluations itself.)
   return out;
 }
 
