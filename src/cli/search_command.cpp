@@ -152,10 +152,11 @@ std::string resolve_run(SearchArgs& args) {
   } else {
     args.config.fitness.mode = search::parse_fitness_mode(args.fitness);
     args.config.objectives = search::parse_objectives(args.objectives);
-    args.config.fitness.objective = resolve_objective(args.objective, args.config.checkpoint);
     args.config.calibration.method = quant::parse_range_method(args.method);
     args.config.islands.topology = search::parse_topology(args.topology);
     args.config.fidelity = search::parse_fidelity(args.fidelity);
+    search::validate(args.config);  // a bad flag is reported before the checkpoint is read
+    args.config.fitness.objective = resolve_objective(args.objective, args.config.checkpoint);
     if (args.qat_seed < 0) args.qat_seed = args.config.seed;
     args.config.fitness.qat.seed = static_cast<uint64_t>(args.qat_seed);
     if (std::filesystem::exists(std::filesystem::path(run_dir) / "evaluations.sqlite")) {

@@ -168,6 +168,25 @@ TEST(Cli, ResumeOfABadConfigIsAFileErrorNamingIt) {
   EXPECT_NE(r.output.find((dir / "config.json").string()), std::string::npos) << r.output;
 }
 
+// Screened fidelity screens QAT fine-tunes: with PTQ fitness it is refused before anything is
+// loaded or written; an unknown fidelity is refused by name.
+TEST(Cli, ScreenedFidelityNeedsQatFitnessAndUnknownFidelitiesAreRefused) {
+  mpgru::testing::TempDir dir;
+  CommandResult r =
+      run("search --ckpt /nonexistent/ck --fidelity screened --out " + (dir / "run").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--fitness qat"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run"));
+  r = run("search --ckpt /nonexistent/ck --fitness qat --fidelity fast --out " +
+          (dir / "run").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("fidelity"), std::string::npos) << r.output;
+  r = run("search --ckpt /nonexistent/ck --fitness qat --fidelity screened --promote 0 --out " +
+          (dir / "run").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("promote"), std::string::npos) << r.output;
+}
+
 // The genome is checked before the data is loaded and calibrated: a typo is reported at once.
 TEST(Cli, QuantizeChecksTheGenomeBeforeLoadingData) {
   mpgru::testing::TempDir dir;
