@@ -98,7 +98,7 @@ void print_result(const search::SearchResult& r, const std::string& run_dir) {
               static_cast<long long>(e.qat_steps()), static_cast<long long>(e.search_fine_tunes),
               static_cast<long long>(e.search_steps));
   if (e.fidelity == search::Fidelity::screened) {
-    std::printf(" of %lld screened by PTQ; finals: first rung %lld x %lld",
+    std::printf(" of %lld screened by PTQ; baseline 7..2 bits %lld x %lld",
                 static_cast<long long>(e.screened), static_cast<long long>(e.rung_fine_tunes),
                 static_cast<long long>(e.rung_steps));
   }
@@ -306,8 +306,8 @@ Command add_search_command(CLI::App& parent) {
                   "screened: at most this fraction of each generation's new genomes fine-tuned")
       ->capture_default_str();
   app->add_option("--final-keep", c.final_keep,
-                  "screened: candidates whose final scores get the full --final-steps (the "
-                  "others a quarter)")
+                  "screened: candidates that get the --final-steps fine-tune (chosen on their "
+                  "search scores)")
       ->capture_default_str();
   app->add_option("--islands", c.islands.islands,
                   "Island model: this many NSGA-II populations of --population each, own seeds "

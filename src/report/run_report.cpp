@@ -316,9 +316,9 @@ std::string effort_text(const nlohmann::json& e) {
   std::string s;
   if (e.value("fidelity", std::string()) == "screened") {
     s += n("screened") + " genomes scored by PTQ first, " + n("search_fine_tunes") +
-         " of them fine-tuned (" + n("search_steps") +
-         " steps); final scores: " + n("rung_fine_tunes") + " at " + n("rung_steps") + " steps, " +
-         n("final_fine_tunes") + " at " + n("final_steps") + "; ";
+         " fine-tuned (" + n("search_steps") + " steps); final scores: " + n("final_fine_tunes") +
+         " at " + n("final_steps") + " steps, the baseline's " + n("rung_fine_tunes") +
+         " narrower widths at " + n("rung_steps") + "; ";
   } else {
     s += n("search_fine_tunes") + " genomes fine-tuned by the search (" + n("search_steps") +
          " steps), " + n("final_fine_tunes") + " for the final scores (" + n("final_steps") +

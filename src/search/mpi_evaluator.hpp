@@ -9,7 +9,7 @@
 // the rank: for a seed the MPI and thread evaluators give the same front.
 //
 // Messages are byte strings: a job is JSON {"kind": "evaluate"|"report"|"stop", "role":
-// "search"|"final"|"rung", "genome": compact digits}; a result is MessagePack {"ok": true,
+// "search"|"final", "genome": compact digits}; a result is MessagePack {"ok": true,
 // "validation":
 // {...}, "test": {...}} or {"ok": false, "error": text} (a worker's error stops the search with
 // it). MPI is used from one thread at a time (MPI_THREAD_SERIALIZED): dispatch threads take a
@@ -80,7 +80,7 @@ class Pool final : public RemoteFitness {
 };
 
 // A worker rank's loop: receives jobs from rank 0 and answers each with the fitness of its role
-// ("search", "final", "rung": GenomeFitness without a store) until "stop"; an unknown role is
+// ("search", "final": GenomeFitness without a store) until "stop"; an unknown role is
 // answered with an error.
 void serve(const std::map<std::string, const GenomeFitness*>& roles);
 

@@ -9,10 +9,12 @@
 //   1. the genome's optimistic fine-tuned error: its PTQ error less the largest QAT gain (PTQ
 //      error - fine-tuned error) of its `neighbours` nearest fine-tuned genomes (L1 distance of
 //      the bit widths; MOHAQ's "beacons": a retrained genome's gain predicts its neighbours');
-//   2. greedily, the genome whose optimistic point (error, size / 8-bit size) adds the most
+//   2. of at most max(1, round(promote x batch)) genomes, half (rounded up) for the headline: the
+//      smallest whose optimistic error is within the headline's tolerance of homogeneous 8-bit's
+//      fine-tuned error and that are smaller than every fine-tuned genome within it; the rest
+//      greedily, the genome whose optimistic point (error, size / 8-bit size) adds the most
 //      hypervolume (reference (1, 1.05)) to the front of every fine-tuned genome so far and the
-//      genomes already picked from this batch, while that gain is positive, up to
-//      max(1, round(promote x batch)) genomes;
+//      genomes already picked from this batch, while that gain is positive;
 //   3. homogeneous genomes are always fine-tuned (the search starts with them, in a batch of
 //      their own): the beacons of every width.
 // Decisions depend only on the batch and the fine-tuned genomes of earlier batches of the same
@@ -77,6 +79,7 @@ class Screen {
   std::shared_ptr<const GenomeFitness> cheap_, full_;
   ScreenSettings settings_;
   double size_8_ = 1;
+  double tolerance_ = 0;  // the headline's tolerance as an error difference
   unsigned threads_ = 1;
   mutable std::mutex mutex_;
   std::map<std::string, Tuned> tuned_;

@@ -119,7 +119,7 @@ SearchConfig from_json(const json& j) {
   c.eta_m = j.at("eta_m").get<double>();
   c.fidelity = parse_fidelity(j.value("fidelity", std::string("full")));
   c.screen.promote = j.value("promote", ScreenSettings{}.promote);
-  c.final_keep = j.value("final_keep", 4u);
+  c.final_keep = j.value("final_keep", 8u);
   c.islands.islands = j.value("islands", 1u);
   c.islands.migrants = j.value("migrants", 2u);
   c.islands.migrate_every = j.value("migrate_every", 2u);
@@ -422,22 +422,21 @@ std::vector<core::Genome> final_candidates(const pagmo::population& pop,
   return out;
 }
 
-// Screened finals: which candidates of the first rung get the full final fine-tune, at most
-// `keep`: first the smallest half of the rung's front whose validation score is within three
-// tolerances of the rung's best (those that could be the headline after the longer fine-tune),
-// then, greedily, the front's largest hypervolume contributions (error, size / size_8).
+// Screened finals: which candidates get the full final fine-tune, judged on their search scores
+// (the first rung: the search's own fine-tune), at most `keep`: first the smallest half of their
+// front whose validation score is within three tolerances of `reference` (8-bit's search score:
+// those that could be the headline after the longer fine-tune), then, greedily, the front's
+// largest hypervolume contributions (error, size / size_8).
 std::vector<core::Genome> survivors(const std::vector<report::ScoredGenome>& rung, unsigned keep,
-                                    const report::Metric& metric, double size_8) {
+                                    const report::Metric& metric, double size_8, double reference) {
   const std::vector<report::ScoredGenome> front =
       final_front(rung, Objectives::error_size, {}, metric);  // by size
   std::vector<core::Genome> out;
   if (front.empty()) return out;
-  double best = -HUGE_VAL;
-  for (const report::ScoredGenome& g : front) best = std::max(best, g.val_accuracy);
   std::vector<bool> taken(front.size(), false);
   const size_t contenders = (keep + 1) / 2;
   for (size_t i = 0; i < front.size() && out.size() < contenders; ++i) {
-    if (front[i].val_accuracy >= best - 3 * metric.tolerance()) {
+    if (front[i].val_accuracy >= reference - 3 * metric.tolerance()) {
       taken[i] = true;
       out.push_back(front[i].genome);
     }
@@ -492,10 +491,10 @@ int64_t write_evaluated(const EvaluationStore& store, const FitnessContext& cont
 }
 
 // The run's QAT work over every session, from the store: the distinct genomes fine-tuned by the
-// search's fitness, and scored (one fine-tune for both splits) by the finals' rung and full
-// fitness. `separate_rung`: the screened finals' first rung has its own settings.
+// search's fitness, and scored (one fine-tune for both splits) by the search's fitness (screened:
+// the baseline's narrower widths) and the final fitness.
 SearchEffort effort_of(const EvaluationStore& store, const FitnessContext& context,
-                       const SearchConfig& config, bool separate_rung) {
+                       const SearchConfig& config) {
   const auto rows = [&](const FitnessSettings& settings, const std::string& suffix) {
     return static_cast<int64_t>(
         store.all(context.task, context.checkpoint_hash, store_fitness(context, settings) + suffix)
@@ -513,7 +512,7 @@ SearchEffort effort_of(const EvaluationStore& store, const FitnessContext& conte
   e.final_steps = steps(final);
   if (config.fidelity == Fidelity::screened) {
     e.screened = rows(screen_settings(config), "");
-    if (separate_rung) {
+    if (rung_settings(config).canonical() != final.canonical()) {
       e.rung_fine_tunes = rows(rung_settings(config), ";report_split=test");
       e.rung_steps = steps(rung_settings(config));
     }
@@ -642,11 +641,7 @@ FitnessSettings final_settings(const SearchConfig& config) {
 }
 
 FitnessSettings rung_settings(const SearchConfig& config) {
-  FitnessSettings settings = final_settings(config);
-  if (settings.mode == FitnessMode::qat) {
-    settings.qat.steps = std::max<int64_t>(1, settings.qat.steps / 4);
-  }
-  return settings;
+  return search_fitness_settings(config);
 }
 
 FitnessSettings screen_settings(const SearchConfig& config) {
@@ -678,8 +673,7 @@ void serve_search(
   const FitnessContext context = fitness_context(loaded, config);
   const GenomeFitness search(context, search_fitness_settings(config), nullptr);
   const GenomeFitness final(context, final_settings(config), nullptr);
-  const GenomeFitness rung(context, rung_settings(config), nullptr);
-  serve({{"search", &search}, {"final", &final}, {"rung", &rung}});
+  serve({{"search", &search}, {"final", &final}});
 }
 
 nlohmann::json search_config_json(const SearchConfig& config) {
@@ -826,18 +820,13 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     if (dispatch.remote != nullptr) separate->use_remote(dispatch.remote, "final");
     final_fitness = separate;
   }
-  // Screened finals (successive halving): the first rung's fitness.
-  const FitnessSettings rung_scores = rung_settings(config);
-  std::shared_ptr<const GenomeFitness> rung_fitness = final_fitness;
-  if (screened && rung_scores.canonical() != final_scores.canonical()) {
-    auto separate = std::make_shared<GenomeFitness>(context, rung_scores, &store);
-    if (dispatch.remote != nullptr) separate->use_remote(dispatch.remote, "rung");
-    rung_fitness = separate;
-  }
-  const size_t full_finals =
-      screened ? std::min<size_t>(config.final_keep, candidates.size()) : candidates.size();
+  // Screened finals (successive halving): the first rung is the search's own fine-tune.
+  const std::shared_ptr<const GenomeFitness> rung_fitness = screened ? fitness : final_fitness;
   ScoringProgress scoring_progress{
-      0, candidates.size() + baseline.size() + (screened ? full_finals : 0), 0};
+      0,
+      baseline.size() +
+          (screened ? std::min<size_t>(config.final_keep, candidates.size()) : candidates.size()),
+      0};
   const auto scoring_start = Clock::now();
   const auto one_done = [&] {
     ++scoring_progress.done;
@@ -852,18 +841,34 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     baseline_scores = score(*final_fitness, baseline, threads, one_done);
     candidate_scores = score(*final_fitness, candidates, threads, one_done);
   } else {
-    // 8-bit (the headline's reference) in full; the other widths and the candidates on the first
-    // rung; the survivors in full.
+    // 8-bit (the headline's reference) in full; the other widths with the search's fine-tune;
+    // of the candidates, those chosen on their search scores in full.
     baseline_scores = score(*final_fitness, {baseline.front()}, threads, one_done);
     const std::vector<core::Genome> narrower(baseline.begin() + 1, baseline.end());
     for (auto& s : score(*rung_fitness, narrower, threads, one_done)) baseline_scores.push_back(s);
+    const report::Metric& m = fitness->metric();
     std::vector<report::ScoredGenome> rung;
-    for (auto& s : score(*rung_fitness, candidates, threads, one_done)) rung.push_back(s.first);
+    for (const core::Genome& g : candidates) {
+      pagmo::vector_double f;
+      for (const auto& [seed, screen] : screens) {
+        if (screen->fine_tuned(g.to_compact(), &f)) break;
+      }
+      report::ScoredGenome scored_genome;
+      scored_genome.genome = g;
+      scored_genome.val_accuracy = m.score(f.at(0));
+      scored_genome.val_count = 1;
+      scored_genome.size_bits = static_cast<int64_t>(f.at(1));
+      rung.push_back(scored_genome);
+    }
+    pagmo::vector_double f8;
+    for (const auto& [seed, screen] : screens) {
+      if (screen->fine_tuned(baseline.front().to_compact(), &f8)) break;
+    }
     const std::vector<core::Genome> kept =
-        survivors(rung, config.final_keep, fitness->metric(), size_8);
+        survivors(rung, config.final_keep, m, size_8, m.score(f8.at(0)));
     scoring_progress.total = scoring_progress.done + kept.size();
-    log << "first rung: " << candidates.size() << " candidates at " << rung_scores.qat.steps
-        << " QAT steps, " << kept.size() << " continue to " << final_scores.qat.steps << std::endl;
+    log << "finals: " << candidates.size() << " candidates by their search scores, " << kept.size()
+        << " fine-tuned " << final_scores.qat.steps << " steps" << std::endl;
     candidate_scores = score(*final_fitness, kept, threads, one_done);
   }
   const auto eight = baseline_scores.front();
@@ -890,7 +895,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     r.cache_hits += f->cache_hits();
     r.unbuildable += f->failures();
   }
-  r.effort = effort_of(store, context, config, rung_fitness != final_fitness);
+  r.effort = effort_of(store, context, config);
   if (dynamic_cast<const data::SeDataset*>(loaded.dataset.get()) != nullptr) {
     write_examples(loaded, *final_fitness, report::headline(r.front, r.baseline, bops, metric),
                    run_dir);

@@ -51,24 +51,26 @@ struct SearchConfig {
   unsigned final_fronts = 1;
   IslandSettings islands;  // islands.islands > 1: the island model (search/islands.hpp)
   // Multi-fidelity (search/screened_evaluator.hpp): "screened" scores every new genome by PTQ
-  // first and fine-tunes only the promising; its final scores are successive halving: the
-  // candidates (fine-tuned genomes only) and the homogeneous baseline but 8-bit get a quarter of
-  // final_steps, then at most final_keep candidates (the smallest that could be the headline,
-  // then the largest hypervolume contributions) and 8-bit the full final_steps. The reported
-  // front is decided on those full final scores only.
+  // first and fine-tunes only the promising; its final scores are successive halving with the
+  // search's own fine-tune as the first rung: of the candidates (fine-tuned genomes only), at
+  // most final_keep (the smallest that could be the headline, then the largest hypervolume
+  // contributions, on their search scores) and homogeneous 8-bit get the final_steps fine-tune,
+  // the baseline's narrower widths the search's. The reported front is decided on the full
+  // final scores only.
   Fidelity fidelity = Fidelity::full;
   ScreenSettings screen;
-  unsigned final_keep = 4;
+  unsigned final_keep = 8;
 };
 
 // The QAT work of a run (the machine-independent cost of a search): fine-tunes and their steps,
 // over every session, by kind.
 struct SearchEffort {
   Fidelity fidelity = Fidelity::full;
-  int64_t screened = 0;                           // genomes scored by PTQ first (screened)
-  int64_t search_fine_tunes = 0;                  // genomes fine-tuned by the search (its fitness)
-  int64_t search_steps = 0;                       // QAT steps of one
-  int64_t rung_fine_tunes = 0, rung_steps = 0;    // screened: the finals' first rung
+  int64_t screened = 0;           // genomes scored by PTQ first (screened)
+  int64_t search_fine_tunes = 0;  // genomes fine-tuned by the search (its fitness)
+  int64_t search_steps = 0;       // QAT steps of one
+  // Screened: final scores with the search's fine-tune (the baseline's narrower widths).
+  int64_t rung_fine_tunes = 0, rung_steps = 0;
   int64_t final_fine_tunes = 0, final_steps = 0;  // the full final scores
   int64_t qat_steps() const {
     return search_fine_tunes * search_steps + rung_fine_tunes * rung_steps +
@@ -128,7 +130,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
 
 // The other side of a remote evaluator (an MPI worker rank): loads what run_search would (float
 // model, data, calibration) and calls `serve` with the search's and the final scores' fitness
-// (no store: the caller stores), by role: "search", "final" and "rung" (screened finals).
+// (no store: the caller stores), by role: "search" and "final".
 void serve_search(
     const SearchConfig& config,
     const std::function<void(const std::map<std::string, const GenomeFitness*>& roles)>& serve);
@@ -143,7 +145,7 @@ FitnessSettings search_fitness_settings(const SearchConfig& config);
 
 // The fitness settings of the final scores (the longer QAT of final_steps, if any).
 FitnessSettings final_settings(const SearchConfig& config);
-// Screened fidelity: the finals' first rung (a quarter of final_steps, at least one step).
+// Screened fidelity: the finals' first rung, the search's own fine-tune.
 FitnessSettings rung_settings(const SearchConfig& config);
 // Screened fidelity: the cheap fitness every new genome gets first (PTQ).
 FitnessSettings screen_settings(const SearchConfig& config);
