@@ -93,6 +93,7 @@ void print_result(const search::SearchResult& r, const std::string& run_dir) {
       static_cast<long long>(r.cache_hits), format_duration(r.seconds).c_str(), run_dir.c_str(),
       run_dir.c_str());
   const search::SearchEffort& e = r.effort;
+  if (e.qat_steps() == 0) return;  // PTQ fitness
   std::printf("QAT work: %lld fine-tunes, %lld steps in all (search %lld x %lld",
               static_cast<long long>(e.search_fine_tunes + e.rung_fine_tunes + e.final_fine_tunes),
               static_cast<long long>(e.qat_steps()), static_cast<long long>(e.search_fine_tunes),

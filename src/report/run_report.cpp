@@ -416,7 +416,7 @@ std::string headline_table(const Run& run, const Headline& h) {
                std::to_string(f.session_evaluations) + " evaluations and " +
                std::to_string(f.session_cache_hits) + " cache hits in the last session; " +
                duration(f.seconds) + " wall time over all sessions");
-  if (f.effort.contains("qat_steps")) s += row("QAT work", effort_text(f.effort));
+  if (f.effort.value("qat_steps", int64_t{0}) > 0) s += row("QAT work", effort_text(f.effort));
   s += row("search", escape(c.value("fitness", std::string())) + " fitness, " +
                          std::to_string(c.value("qat_steps", 0)) + " QAT steps per evaluation, " +
                          std::to_string(c.value("final_steps", 0)) + " for the final scores of " +

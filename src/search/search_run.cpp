@@ -505,6 +505,7 @@ SearchEffort effort_of(const EvaluationStore& store, const FitnessContext& conte
   };
   SearchEffort e;
   e.fidelity = config.fidelity;
+  if (config.fitness.mode != FitnessMode::qat) return e;  // PTQ fitness: no fine-tune
   const FitnessSettings search = search_fitness_settings(config), final = final_settings(config);
   e.search_fine_tunes = rows(search, "");
   e.search_steps = steps(search);
