@@ -8,7 +8,8 @@
 #                   hypervolume reached 99 % of the full run's final population hypervolume, the
 #                   final front's hypervolumes (validation, test) and the validation-chosen pick;
 #   OUT/speed.md    per task: the ratios of the screened run to the full one, per seed and mean.
-# A run whose folder holds front.json is not run again (delete it to measure again).
+# A run whose folder holds front.json is not run again (delete it to measure again); with
+# SUMMARY_ONLY=1 nothing is run and the tables hold the pairs that finished.
 #
 #   scripts/search_speed.sh [TASKS] [SEEDS] [OUT]   (default "kws smnist se", "1 2 3",
 #                                                   results/search-speed); needs jq
@@ -31,13 +32,15 @@ run() {
     --fidelity "$3" --out "$dir" >"$dir.log" 2>&1 || { tail -5 "$dir.log" >&2; exit 1; }
 }
 
-for task in $tasks; do
-  [ -d "runs/$task-float" ] || { echo "search_speed.sh: runs/$task-float missing" >&2; exit 1; }
-  for seed in $seeds; do
-    run "$task" "$seed" full
-    run "$task" "$seed" screened
+if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
+  for task in $tasks; do
+    [ -d "runs/$task-float" ] || { echo "search_speed.sh: runs/$task-float missing" >&2; exit 1; }
+    for seed in $seeds; do
+      run "$task" "$seed" full
+      run "$task" "$seed" screened
+    done
   done
-done
+fi
 
 # The last generation's population hypervolume of a search.log.
 final_hv() { awk '/^generation /{ for (i = 1; i <= NF; ++i) if ($i == "hypervolume") h = $(i + 1) } END { print h }' "$1"; }
@@ -57,6 +60,7 @@ csv=$out/speed.csv
 echo "task,seed,fidelity,seconds,qat_steps,search_fine_tunes,search_steps,screened,rung_fine_tunes,rung_steps,final_fine_tunes,final_steps,search_steps_to_99,hv_val,hv_test,pick,size_reduction,pick_val,pick_test" >"$csv"
 for task in $tasks; do
   for seed in $seeds; do
+    [ -f "$runs/$task-full-s$seed/front.json" ] && [ -f "$runs/$task-screened-s$seed/front.json" ] || continue
     target=$(final_hv "$runs/$task-full-s$seed/search.log" | awk '{ print 0.99 * $1 }')
     for mode in full screened; do
       dir=$runs/$task-$mode-s$seed

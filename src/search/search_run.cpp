@@ -423,50 +423,67 @@ std::vector<core::Genome> final_candidates(const pagmo::population& pop,
 }
 
 // Screened finals: which candidates get the full final fine-tune, judged on their search scores
-// (the first rung: the search's own fine-tune), at most `keep`: first the smallest half of their
-// front whose validation score is within three tolerances of `reference` (8-bit's search score:
-// those that could be the headline after the longer fine-tune), then, greedily, the front's
-// largest hypervolume contributions (error, size / size_8).
+// (the first rung: the search's own fine-tune), at most `keep`: first the smallest half whose
+// validation score is within three tolerances of `reference` (8-bit's search score: those that
+// could be the headline after the longer fine-tune), then greedily the largest hypervolume
+// contributions (error, size / size_8), then the rest by non-dominated rank and size.
 std::vector<core::Genome> survivors(const std::vector<report::ScoredGenome>& rung, unsigned keep,
                                     const report::Metric& metric, double size_8, double reference) {
-  const std::vector<report::ScoredGenome> front =
-      final_front(rung, Objectives::error_size, {}, metric);  // by size
-  std::vector<core::Genome> out;
-  if (front.empty()) return out;
-  std::vector<bool> taken(front.size(), false);
-  const size_t contenders = (keep + 1) / 2;
-  for (size_t i = 0; i < front.size() && out.size() < contenders; ++i) {
-    if (front[i].val_accuracy >= reference - 3 * metric.tolerance()) {
-      taken[i] = true;
-      out.push_back(front[i].genome);
-    }
+  std::vector<report::ScoredGenome> all;
+  for (const report::ScoredGenome& g : rung) {
+    if (g.val_count != 0) all.push_back(g);  // unbuildable: never a pick
   }
-  const auto point = [&](size_t i) {
-    return report::Objectives{metric.error(front[i].val_accuracy),
-                              static_cast<double>(front[i].size_bits) / size_8};
-  };
+  std::vector<pagmo::vector_double> f;
+  for (const report::ScoredGenome& g : all) {
+    f.push_back({metric.error(g.val_accuracy), static_cast<double>(g.size_bits) / size_8});
+  }
+  // Candidates by (non-dominated rank, size, genome): the order every step below scans in.
+  std::vector<size_t> rank_of(all.size(), 0), order;
+  const auto r = ranks(f);
+  for (size_t k = 0; k < r.size(); ++k) {
+    for (size_t i : r[k]) rank_of[i] = k;
+  }
+  for (size_t i = 0; i < all.size(); ++i) order.push_back(i);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::make_tuple(rank_of[a], all[a].size_bits, all[a].genome.to_compact()) <
+           std::make_tuple(rank_of[b], all[b].size_bits, all[b].genome.to_compact());
+  });
+  std::vector<size_t> by_size = order;
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [&](size_t a, size_t b) { return all[a].size_bits < all[b].size_bits; });
+  std::vector<bool> taken(all.size(), false);
+  std::vector<core::Genome> out;
   std::vector<report::Objectives> kept;
-  for (size_t i = 0; i < front.size(); ++i) {
-    if (taken[i]) kept.push_back(point(i));
+  const auto take = [&](size_t i) {
+    taken[i] = true;
+    kept.push_back(f[i]);
+    out.push_back(all[i].genome);
+  };
+  const size_t contenders = (keep + 1) / 2;
+  for (size_t i : by_size) {
+    if (out.size() >= contenders) break;
+    if (all[i].val_accuracy >= reference - 3 * metric.tolerance()) take(i);
   }
   while (out.size() < keep) {
     const double base = report::hypervolume(kept, {1.0, 1.05});
-    size_t chosen = front.size();
+    size_t chosen = all.size();
     double gain = 0;
-    for (size_t i = 0; i < front.size(); ++i) {
+    for (size_t i : order) {
       if (taken[i]) continue;
       std::vector<report::Objectives> with = kept;
-      with.push_back(point(i));
+      with.push_back(f[i]);
       const double g = report::hypervolume(with, {1.0, 1.05}) - base;
-      if (chosen == front.size() || g > gain + 1e-12) {
+      if (g > gain + 1e-12) {
         chosen = i;
         gain = g;
       }
     }
-    if (chosen == front.size()) break;
-    taken[chosen] = true;
-    kept.push_back(point(chosen));
-    out.push_back(front[chosen].genome);
+    if (chosen == all.size()) break;
+    take(chosen);
+  }
+  for (size_t i : order) {
+    if (out.size() >= keep) break;
+    if (!taken[i]) take(i);
   }
   return out;
 }
