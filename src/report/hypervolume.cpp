@@ -65,4 +65,31 @@ double hypervolume(const std::vector<Objectives>& points, const Objectives& ref)
   return area(flat, ref[0], ref[1]);
 }
 
+std::vector<size_t> greedy_hypervolume(std::vector<Objectives>& front,
+                                       const std::vector<Objectives>& points,
+                                       const std::vector<size_t>& order, std::vector<bool>& taken,
+                                       size_t count, const Objectives& ref) {
+  std::vector<size_t> chosen;
+  while (chosen.size() < count) {
+    const double base = hypervolume(front, ref);
+    double best_gain = 0;
+    size_t best = points.size();
+    for (size_t i : order) {
+      if (taken[i]) continue;
+      std::vector<Objectives> with = front;
+      with.push_back(points[i]);
+      const double gain = hypervolume(with, ref) - base;
+      if (gain > best_gain + 1e-12) {
+        best_gain = gain;
+        best = i;
+      }
+    }
+    if (best == points.size()) break;
+    taken[best] = true;
+    chosen.push_back(best);
+    front.push_back(points[best]);
+  }
+  return chosen;
+}
+
 }  // namespace mpgru::report

@@ -3,6 +3,7 @@
 // mixed-precision front with the homogeneous one.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 namespace mpgru::report {
@@ -14,5 +15,14 @@ using Objectives = std::vector<double>;
 // points are allowed. Throws std::invalid_argument unless every point and `ref` have 2 or 3
 // objectives, all the same count.
 double hypervolume(const std::vector<Objectives>& points, const Objectives& ref);
+
+// Greedy hypervolume selection: up to `count` times, of the `points` not `taken` (scanned in
+// `order`), the one whose addition to `front` adds the most hypervolume (the first of equals, by
+// more than 1e-12), while some point adds any; each chosen point is marked taken and added to
+// `front`. Returns the chosen indices in the order chosen.
+std::vector<size_t> greedy_hypervolume(std::vector<Objectives>& front,
+                                       const std::vector<Objectives>& points,
+                                       const std::vector<size_t>& order, std::vector<bool>& taken,
+                                       size_t count, const Objectives& ref);
 
 }  // namespace mpgru::report

@@ -29,10 +29,6 @@ int distance(const std::vector<int>& a, const std::vector<int>& b) {
   return d;
 }
 
-double hv(const std::vector<report::Objectives>& points) {
-  return report::hypervolume(points, {kReferenceError, kReferenceSize});
-}
-
 bool homogeneous(const std::vector<int>& bits) {
   return std::all_of(bits.begin(), bits.end(), [&](int b) { return b == bits.front(); });
 }
@@ -118,24 +114,12 @@ std::vector<size_t> Screen::pick(const std::vector<std::vector<int>>& bits,
   std::vector<report::Objectives> front;
   for (const auto& [compact, t] : tuned_) front.push_back({t.f[0], t.f[1] / size_8_});
   for (size_t i : picked) front.push_back(optimistic[i]);
-  while (picked.size() < quota) {
-    const double base = hv(front);
-    double best_gain = 0;
-    size_t best = bits.size();
-    for (size_t i = 0; i < bits.size(); ++i) {
-      if (taken[i]) continue;
-      std::vector<report::Objectives> with = front;
-      with.push_back(optimistic[i]);
-      const double gain = hv(with) - base;
-      if (gain > best_gain + 1e-12) {  // strictly better: the first of equals wins
-        best_gain = gain;
-        best = i;
-      }
-    }
-    if (best == bits.size()) break;
-    taken[best] = true;
-    picked.push_back(best);
-    front.push_back(optimistic[best]);
+  std::vector<size_t> order(bits.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const size_t rest = quota > picked.size() ? quota - picked.size() : 0;
+  for (size_t i : report::greedy_hypervolume(front, optimistic, order, taken, rest,
+                                             {kReferenceError, kReferenceSize})) {
+    picked.push_back(i);
   }
   return picked;
 }

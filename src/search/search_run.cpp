@@ -422,70 +422,55 @@ std::vector<core::Genome> final_candidates(const pagmo::population& pop,
   return out;
 }
 
-// Screened finals: which candidates get the full final fine-tune, judged on their search scores
-// (the first rung: the search's own fine-tune), at most `keep`: first the smallest half whose
-// validation score is within three tolerances of `reference` (8-bit's search score: those that
-// could be the headline after the longer fine-tune), then greedily the largest hypervolume
-// contributions (error, size / size_8), then the rest by non-dominated rank and size.
-std::vector<core::Genome> survivors(const std::vector<report::ScoredGenome>& rung, unsigned keep,
-                                    const report::Metric& metric, double size_8, double reference) {
-  std::vector<report::ScoredGenome> all;
-  for (const report::ScoredGenome& g : rung) {
-    if (g.val_count != 0) all.push_back(g);  // unbuildable: never a pick
-  }
-  std::vector<pagmo::vector_double> f;
-  for (const report::ScoredGenome& g : all) {
-    f.push_back({metric.error(g.val_accuracy), static_cast<double>(g.size_bits) / size_8});
-  }
+// Screened finals: which of `genomes` (with their search objectives `f`) get the full final
+// fine-tune, judged on their search scores (the first rung: the search's own fine-tune), at most
+// `keep`: first the smallest half whose error is within three tolerances (`tolerance`, as an
+// error) of `reference` (8-bit's search error: those that could be the headline after the longer
+// fine-tune), then greedily the largest hypervolume contributions (error, size / size_8), then
+// the rest by non-dominated rank and size.
+std::vector<core::Genome> survivors(const std::vector<core::Genome>& genomes,
+                                    const std::vector<pagmo::vector_double>& f, unsigned keep,
+                                    double tolerance, double reference, double size_8) {
+  std::vector<report::Objectives> points;
+  for (const pagmo::vector_double& x : f) points.push_back({x[0], x[1] / size_8});
   // Candidates by (non-dominated rank, size, genome): the order every step below scans in.
-  std::vector<size_t> rank_of(all.size(), 0), order;
-  const auto r = ranks(f);
+  std::vector<size_t> rank_of(genomes.size(), 0), order;
+  const auto r = ranks(points);
   for (size_t k = 0; k < r.size(); ++k) {
     for (size_t i : r[k]) rank_of[i] = k;
   }
-  for (size_t i = 0; i < all.size(); ++i) order.push_back(i);
+  for (size_t i = 0; i < genomes.size(); ++i) order.push_back(i);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return std::make_tuple(rank_of[a], all[a].size_bits, all[a].genome.to_compact()) <
-           std::make_tuple(rank_of[b], all[b].size_bits, all[b].genome.to_compact());
+    return std::make_tuple(rank_of[a], f[a][1], genomes[a].to_compact()) <
+           std::make_tuple(rank_of[b], f[b][1], genomes[b].to_compact());
   });
   std::vector<size_t> by_size = order;
   std::stable_sort(by_size.begin(), by_size.end(),
-                   [&](size_t a, size_t b) { return all[a].size_bits < all[b].size_bits; });
-  std::vector<bool> taken(all.size(), false);
-  std::vector<core::Genome> out;
+                   [&](size_t a, size_t b) { return f[a][1] < f[b][1]; });
+  std::vector<bool> taken(genomes.size(), false);
+  std::vector<size_t> out;
   std::vector<report::Objectives> kept;
   const auto take = [&](size_t i) {
     taken[i] = true;
-    kept.push_back(f[i]);
-    out.push_back(all[i].genome);
+    kept.push_back(points[i]);
+    out.push_back(i);
   };
   const size_t contenders = (keep + 1) / 2;
   for (size_t i : by_size) {
     if (out.size() >= contenders) break;
-    if (all[i].val_accuracy >= reference - 3 * metric.tolerance()) take(i);
+    if (f[i][0] <= reference + 3 * tolerance) take(i);
   }
-  while (out.size() < keep) {
-    const double base = report::hypervolume(kept, {1.0, 1.05});
-    size_t chosen = all.size();
-    double gain = 0;
-    for (size_t i : order) {
-      if (taken[i]) continue;
-      std::vector<report::Objectives> with = kept;
-      with.push_back(f[i]);
-      const double g = report::hypervolume(with, {1.0, 1.05}) - base;
-      if (g > gain + 1e-12) {
-        chosen = i;
-        gain = g;
-      }
-    }
-    if (chosen == all.size()) break;
-    take(chosen);
+  for (size_t i :
+       report::greedy_hypervolume(kept, points, order, taken, keep - out.size(), {1.0, 1.05})) {
+    out.push_back(i);
   }
   for (size_t i : order) {
     if (out.size() >= keep) break;
     if (!taken[i]) take(i);
   }
-  return out;
+  std::vector<core::Genome> chosen;
+  for (size_t i : out) chosen.push_back(genomes[i]);
+  return chosen;
 }
 
 // Writes evaluated.csv (every genome scored with the search's fitness) and returns the models
@@ -530,9 +515,9 @@ SearchEffort effort_of(const EvaluationStore& store, const FitnessContext& conte
   e.final_steps = steps(final);
   if (config.fidelity == Fidelity::screened) {
     e.screened = rows(screen_settings(config), "");
-    if (rung_settings(config).canonical() != final.canonical()) {
-      e.rung_fine_tunes = rows(rung_settings(config), ";report_split=test");
-      e.rung_steps = steps(rung_settings(config));
+    if (search.canonical() != final.canonical()) {  // the baseline's narrower widths
+      e.rung_fine_tunes = rows(search, ";report_split=test");
+      e.rung_steps = steps(search);
     }
   }
   return e;
@@ -656,10 +641,6 @@ FitnessSettings final_settings(const SearchConfig& config) {
     settings.qat.steps = config.final_steps;
   }
   return settings;
-}
-
-FitnessSettings rung_settings(const SearchConfig& config) {
-  return search_fitness_settings(config);
 }
 
 FitnessSettings screen_settings(const SearchConfig& config) {
@@ -815,14 +796,18 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     if (progress) progress(p);
   }
   const bool bops = config.objectives == Objectives::error_size_bops;
+  // A genome's search objectives if some population fine-tuned it (screened), else empty.
+  const auto tuned = [&](const core::Genome& g) {
+    pagmo::vector_double f;
+    for (const auto& [seed, s] : screens) {
+      if (s->fine_tuned(g.to_compact(), &f)) break;
+    }
+    return f;
+  };
   FullFidelity full_fidelity;
   if (screened) {
     full_fidelity = [&](const core::Genome& g, const pagmo::vector_double& f) {
-      pagmo::vector_double tuned;
-      for (const auto& [seed, s] : screens) {
-        if (s->fine_tuned(g.to_compact(), &tuned) && tuned == f) return true;
-      }
-      return false;
+      return tuned(g) == f;
     };
   }
   const std::vector<core::Genome> candidates =
@@ -864,26 +849,12 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     baseline_scores = score(*final_fitness, {baseline.front()}, threads, one_done);
     const std::vector<core::Genome> narrower(baseline.begin() + 1, baseline.end());
     for (auto& s : score(*rung_fitness, narrower, threads, one_done)) baseline_scores.push_back(s);
+    std::vector<pagmo::vector_double> f;
+    for (const core::Genome& g : candidates) f.push_back(tuned(g));
     const report::Metric& m = fitness->metric();
-    std::vector<report::ScoredGenome> rung;
-    for (const core::Genome& g : candidates) {
-      pagmo::vector_double f;
-      for (const auto& [seed, screen] : screens) {
-        if (screen->fine_tuned(g.to_compact(), &f)) break;
-      }
-      report::ScoredGenome scored_genome;
-      scored_genome.genome = g;
-      scored_genome.val_accuracy = m.score(f.at(0));
-      scored_genome.val_count = 1;
-      scored_genome.size_bits = static_cast<int64_t>(f.at(1));
-      rung.push_back(scored_genome);
-    }
-    pagmo::vector_double f8;
-    for (const auto& [seed, screen] : screens) {
-      if (screen->fine_tuned(baseline.front().to_compact(), &f8)) break;
-    }
     const std::vector<core::Genome> kept =
-        survivors(rung, config.final_keep, m, size_8, m.score(f8.at(0)));
+        survivors(candidates, f, config.final_keep, m.error(-m.tolerance()) - m.error(0),
+                  tuned(baseline.front()).at(0), size_8);
     scoring_progress.total = scoring_progress.done + kept.size();
     log << "finals: " << candidates.size() << " candidates by their search scores, " << kept.size()
         << " fine-tuned " << final_scores.qat.steps << " steps" << std::endl;

@@ -145,8 +145,6 @@ FitnessSettings search_fitness_settings(const SearchConfig& config);
 
 // The fitness settings of the final scores (the longer QAT of final_steps, if any).
 FitnessSettings final_settings(const SearchConfig& config);
-// Screened fidelity: the finals' first rung, the search's own fine-tune.
-FitnessSettings rung_settings(const SearchConfig& config);
 // Screened fidelity: the cheap fitness every new genome gets first (PTQ).
 FitnessSettings screen_settings(const SearchConfig& config);
 

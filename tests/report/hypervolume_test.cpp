@@ -68,5 +68,28 @@ TEST(Hypervolume, RefusesMixedOrUnsupportedDimensions) {
   EXPECT_THROW(hypervolume({{0.1, 0.1, 0.1, 0.1}}, {1, 1, 1, 1}), std::invalid_argument);
 }
 
+// Greedy selection takes the largest gain first, skips what is taken, stops at `count` or when no
+// point adds anything (a dominated point and a point outside the reference never do).
+TEST(GreedyHypervolume, TakesTheLargestGainsWhileAnyAdds) {
+  const Objectives ref = {1, 1};
+  const std::vector<Objectives> points = {{0.5, 0.5}, {0.2, 0.2}, {0.3, 0.3}, {0.1, 0.9}, {2, 0}};
+  std::vector<Objectives> front;
+  std::vector<bool> taken(points.size(), false);
+  taken[3] = true;
+  const std::vector<size_t> order = {0, 1, 2, 3, 4};
+  EXPECT_EQ(greedy_hypervolume(front, points, order, taken, 1, ref), std::vector<size_t>{1});
+  EXPECT_EQ(front.size(), 1u);
+  // {0.5, 0.5}, {0.3, 0.3} are dominated by {0.2, 0.2}; {2, 0} lies outside the reference.
+  EXPECT_TRUE(greedy_hypervolume(front, points, order, taken, 3, ref).empty());
+  EXPECT_TRUE(taken[1]);
+  EXPECT_FALSE(taken[0]);
+  std::vector<Objectives> empty;
+  std::vector<bool> none(points.size(), false);
+  const std::vector<size_t> two = greedy_hypervolume(empty, points, order, none, 2, ref);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0], 1u);
+  EXPECT_EQ(two[1], 3u);  // {0.1, 0.9} adds 0.01 beyond {0.2, 0.2}
+}
+
 }  // namespace
 }  // namespace mpgru::report
