@@ -37,6 +37,7 @@ double score(const engine::IntegerModel& model, const data::Dataset& dataset, da
 }
 
 int run_qat(const QatArgs& args) {
+  train::validate(args.qat);  // before the data are loaded and calibrated
   const data::Split split = data::parse_split(args.split);
   const PtqSetup s = prepare_ptq(args.ptq, [&](const quant::FloatGruModel& m) {
     (void)core::Genome::parse(quant::genome_layout(m), args.genome);
@@ -76,11 +77,16 @@ int run_qat(const QatArgs& args) {
     j["qat_seconds"] = r.seconds;
     j["loss_first"] = r.first_loss;
     j["loss_last"] = r.last_loss;
+    if (args.qat.distill_weight > 0) {
+      j["distill_weight"] = args.qat.distill_weight;
+      j["distill_temperature"] = args.qat.distill_temperature;
+    }
     std::cout << j.dump(2) << '\n';
   } else {
     std::cout << "PTQ " << metric.format(ptq_acc) << " -> QAT " << metric.format(qat_acc)
               << (metric.is_accuracy() ? "" : " " + metric.label()) << " on "
               << data::to_string(split) << " (integer engine), " << r.steps << " steps"
+              << (args.qat.distill_weight > 0 ? " distilled from the float model" : "")
               << (r.skipped_steps > 0
                       ? " (" + std::to_string(r.skipped_steps) + " skipped: gradients overflowed)"
                       : std::string())
@@ -117,6 +123,17 @@ Command add_qat_command(CLI::App& parent) {
   app->add_option("--scale-lr", q.scale_lr, "Learning rate of the step sizes")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app->add_option("--distill-weight", q.distill_weight,
+                  "Knowledge distillation from the float model: weight alpha in [0, 1] of the "
+                  "distance to the float model's outputs on each batch (KL of the softened logits; "
+                  "a per-step model: MSE to its gains), 1 - alpha on the task loss (0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app->add_option("--distill-temperature", q.distill_temperature,
+                  "Distillation temperature T > 0 softening both models' logits (classifiers, "
+                  "with --distill-weight > 0)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app->add_option("--seed", q.seed, "Random seed")->capture_default_str();
   app->add_option("--threads", q.threads, "Cores to use")
       ->capture_default_str()

@@ -290,6 +290,15 @@ Command add_search_command(CLI::App& parent) {
   app->add_option("--qat-steps", c.fitness.qat.steps, "QAT steps per evaluation (qat fitness)")
       ->capture_default_str();
   app->add_option("--qat-lr", c.fitness.qat.lr, "QAT learning rate")->capture_default_str();
+  app->add_option("--distill-weight", c.fitness.qat.distill_weight,
+                  "qat fitness: every fine-tune (and the final ones) distils from the float "
+                  "model with this weight alpha in [0, 1] (mpgru qat --help; 0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app->add_option("--distill-temperature", c.fitness.qat.distill_temperature,
+                  "Distillation temperature T > 0 (classifiers, with --distill-weight > 0)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app->add_option("--final-steps", c.final_steps,
                   "QAT steps for the final re-evaluation of the front and baseline (0: same)")
       ->capture_default_str();

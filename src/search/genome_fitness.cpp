@@ -91,6 +91,10 @@ std::string FitnessSettings::canonical() const {
     s += ";steps=" + std::to_string(qat.steps) + ";epochs=" + std::to_string(qat.epochs) +
          ";batch=" + std::to_string(qat.batch) + ";lr=" + std::to_string(qat.lr) +
          ";scale_lr=" + std::to_string(qat.scale_lr) + ";seed=" + std::to_string(qat.seed);
+    if (qat.distill_weight > 0) {  // absent when off: every older key stays as it was
+      s += ";distill=" + std::to_string(qat.distill_weight) +
+           ";temperature=" + std::to_string(qat.distill_temperature);
+    }
   }
   return s;
 }

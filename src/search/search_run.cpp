@@ -75,6 +75,10 @@ json to_json(const SearchConfig& c) {
             {"mutation", c.mutation},
             {"eta_m", c.eta_m}};
   if (!c.target.empty()) j["target"] = c.target;  // latency only: older run folders unchanged
+  if (c.fitness.qat.distill_weight > 0) {  // absent without distillation: older folders unchanged
+    j["qat_distill_weight"] = c.fitness.qat.distill_weight;
+    j["qat_distill_temperature"] = c.fitness.qat.distill_temperature;
+  }
   if (c.fidelity != Fidelity::full) {  // absent for full fidelity: older run folders unchanged
     j["fidelity"] = to_string(c.fidelity);
     j["promote"] = c.screen.promote;
@@ -102,6 +106,9 @@ SearchConfig from_json(const json& j) {
   c.fitness.qat.lr = j.at("qat_lr").get<double>();
   c.fitness.qat.scale_lr = j.at("qat_scale_lr").get<double>();
   c.fitness.qat.seed = j.at("qat_seed").get<uint64_t>();
+  c.fitness.qat.distill_weight = j.value("qat_distill_weight", train::QatConfig{}.distill_weight);
+  c.fitness.qat.distill_temperature =
+      j.value("qat_distill_temperature", train::QatConfig{}.distill_temperature);
   c.objectives = parse_objectives(j.at("objectives").get<std::string>());
   c.target = j.value("target", std::string());
   c.fitness.objective = report::parse_metric_kind(j.value("objective", std::string("accuracy")));
@@ -608,6 +615,10 @@ void validate(const SearchConfig& c) {
     throw std::invalid_argument("mutation must be in [0, 1]");
   quant::validate(c.calibration);
   if (c.fitness.mode == FitnessMode::qat) train::validate(c.fitness.qat);
+  if (c.fitness.mode != FitnessMode::qat && c.fitness.qat.distill_weight != 0) {
+    throw std::invalid_argument(
+        "--distill-weight distils the QAT fine-tunes from the float model; it needs --fitness qat");
+  }
   const bool latency = c.objectives == Objectives::error_size_latency;
   if (latency && c.target.empty()) {
     throw std::invalid_argument("--objectives error,size,latency needs --target (one of " +

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "quant/float_gru.hpp"
+
 namespace mpgru::train {
 
 struct GruClassifierOptions {
@@ -42,5 +44,10 @@ class GruClassifierImpl : public torch::nn::Module {
   GruClassifierOptions options_;
 };
 TORCH_MODULE(GruClassifier);
+
+// The LibTorch model holding `model`'s weights (load_float_model's inverse): the same function
+// as quant::forward / forward_steps, batched. Throws std::invalid_argument for an invalid model or
+// layers of different widths.
+GruClassifier gru_classifier_of(const quant::FloatGruModel& model);
 
 }  // namespace mpgru::train

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "engine/convert.hpp"
+#include "train/gru_classifier.hpp"
 #include "train/qat_gru.hpp"
 #include "train/threads.hpp"
 
@@ -42,13 +43,56 @@ torch::Tensor labels_of(const data::Sequences& s, const std::vector<int64_t>& ro
   return torch::tensor(y, torch::kInt64);
 }
 
+// Distillation's teacher: the float model in LibTorch (empty when distillation is off).
+struct Distillation {
+  GruClassifier teacher{nullptr};
+  double weight = 0;
+  double temperature = 1;
+};
+
+Distillation distillation(const quant::FloatGruModel& model, const QatConfig& config) {
+  Distillation d;
+  if (config.distill_weight > 0) d.teacher = gru_classifier_of(model);
+  d.weight = config.distill_weight;
+  d.temperature = config.distill_temperature;
+  return d;
+}
+
+// The teacher's logits (or per-step gains) of batch x, a constant of the student's step.
+torch::Tensor teacher_outputs(Distillation& d, const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  return d.teacher->forward(x);
+}
+
+// (1 - alpha) hard + alpha soft; at alpha 1 the hard term is left out, so that not even an
+// infinite task loss has a say.
+torch::Tensor mix(const torch::Tensor& hard, const torch::Tensor& soft, double alpha) {
+  if (alpha == 1) return soft;
+  return (1 - alpha) * hard + alpha * soft;
+}
+
 // The loss the float model was trained with: cross-entropy of the logits (classifiers), or the
-// mean squared error of the per-step gains against their targets (sequence to sequence).
-torch::Tensor qat_loss(QatGru& qat, const data::Sequences& train,
+// mean squared error of the per-step gains against their targets (sequence to sequence); with
+// distillation, mixed with the distance to the teacher's outputs (QatConfig::distill_weight).
+torch::Tensor qat_loss(QatGru& qat, Distillation& d, const data::Sequences& train,
                        const std::vector<int64_t>& rows) {
   const torch::Tensor x = batch_of(train, rows);
-  if (train.outputs > 0) return torch::mse_loss(qat->forward_steps(x), targets_of(train, rows));
-  return torch::cross_entropy_loss(qat->forward(x), labels_of(train, rows));
+  if (train.outputs > 0) {
+    const torch::Tensor gains = qat->forward_steps(x);
+    const torch::Tensor hard = torch::mse_loss(gains, targets_of(train, rows));
+    if (d.teacher.is_empty()) return hard;
+    return mix(hard, torch::mse_loss(gains, teacher_outputs(d, x)), d.weight);
+  }
+  const torch::Tensor logits = qat->forward(x);
+  const torch::Tensor hard = torch::cross_entropy_loss(logits, labels_of(train, rows));
+  if (d.teacher.is_empty()) return hard;
+  // KL(teacher || student) of the softened distributions, summed over classes, mean over the
+  // batch; T^2 keeps its gradients on the scale of the hard loss's (Hinton et al. 2015).
+  const double t = d.temperature;
+  const torch::Tensor log_student = torch::log_softmax(logits / t, 1);
+  const torch::Tensor log_teacher = torch::log_softmax(teacher_outputs(d, x) / t, 1);
+  const torch::Tensor kl = (log_teacher.exp() * (log_teacher - log_student)).sum(1).mean();
+  return mix(hard, t * t * kl, d.weight);
 }
 
 }  // namespace
@@ -60,6 +104,14 @@ void validate(const QatConfig& c) {
   if (!(c.lr >= 0) || !(c.scale_lr >= 0))
     throw std::invalid_argument("qat learning rates must be >= 0");
   if (c.threads < 1) throw std::invalid_argument("qat threads must be >= 1");
+  if (!(c.distill_weight >= 0 && c.distill_weight <= 1)) {
+    throw std::invalid_argument("qat distill_weight must be in [0, 1], got " +
+                                std::to_string(c.distill_weight));
+  }
+  if (!(c.distill_temperature > 0) || !std::isfinite(c.distill_temperature)) {
+    throw std::invalid_argument("qat distill_temperature must be finite and > 0, got " +
+                                std::to_string(c.distill_temperature));
+  }
 }
 
 QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration& calibration,
@@ -75,8 +127,11 @@ QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration&
   }
   if (train.count() == 0) throw std::invalid_argument("qat: no training sequences");
   set_compute_threads(threads_for_cores(config.threads));
-  torch::manual_seed(config.seed);
   const auto start = Clock::now();
+  // Before the seed: the teacher's (overwritten) random initialisation draws nothing the student
+  // would otherwise see.
+  Distillation distill = distillation(model, config);
+  torch::manual_seed(config.seed);
   QatGru qat(model, quant::ptq_scales(model, calibration, genome), genome);
   torch::optim::Adam optimizer(std::vector<torch::optim::OptimizerParamGroup>{
       torch::optim::OptimizerParamGroup(qat->weight_parameters(),
@@ -111,7 +166,7 @@ QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration&
     static_cast<torch::optim::AdamOptions&>(groups[0].options()).lr(config.lr * decay);
     static_cast<torch::optim::AdamOptions&>(groups[1].options()).lr(config.scale_lr * decay);
     optimizer.zero_grad();
-    const torch::Tensor loss = qat_loss(qat, train, rows);
+    const torch::Tensor loss = qat_loss(qat, distill, train, rows);
     loss.backward();
     // Back through hundreds of steps the gradients of a low-bit genome can overflow; such a
     // step is skipped (counted), as mixed-precision training skips an overflowed step, so the

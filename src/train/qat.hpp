@@ -25,6 +25,12 @@ struct QatConfig {
   double clip_norm = 1.0;  // gradient-norm clip (<= 0: off)
   uint64_t seed = 1;
   int threads = 2;  // cores: LibTorch 1 thread + OpenBLAS the rest
+  // Knowledge distillation from the float model (the teacher, run on the same batch without
+  // gradient): alpha in [0, 1], 0 off. A classifier's loss becomes (1 - alpha) CE(labels) +
+  // alpha T^2 KL(softmax(teacher / T) || softmax(student / T)) (batch mean, Hinton et al.); a
+  // per-step model's (1 - alpha) MSE(targets) + alpha MSE(teacher's gains), T unused.
+  double distill_weight = 0;
+  double distill_temperature = 2;  // T > 0
 };
 
 // Throws std::invalid_argument naming the bad field.
@@ -42,7 +48,7 @@ struct QatResult {
   int64_t steps = 0;
   int64_t skipped_steps = 0;  // of `steps`: not applied, their gradients overflowed (not finite)
   double seconds = 0;
-  double first_loss = 0;  // mean over the first 10% of steps
+  double first_loss = 0;  // mean over the first 10% of steps (with distillation: the mixed loss)
   double last_loss = 0;   // mean over the last 10% of steps
 };
 

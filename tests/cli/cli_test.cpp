@@ -52,6 +52,11 @@ TEST(Cli, EverySubcommandHasHelp) {
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
   }
   EXPECT_NE(run("qat --help").output.find("--scale-lr"), std::string::npos);
+  for (const char* sub : {"qat", "search"}) {
+    const std::string help = run(std::string(sub) + " --help").output;
+    EXPECT_NE(help.find("--distill-weight"), std::string::npos) << sub;
+    EXPECT_NE(help.find("--distill-temperature"), std::string::npos) << sub;
+  }
   EXPECT_NE(run("quantize --help").output.find("--genome"), std::string::npos);
   EXPECT_NE(run("eval --help").output.find("--predictions"), std::string::npos);
 }
@@ -137,6 +142,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadArgs{"eval", "model", 2},
         BadArgs{"eval m.mpq --task smnist --kernels fast", "--kernels", 2},
         BadArgs{"qat --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq --steps -1", "--steps", 2},
+        BadArgs{"qat --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq --distill-weight 1.5",
+                "--distill-weight", 2},
+        BadArgs{"qat --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq --distill-temperature 0",
+                "--distill-temperature", 2},
+        BadArgs{"qat --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq --distill-temperature nan",
+                "distill_temperature", 2},
+        BadArgs{"search --ckpt /nonexistent/ck --fitness qat --distill-weight 2 --out "
+                "/nonexistent/run",
+                "--distill-weight", 2},
+        BadArgs{"search --ckpt /nonexistent/ck --distill-weight 0.5 --out /nonexistent/run",
+                "--fitness qat", 2},
         BadArgs{"sweep --ckpt /nonexistent/ck --split nope", "nope", 2},
         BadArgs{"report", "run_dir", 2}, BadArgs{"report /nonexistent/run", "/nonexistent/run", 2},
         BadArgs{"report /tmp", "/tmp: not a search run folder", 1},
@@ -212,6 +228,22 @@ TEST(Cli, ConfigFileSuppliesOptionsAndFlagsOverrideIt) {
   EXPECT_NE(
       run("train --config=" + (dir / "c.json").string()).output.find("unknown task 'fromjson'"),
       std::string::npos);
+}
+
+// The distillation options come from a search's options file too.
+TEST(Cli, DistillationOptionsComeFromAConfigFile) {
+  mpgru::testing::TempDir dir;
+  const auto search_with = [&dir](const std::string& options) {
+    std::ofstream(dir / "s.toml") << "ckpt = \"/nonexistent/ck\"\n" << options;
+    return run("search --config " + (dir / "s.toml").string() + " --out " + (dir / "run").string());
+  };
+  CommandResult r = search_with("fitness = \"qat\"\ndistill-weight = 1.5\n");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--distill-weight"), std::string::npos) << r.output;
+  r = search_with("distill-weight = 0.5\ndistill-temperature = 3\n");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--fitness qat"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run"));
 }
 
 // Commands on a GRU-4 trained for one epoch on 256 sMNIST sequences (seconds), quantized at 6
@@ -316,6 +348,25 @@ TEST_F(TrainedSmnist, FileHasARowPerSequenceAndMatchesThePrintedAccuracy) {
   EXPECT_NE(text.output.find(fraction), std::string::npos) << text.output;
   EXPECT_NE(text.output.find("wrote " + file), std::string::npos) << text.output;
   EXPECT_FALSE(std::filesystem::exists(file + ".tmp"));
+}
+
+// `mpgru qat --json` records the distillation settings when it distils, and only then.
+TEST_F(TrainedSmnist, QatJsonRecordsDistillationWhenOn) {
+  mpgru::testing::TempDir dir;
+  const auto qat = [&dir](const std::string& extra) {
+    const CommandResult r =
+        run("qat --ckpt " + (*dir_ / "float").string() + " --genome " + std::string(25, '4') +
+            " --steps 3 --batch 32 --calib-sequences 64 --threads 1 --split validation --json -o " +
+            (dir / "q.mpq").string() + " --data " + kData.string() + extra);
+    EXPECT_EQ(r.code, 0) << r.output;
+    return nlohmann::json::parse(r.output);
+  };
+  const nlohmann::json plain = qat("");
+  EXPECT_FALSE(plain.contains("distill_weight"));
+  const nlohmann::json on = qat(" --distill-weight 0.5 --distill-temperature 3");
+  EXPECT_EQ(on.at("distill_weight"), 0.5);
+  EXPECT_EQ(on.at("distill_temperature"), 3.0);
+  EXPECT_NE(on.at("loss_first"), plain.at("loss_first"));
 }
 
 TEST_F(TrainedSmnist, FileDoesNotDependOnThreadsOrKernels) {

@@ -84,5 +84,41 @@ TEST(GenomeFitnessKey, CalibrationSettingsAreInTheStoreKey) {
   EXPECT_EQ(first.cache_hits(), 1);
 }
 
+// Distillation off leaves a QAT fitness's store key as every existing store holds it, so their
+// evaluations keep answering; on, its weight and temperature are in the key and its evaluations
+// never answer for the plain fine-tune's (nor another temperature's).
+TEST(GenomeFitnessKey, DistillationIsInTheStoreKeyOnlyWhenOn) {
+  FitnessSettings plain;
+  plain.mode = FitnessMode::qat;
+  plain.qat.steps = 2;
+  plain.qat.batch = 16;
+  EXPECT_EQ(plain.canonical(),
+            "numerics=2;fitness=qat;split=validation;steps=2;epochs=1.000000;batch=16;"
+            "lr=0.001000;scale_lr=0.001000;seed=1");
+  FitnessSettings off = plain;
+  off.qat.distill_temperature = 5;
+  EXPECT_EQ(off.canonical(), plain.canonical());
+  FitnessSettings on = plain;
+  on.qat.distill_weight = 0.5;
+  EXPECT_EQ(on.canonical(), plain.canonical() + ";distill=0.500000;temperature=2.000000");
+  FitnessSettings hotter = on;
+  hotter.qat.distill_temperature = 4;
+  EXPECT_NE(hotter.canonical(), on.canonical());
+
+  const Tiny s;
+  const data::InMemoryDataset data = dataset_of(s.data);
+  const testing::TempDir dir;
+  EvaluationStore store(dir / "evaluations.sqlite");
+  const FitnessContext context{&s.model, &s.calibration, &data, "random", "ckpt", ""};
+  const GenomeFitness without(context, plain, &store), with(context, on, &store);
+  const core::Genome g = core::Genome::homogeneous(without.layout(), 4);
+  without.evaluate(g);
+  with.evaluate(g);
+  EXPECT_EQ(with.cache_hits(), 0);
+  EXPECT_EQ(store.count(), 2);
+  GenomeFitness(context, off, &store).evaluate(g);
+  EXPECT_EQ(store.count(), 2);  // off at another temperature: the plain evaluation answered
+}
+
 }  // namespace
 }  // namespace mpgru::search

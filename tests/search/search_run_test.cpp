@@ -378,6 +378,42 @@ TEST(SearchConfig, ScreenedFidelityIsCheckedAndKeptInTheConfig) {
   EXPECT_FALSE(search_config_json(SearchConfig{}).contains("fidelity"));  // older folders unchanged
 }
 
+// Distillation is kept in config.json only when on (older folders load as before, without it),
+// the final fine-tunes distil as the search's do, and it needs QAT fitness.
+TEST(SearchConfig, DistillationIsKeptInTheConfigAndTheFinalFineTunesInheritIt) {
+  SearchConfig c;
+  c.checkpoint = "x";
+  c.fitness.mode = FitnessMode::qat;
+  const nlohmann::json plain = search_config_json(c);
+  EXPECT_EQ(plain.dump().find("distill"), std::string::npos) << plain.dump();
+  const SearchConfig older = search_config_from_json(plain);
+  EXPECT_EQ(older.fitness.qat.distill_weight, 0);
+  EXPECT_EQ(older.fitness.qat.distill_temperature, train::QatConfig{}.distill_temperature);
+  c.fitness.qat.distill_weight = 0.7;
+  c.fitness.qat.distill_temperature = 3;
+  c.final_steps = 50;
+  EXPECT_NO_THROW(validate(c));
+  const SearchConfig back = search_config_from_json(search_config_json(c));
+  EXPECT_EQ(back.fitness.qat.distill_weight, 0.7);
+  EXPECT_EQ(back.fitness.qat.distill_temperature, 3);
+  const FitnessSettings final = final_settings(back);
+  EXPECT_EQ(final.qat.steps, 50);
+  EXPECT_EQ(final.qat.distill_weight, 0.7);
+  EXPECT_EQ(final.qat.distill_temperature, 3);
+  EXPECT_NE(final.canonical().find(";distill=0.700000;temperature=3.000000"), std::string::npos)
+      << final.canonical();
+  c.fitness.qat.distill_weight = 1.5;
+  EXPECT_THROW(validate(c), std::invalid_argument);
+  c.fitness.qat.distill_weight = 0.7;
+  c.fitness.mode = FitnessMode::ptq;
+  try {
+    validate(c);
+    ADD_FAILURE() << "distillation accepted with PTQ fitness";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--fitness qat"), std::string::npos) << e.what();
+  }
+}
+
 // QAT fitness with a longer final fine-tune: the report's figures come from final_steps, the
 // search's from its own budget (different store keys, so both are kept).
 TEST_F(SearchRun, FinalStepsRescoreTheFrontAndBaseline) {

@@ -84,6 +84,44 @@ TEST(FloatExport, ACheckpointWithANonFiniteWeightIsRefusedNamingFileAndTensor) {
   }
 }
 
+// gru_classifier_of (QAT distillation's teacher) computes quant::forward / forward_steps: two
+// layers, an embedding, a per-step head.
+TEST(FloatExport, GruClassifierOfComputesThePlainForward) {
+  struct Case {
+    const char* name;
+    int layers;
+    bool embedding, per_step;
+  };
+  for (const Case c : {Case{"two layers", 2, false, false}, Case{"embedding", 1, true, false},
+                       Case{"per-step", 1, false, true}}) {
+    quant::FloatGruModel f = testing::random_float_model(c.embedding ? 4 : 7, 12, 5, c.layers, 9);
+    if (c.embedding) testing::add_random_embedding(f, 13);
+    if (c.per_step) {
+      f.outputs = f.classes;
+      f.classes = 0;
+    }
+    GruClassifier model = gru_classifier_of(f);
+    const torch::Tensor x =
+        c.embedding ? torch::randint(0, 13, {3, 9, 1}).to(torch::kFloat32) : torch::rand({3, 9, 7});
+    torch::NoGradGuard no_grad;
+    const torch::Tensor want = model->forward(x).contiguous();
+    const int64_t per = c.per_step ? 9 * 5 : 5;
+    std::vector<float> got(static_cast<size_t>(per));
+    for (int64_t b = 0; b < 3; ++b) {
+      const torch::Tensor seq = x[b].contiguous();
+      if (c.per_step) {
+        quant::forward_steps(f, seq.data_ptr<float>(), 9, got.data());
+      } else {
+        quant::forward(f, seq.data_ptr<float>(), 9, got.data());
+      }
+      for (int64_t k = 0; k < per; ++k) {
+        EXPECT_NEAR(got[static_cast<size_t>(k)], want.data_ptr<float>()[b * per + k], 1e-5)
+            << c.name;
+      }
+    }
+  }
+}
+
 TEST(FloatExport, EmbeddingForwardMatchesLibTorch) {
   testing::TempDir dir;
   torch::manual_seed(6);

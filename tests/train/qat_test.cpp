@@ -1,14 +1,18 @@
 // QAT: the fake-quant GRU predicts what the integer engine predicts, conversion uses exactly the
-// learned step sizes, and a short fine-tune beats PTQ at low bits on real data.
+// learned step sizes, a short fine-tune beats PTQ at low bits on real data, and distillation from
+// the float model is off by default, deterministic and pulls the student toward the teacher.
 #include "train/qat.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "data/smnist.hpp"
 #include "engine/convert.hpp"
 #include "engine/gru_engine.hpp"
+#include "engine/model_file.hpp"
 #include "fixtures/random_float_model.hpp"
 #include "fixtures/temp_dir.hpp"
 #include "train/float_export.hpp"
@@ -132,6 +136,133 @@ TEST(Qat, RejectsBadConfig) {
   c.steps = 0;
   c.epochs = 0;
   EXPECT_THROW(validate(c), std::invalid_argument);
+}
+
+// Bad distillation settings, each refused naming its field.
+TEST(Qat, RejectsBadDistillationSettingsNamingTheField) {
+  const struct {
+    double weight, temperature;
+    const char* field;
+  } cases[] = {{-0.1, 2, "distill_weight"},
+               {1.5, 2, "distill_weight"},
+               {std::nan(""), 2, "distill_weight"},
+               {0.5, 0, "distill_temperature"},
+               {0.5, -1, "distill_temperature"},
+               {0.5, INFINITY, "distill_temperature"},
+               {0, std::nan(""), "distill_temperature"}};
+  for (const auto& c : cases) {
+    QatConfig q;
+    q.distill_weight = c.weight;
+    q.distill_temperature = c.temperature;
+    try {
+      validate(q);
+      ADD_FAILURE() << c.weight << ", " << c.temperature << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(c.field), std::string::npos) << e.what();
+    }
+  }
+  QatConfig edges;
+  edges.distill_weight = 1;
+  edges.distill_temperature = 0.01;
+  EXPECT_NO_THROW(validate(edges));
+}
+
+std::vector<uint8_t> bytes_of(const QatResult& r) {
+  return engine::serialize_model(r.model);
+}
+
+// A short fine-tune of the random classifier at `genome` with distillation weight `alpha`.
+QatResult distilled(const core::Genome& genome, double alpha, const data::Sequences& data,
+                    double lr = 5e-3, int64_t steps = 12) {
+  const Random& r = random_setup();
+  QatConfig c;
+  c.steps = steps;
+  c.batch = 64;
+  c.lr = lr;
+  c.scale_lr = lr;
+  c.threads = 1;
+  c.distill_weight = alpha;
+  return fine_tune(r.model, r.calibration, genome, data, c);
+}
+
+// Off (weight 0, whatever the temperature) is today's fine-tune, byte for byte; on, the result
+// changes and two runs give the same bytes.
+TEST(QatDistillation, OffIsTheDefaultFineTuneAndOnIsDeterministic) {
+  const Random& r = random_setup();
+  const core::Genome g = core::Genome::homogeneous({1, false}, 4);
+  QatConfig plain;
+  plain.steps = 12;
+  plain.batch = 64;
+  plain.threads = 1;
+  QatConfig off = plain;
+  off.distill_temperature = 7;
+  const QatResult base = fine_tune(r.model, r.calibration, g, r.data, plain);
+  const QatResult zero = fine_tune(r.model, r.calibration, g, r.data, off);
+  EXPECT_EQ(bytes_of(zero), bytes_of(base));
+  EXPECT_EQ(zero.first_loss, base.first_loss);
+  EXPECT_EQ(zero.last_loss, base.last_loss);
+  QatConfig on = plain;
+  on.distill_weight = 0.5;
+  const QatResult a = fine_tune(r.model, r.calibration, g, r.data, on);
+  const QatResult b = fine_tune(r.model, r.calibration, g, r.data, on);
+  EXPECT_NE(bytes_of(a), bytes_of(base));
+  EXPECT_EQ(bytes_of(a), bytes_of(b));
+  EXPECT_EQ(a.last_loss, b.last_loss);
+}
+
+// At weight 1 the labels have no say: other labels, the same model.
+TEST(QatDistillation, PureDistillationIgnoresTheLabels) {
+  const Random& r = random_setup();
+  data::Sequences relabelled = r.data;
+  for (int32_t& label : relabelled.labels) label = (label + 3) % 10;
+  const core::Genome g = core::Genome::homogeneous({1, false}, 4);
+  EXPECT_EQ(bytes_of(distilled(g, 1, relabelled)), bytes_of(distilled(g, 1, r.data)));
+  EXPECT_NE(bytes_of(distilled(g, 0.5, relabelled)), bytes_of(distilled(g, 0.5, r.data)));
+}
+
+// The first step's loss, weights untouched (learning rates 0): the teacher's own weights at 8
+// bits are all but the teacher (KL near 0, far below the cross-entropy of the random labels),
+// and at 3 bits farther from it.
+TEST(QatDistillation, TheTeachersOwnWeightsAt8BitsHaveNearZeroDistillationLoss) {
+  const Random& r = random_setup();
+  const core::Genome eight = core::Genome::homogeneous({1, false}, 8);
+  const double kl8 = distilled(eight, 1, r.data, 0, 1).first_loss;
+  const double ce8 = distilled(eight, 0, r.data, 0, 1).first_loss;
+  const double kl3 =
+      distilled(core::Genome::homogeneous({1, false}, 3), 1, r.data, 0, 1).first_loss;
+  EXPECT_GE(kl8, 0);
+  EXPECT_LT(kl8, 1e-3 * ce8) << "KL " << kl8 << ", cross-entropy " << ce8;
+  EXPECT_LT(kl8, kl3 / 10) << "8-bit " << kl8 << ", 3-bit " << kl3;
+}
+
+// The float model's argmax on every sequence.
+std::vector<int32_t> float_predictions(const quant::FloatGruModel& m, const data::Sequences& s) {
+  std::vector<int32_t> out;
+  std::vector<float> logits(static_cast<size_t>(m.classes));
+  for (int64_t i = 0; i < s.count(); ++i) {
+    quant::forward(m, s.sequence(i), static_cast<int32_t>(s.steps), logits.data());
+    out.push_back(
+        static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin()));
+  }
+  return out;
+}
+
+// Labels the teacher does not know (random): fine-tuning on them pulls a low-bit student away
+// from the teacher, distilling pulls it toward it (integer engine against float argmax).
+TEST(QatDistillation, DistillingAgreesWithTheTeacherMoreThanTrainingOnRandomLabels) {
+  const Random& r = random_setup();
+  const core::Genome g = core::Genome::homogeneous({1, false}, 3);
+  const std::vector<int32_t> teacher = float_predictions(r.model, r.data);
+  const auto agrees = [&](double alpha) {
+    const QatResult q = distilled(g, alpha, r.data, 5e-3, 60);
+    return agreement(engine::evaluate(q.model, r.data, 2).predictions, teacher);
+  };
+  const double ptq = agreement(
+      engine::evaluate(engine::convert(r.model, r.calibration, g, 28), r.data, 2).predictions,
+      teacher);
+  const double labels = agrees(0), distill = agrees(1);
+  EXPECT_GT(distill, labels) << "PTQ " << ptq;
+  EXPECT_GT(distill, ptq) << "labels " << labels;
 }
 
 // Real sMNIST and a small GRU trained briefly (once, shared by the tests below); null when the
@@ -312,6 +443,32 @@ TEST(QatPerStep, FineTuneLowersTheGainLossAndConvertsToAPerStepModel) {
   EXPECT_TRUE(r.model.per_step);
   EXPECT_EQ(r.model.classes, 5);
   EXPECT_EQ(r.model.head.output.bits, 3);
+}
+
+// A per-step model distils from the float model's gains: at weight 1 the targets have no say,
+// and the teacher's own weights at 8 bits are near its gains (MSE far below the targets').
+TEST(QatPerStep, DistillationFollowsTheFloatModelsGains) {
+  const PerStep& p = per_step_setup();
+  data::Sequences other = p.data;
+  for (float& t : other.targets) t = 1 - t;
+  const auto run = [&p](const core::Genome& g, const data::Sequences& data, double alpha,
+                        double lr) {
+    QatConfig c;
+    c.steps = lr > 0 ? 8 : 1;
+    c.batch = 16;
+    c.lr = lr;
+    c.scale_lr = lr;
+    c.threads = 1;
+    c.distill_weight = alpha;
+    return fine_tune(p.model, p.calibration, g, data, c);
+  };
+  const core::Genome four = core::Genome::homogeneous({1, false, true}, 4);
+  EXPECT_EQ(bytes_of(run(four, other, 1, 5e-3)), bytes_of(run(four, p.data, 1, 5e-3)));
+  EXPECT_NE(bytes_of(run(four, p.data, 0.5, 5e-3)), bytes_of(run(four, p.data, 0, 5e-3)));
+  const core::Genome eight = core::Genome::homogeneous({1, false, true}, 8);
+  const double to_teacher = run(eight, p.data, 1, 0).first_loss;
+  const double to_targets = run(eight, p.data, 0, 0).first_loss;
+  EXPECT_LT(to_teacher, 1e-3 * to_targets) << to_teacher << " vs " << to_targets;
 }
 
 TEST(QatPerStep, TheTrainingSequencesMustHaveTheModelsOutputs) {
