@@ -35,6 +35,15 @@ bool homogeneous(const std::vector<int>& bits) {
 
 }  // namespace
 
+std::vector<size_t> headline_ladder(const std::vector<size_t>& by_size) {
+  std::vector<size_t> out;
+  size_t small = 0, large = by_size.size();
+  for (bool step_down = true; small < large; step_down = !step_down) {
+    out.push_back(step_down ? by_size[--large] : by_size[small++]);
+  }
+  return out;
+}
+
 const char* to_string(Fidelity fidelity) {
   return fidelity == Fidelity::full ? "full" : "screened";
 }
@@ -104,9 +113,10 @@ std::vector<size_t> Screen::pick(const std::vector<std::vector<int>>& bits,
       return optimistic[a][1] != optimistic[b][1] ? optimistic[a][1] < optimistic[b][1]
                                                   : optimistic[a][0] < optimistic[b][0];
     });
-    for (size_t k = 0; k < head.size() && k < (quota + 1) / 2; ++k) {
-      taken[head[k]] = true;
-      picked.push_back(head[k]);
+    const std::vector<size_t> ladder = headline_ladder(head);
+    for (size_t k = 0; k < ladder.size() && k < (quota + 1) / 2; ++k) {
+      taken[ladder[k]] = true;
+      picked.push_back(ladder[k]);
     }
   }
   // The rest: the largest hypervolume gains over the front of every fine-tuned genome and every

@@ -240,6 +240,22 @@ TEST(ScreenedBfe, RejectsADefaultEvaluatorAndBadSettings) {
   EXPECT_NO_THROW(b.screen(1.0));
 }
 
+TEST(ScreenHeadlineLadder, AlternatesTheLargestAndTheSmallestAndKeepsEveryGenomeOnce) {
+  EXPECT_TRUE(headline_ladder({}).empty());
+  EXPECT_EQ(headline_ladder({7}), (std::vector<size_t>{7}));
+  EXPECT_EQ(headline_ladder({4, 9}), (std::vector<size_t>{9, 4}));
+  EXPECT_EQ(headline_ladder({0, 1, 2, 3, 4}), (std::vector<size_t>{4, 0, 3, 1, 2}));
+  std::vector<size_t> by_size(12);
+  for (size_t i = 0; i < by_size.size(); ++i) by_size[i] = 11 - i;
+  std::vector<size_t> ladder = headline_ladder(by_size);
+  EXPECT_EQ(ladder.front(), by_size.back());
+  EXPECT_EQ(ladder[1], by_size.front());
+  std::sort(ladder.begin(), ladder.end());
+  std::vector<size_t> sorted = by_size;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(ladder, sorted);
+}
+
 TEST(ScreenFidelity, NamesRoundTripAndAnUnknownNameIsRejected) {
   for (const Fidelity f : {Fidelity::full, Fidelity::screened}) {
     EXPECT_EQ(parse_fidelity(to_string(f)), f);
