@@ -81,12 +81,14 @@ int run_qat(const QatArgs& args) {
       j["distill_weight"] = args.qat.distill_weight;
       j["distill_temperature"] = args.qat.distill_temperature;
     }
+    if (args.qat.dampen > 0) j["dampen"] = args.qat.dampen;
     std::cout << j.dump(2) << '\n';
   } else {
     std::cout << "PTQ " << metric.format(ptq_acc) << " -> QAT " << metric.format(qat_acc)
               << (metric.is_accuracy() ? "" : " " + metric.label()) << " on "
               << data::to_string(split) << " (integer engine), " << r.steps << " steps"
               << (args.qat.distill_weight > 0 ? " distilled from the float model" : "")
+              << (args.qat.dampen > 0 ? " with oscillation dampening" : "")
               << (r.skipped_steps > 0
                       ? " (" + std::to_string(r.skipped_steps) + " skipped: gradients overflowed)"
                       : std::string())
@@ -134,6 +136,12 @@ Command add_qat_command(CLI::App& parent) {
                   "with --distill-weight > 0)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app->add_option("--dampen", q.dampen,
+                  "Oscillation dampening (Nagel et al. 2022) of the weights at 2-4 bits: lambda "
+                  ">= 0 on the sum of their squared distances to their grid points, ramped up from "
+                  "0 by a cosine over the fine-tune (0: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app->add_option("--seed", q.seed, "Random seed")->capture_default_str();
   app->add_option("--threads", q.threads, "Cores to use")
       ->capture_default_str()

@@ -299,6 +299,11 @@ Command add_search_command(CLI::App& parent) {
                   "Distillation temperature T > 0 (classifiers, with --distill-weight > 0)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app->add_option("--dampen", c.fitness.qat.dampen,
+                  "qat fitness: every fine-tune (and the final ones) dampens the oscillations of "
+                  "the weights at 2-4 bits with this lambda >= 0 (mpgru qat --help; 0: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app->add_option("--final-steps", c.final_steps,
                   "QAT steps for the final re-evaluation of the front and baseline (0: same)")
       ->capture_default_str();

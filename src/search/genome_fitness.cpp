@@ -3,6 +3,7 @@
 
 #include <tuple>
 
+#include <charconv>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -42,6 +43,14 @@ engine::IntegerModel build(const FitnessContext& c, const FitnessSettings& s,
 // A report row is complete with its per-sequence results, or as an unbuildable genome's.
 bool complete(const std::optional<Evaluation>& e) {
   return e && (e->sequences < 0 || (e->sequences > 0 && !e->correct.empty()));
+}
+
+// x's shortest decimal form that reads back as x (1e-07, 0.001): lambda spans decades, which
+// std::to_string's six decimals would merge.
+std::string shortest(double x) {
+  char buf[32];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, r.ptr);
 }
 
 }  // namespace
@@ -95,6 +104,7 @@ std::string FitnessSettings::canonical() const {
       s += ";distill=" + std::to_string(qat.distill_weight) +
            ";temperature=" + std::to_string(qat.distill_temperature);
     }
+    if (qat.dampen > 0) s += ";dampen=" + shortest(qat.dampen);  // absent when off, as above
   }
   return s;
 }

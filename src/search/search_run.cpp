@@ -79,6 +79,7 @@ json to_json(const SearchConfig& c) {
     j["qat_distill_weight"] = c.fitness.qat.distill_weight;
     j["qat_distill_temperature"] = c.fitness.qat.distill_temperature;
   }
+  if (c.fitness.qat.dampen > 0) j["qat_dampen"] = c.fitness.qat.dampen;  // absent when off
   if (c.fidelity != Fidelity::full) {  // absent for full fidelity: older run folders unchanged
     j["fidelity"] = to_string(c.fidelity);
     j["promote"] = c.screen.promote;
@@ -109,6 +110,7 @@ SearchConfig from_json(const json& j) {
   c.fitness.qat.distill_weight = j.value("qat_distill_weight", train::QatConfig{}.distill_weight);
   c.fitness.qat.distill_temperature =
       j.value("qat_distill_temperature", train::QatConfig{}.distill_temperature);
+  c.fitness.qat.dampen = j.value("qat_dampen", train::QatConfig{}.dampen);
   c.objectives = parse_objectives(j.at("objectives").get<std::string>());
   c.target = j.value("target", std::string());
   c.fitness.objective = report::parse_metric_kind(j.value("objective", std::string("accuracy")));
@@ -618,6 +620,10 @@ void validate(const SearchConfig& c) {
   if (c.fitness.mode != FitnessMode::qat && c.fitness.qat.distill_weight != 0) {
     throw std::invalid_argument(
         "--distill-weight distils the QAT fine-tunes from the float model; it needs --fitness qat");
+  }
+  if (c.fitness.mode != FitnessMode::qat && c.fitness.qat.dampen != 0) {
+    throw std::invalid_argument(
+        "--dampen dampens the oscillations of QAT fine-tunes; it needs --fitness qat");
   }
   const bool latency = c.objectives == Objectives::error_size_latency;
   if (latency && c.target.empty()) {

@@ -30,6 +30,15 @@ torch::Tensor fake_quant_unit(const torch::Tensor& v, double qmin, double qmax) 
   return (u + (round_half_away(u) - u).detach()) / qmax;
 }
 
+torch::Tensor dampening_loss(const torch::Tensor& v, const torch::Tensor& s, double qmin,
+                             double qmax) {
+  // On the grid (units of s): clamp(v / s) - round(clamp(v / s)) is the paper's clip(v) - q(v)
+  // divided by s, the bounds being integers.
+  const torch::Tensor step = s.detach();
+  const torch::Tensor u = torch::clamp(v / step, qmin, qmax);
+  return ((u - round_half_away(u).detach()) * step).square().sum();
+}
+
 namespace {
 
 using core::round_away;

@@ -43,4 +43,13 @@ torch::Tensor fake_quant_unit(const torch::Tensor& v, double qmin, double qmax);
 // LSQ's gradient scale 1 / sqrt(elements * qmax).
 double lsq_grad_scale(int64_t elements, double qmax);
 
+// Oscillation dampening (Nagel et al. 2022, "Overcoming Oscillations in Quantization-Aware
+// Training", eq. 5): sum over v of (clamp(v, s qmin, s qmax) - q(v))^2, q(v) = s clamp(round(v /
+// s), qmin, qmax) (fake_quant's value, ties away from zero), with q(v) and s held constant. Its
+// gradient 2 (v - q(v)) pulls each latent value inside the range toward its grid point, away from
+// the rounding boundary; none outside the range (the clamp) and none to the step size. Weight
+// units: a value's term is at most s^2 / 4. `s` broadcasts against v as in fake_quant, s > 0.
+torch::Tensor dampening_loss(const torch::Tensor& v, const torch::Tensor& s, double qmin,
+                             double qmax);
+
 }  // namespace mpgru::train

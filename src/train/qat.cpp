@@ -7,6 +7,8 @@
 #include <stdexcept>
 
 #include "engine/convert.hpp"
+#include "quant/fixed_point.hpp"
+#include "train/fake_quant.hpp"
 #include "train/gru_classifier.hpp"
 #include "train/qat_gru.hpp"
 #include "train/threads.hpp"
@@ -95,6 +97,24 @@ torch::Tensor qat_loss(QatGru& qat, Distillation& d, const data::Sequences& trai
   return mix(hard, t * t * kl, d.weight);
 }
 
+// Oscillation dampening's lambda at step t of `steps`: a cosine ramp from 0, lambda at the last
+// step (the paper anneals it likewise), while the learning rate decays.
+double dampen_weight(double lambda, int64_t t, int64_t steps) {
+  return lambda * 0.5 *
+         (1 - std::cos(M_PI * static_cast<double>(t + 1) / static_cast<double>(steps)));
+}
+
+// The dampening term of every weight matrix at <= kDampenMaxBits (0 when there is none).
+torch::Tensor dampening(const QatGru& qat) {
+  torch::Tensor sum = torch::zeros({});
+  for (const QatWeight& w : qat->quantized_weights()) {
+    if (w.bits > kDampenMaxBits) continue;
+    const double qmax = quant::signed_max(w.bits);
+    sum = sum + dampening_loss(w.w, w.step, -qmax, qmax);
+  }
+  return sum;
+}
+
 }  // namespace
 
 void validate(const QatConfig& c) {
@@ -111,6 +131,10 @@ void validate(const QatConfig& c) {
   if (!(c.distill_temperature > 0) || !std::isfinite(c.distill_temperature)) {
     throw std::invalid_argument("qat distill_temperature must be finite and > 0, got " +
                                 std::to_string(c.distill_temperature));
+  }
+  if (!(c.dampen >= 0) || !std::isfinite(c.dampen)) {
+    throw std::invalid_argument("qat dampen must be finite and >= 0, got " +
+                                std::to_string(c.dampen));
   }
 }
 
@@ -166,7 +190,10 @@ QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration&
     static_cast<torch::optim::AdamOptions&>(groups[0].options()).lr(config.lr * decay);
     static_cast<torch::optim::AdamOptions&>(groups[1].options()).lr(config.scale_lr * decay);
     optimizer.zero_grad();
-    const torch::Tensor loss = qat_loss(qat, distill, train, rows);
+    const torch::Tensor task = qat_loss(qat, distill, train, rows);
+    const torch::Tensor loss =
+        config.dampen > 0 ? task + dampen_weight(config.dampen, step, steps) * dampening(qat)
+                          : task;
     loss.backward();
     // Back through hundreds of steps the gradients of a low-bit genome can overflow; such a
     // step is skipped (counted), as mixed-precision training skips an overflowed step, so the
@@ -183,7 +210,7 @@ QatResult fine_tune(const quant::FloatGruModel& model, const quant::Calibration&
       double mean = 0;
       for (double l : losses) mean += l;
       progress({step + 1, steps, mean / static_cast<double>(losses.size()),
-                std::chrono::duration<double>(Clock::now() - start).count()});
+                std::chrono::duration<double>(Clock::now() - start).count(), qat.get()});
     }
   }
   QatResult result;

@@ -31,16 +31,30 @@ struct QatConfig {
   // per-step model's (1 - alpha) MSE(targets) + alpha MSE(teacher's gains), T unused.
   double distill_weight = 0;
   double distill_temperature = 2;  // T > 0
+  // Oscillation dampening (Nagel et al. 2022): lambda >= 0, 0 off. Adds lambda_t * the sum over
+  // every weight of the weight genes at <= kDampenMaxBits of (clamp(w, s qmin, s qmax) - q(w))^2
+  // (train::dampening_loss: q(w) and the step s held constant, weight units, summed, not
+  // averaged, so a weight's pull 2 lambda (w - q(w)) does not shrink with the model's size).
+  // lambda_t ramps from 0 to lambda by a cosine: lambda (1 - cos(pi (t + 1) / steps)) / 2 at
+  // step t, lambda at the last step. Its gradient counts toward clip_norm as the task loss's does.
+  double dampen = 0;
 };
+
+// Oscillation dampening's genes: weights at 2-4 bits, where a rounding boundary is a large share
+// of the range; wider genes' grids are fine enough that an oscillation barely moves the model.
+constexpr int kDampenMaxBits = 4;
 
 // Throws std::invalid_argument naming the bad field.
 void validate(const QatConfig& config);
+
+class QatGruImpl;
 
 struct QatProgress {
   int64_t step = 0;
   int64_t steps = 0;
   double loss = 0;  // running mean
   double elapsed_seconds = 0;
+  const QatGruImpl* model = nullptr;  // after this step's update (its latent weights, for tests)
 };
 
 struct QatResult {
@@ -48,7 +62,8 @@ struct QatResult {
   int64_t steps = 0;
   int64_t skipped_steps = 0;  // of `steps`: not applied, their gradients overflowed (not finite)
   double seconds = 0;
-  double first_loss = 0;  // mean over the first 10% of steps (with distillation: the mixed loss)
+  double first_loss = 0;  // mean over the first 10% of steps (with distillation: the mixed loss;
+                          // with dampening: plus lambda_t times the dampening term)
   double last_loss = 0;   // mean over the last 10% of steps
 };
 

@@ -294,6 +294,22 @@ torch::Tensor QatGruImpl::forward_steps(const torch::Tensor& x) {
   return gains.reshape({batch, steps, out.size(1)});
 }
 
+std::vector<QatWeight> QatGruImpl::quantized_weights() const {
+  torch::NoGradGuard no_grad;  // the steps, computed here, are constants; w keeps its gradient
+  std::vector<QatWeight> out;
+  auto add = [&out](const Linear& l, const torch::Tensor& s) { out.push_back({l.w, s, l.bits}); };
+  if (emb_w_.defined()) out.push_back({emb_w_, step(s_emb_), genome_.bits(Op::emb)});
+  torch::Tensor s_in = s_x_;
+  for (size_t k = 0; k < layers_.size(); ++k) {
+    const torch::Tensor s_h = hidden_step(genome_, k);
+    for (const Linear& l : layers_[k].lin_i) add(l, weight_steps(l, s_in));
+    for (const Linear& l : layers_[k].lin_h) add(l, weight_steps(l, s_h));
+    s_in = s_h;
+  }
+  add(classifier_, weight_steps(classifier_, s_in));
+  return out;
+}
+
 quant::FloatGruModel QatGruImpl::float_model() const {
   quant::FloatGruModel m = shape_;
   auto fill = [](quant::FloatLinear& f, const Linear& l) {

@@ -12,6 +12,15 @@
 
 namespace mpgru::train {
 
+// A weight matrix as the fake-quant GRU quantizes it: the latent weights (the trained parameter),
+// the step it is quantized at in the forward pass, held constant (per channel [rows, 1]; the
+// embedding's a scalar), and its gene's bit width (signed narrow range +-(2^(bits-1) - 1)).
+struct QatWeight {
+  torch::Tensor w;
+  torch::Tensor step;
+  int bits = 8;
+};
+
 class QatGruImpl : public torch::nn::Module {
  public:
   // Starts from the float weights and the initial scales (PTQ's), for `genome`.
@@ -36,6 +45,10 @@ class QatGruImpl : public torch::nn::Module {
   // Cores for the fused recurrence's element-wise passes (1 or 2); 0 (default): the job's
   // cores, as set_compute_threads gave them to OpenBLAS, at most 2. Same values either way.
   void set_threads(int threads) { threads_ = threads; }
+
+  // Every weight matrix with its step and bits: the embedding (if any), each layer's lin_i and
+  // lin_h of gates r, z, n, the classifier. round(w / step) clamped is what conversion stores.
+  std::vector<QatWeight> quantized_weights() const;
 
   std::vector<torch::Tensor> weight_parameters() const { return weights_; }
   std::vector<torch::Tensor> scale_parameters() const { return step_sizes_; }

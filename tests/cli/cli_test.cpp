@@ -56,6 +56,7 @@ TEST(Cli, EverySubcommandHasHelp) {
     const std::string help = run(std::string(sub) + " --help").output;
     EXPECT_NE(help.find("--distill-weight"), std::string::npos) << sub;
     EXPECT_NE(help.find("--distill-temperature"), std::string::npos) << sub;
+    EXPECT_NE(help.find("--dampen"), std::string::npos) << sub;
   }
   EXPECT_NE(run("quantize --help").output.find("--genome"), std::string::npos);
   EXPECT_NE(run("eval --help").output.find("--predictions"), std::string::npos);
@@ -152,6 +153,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "/nonexistent/run",
                 "--distill-weight", 2},
         BadArgs{"search --ckpt /nonexistent/ck --distill-weight 0.5 --out /nonexistent/run",
+                "--fitness qat", 2},
+        BadArgs{"qat --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq --dampen -0.1", "--dampen", 2},
+        BadArgs{"qat --ckpt /nonexistent/ck --genome 8 -o /tmp/x.mpq --dampen nan", "dampen", 2},
+        BadArgs{"search --ckpt /nonexistent/ck --fitness qat --dampen -1 --out /nonexistent/run",
+                "--dampen", 2},
+        BadArgs{"search --ckpt /nonexistent/ck --dampen 0.01 --out /nonexistent/run",
                 "--fitness qat", 2},
         BadArgs{"sweep --ckpt /nonexistent/ck --split nope", "nope", 2},
         BadArgs{"report", "run_dir", 2}, BadArgs{"report /nonexistent/run", "/nonexistent/run", 2},
@@ -367,6 +374,25 @@ TEST_F(TrainedSmnist, QatJsonRecordsDistillationWhenOn) {
   EXPECT_EQ(on.at("distill_weight"), 0.5);
   EXPECT_EQ(on.at("distill_temperature"), 3.0);
   EXPECT_NE(on.at("loss_first"), plain.at("loss_first"));
+}
+
+// `mpgru qat --dampen` records lambda in its JSON (only then) and says it dampened; another model.
+TEST_F(TrainedSmnist, QatDampensWhenAskedAndSaysSo) {
+  mpgru::testing::TempDir dir;
+  const auto qat = [&dir](const std::string& out, const std::string& extra) {
+    const CommandResult r =
+        run("qat --ckpt " + (*dir_ / "float").string() + " --genome " + std::string(25, '2') +
+            " --steps 4 --batch 32 --calib-sequences 64 --threads 1 --split validation -o " +
+            (dir / out).string() + " --data " + kData.string() + extra);
+    EXPECT_EQ(r.code, 0) << r.output;
+    return r.output;
+  };
+  const nlohmann::json plain = nlohmann::json::parse(qat("plain.mpq", " --json"));
+  const nlohmann::json on = nlohmann::json::parse(qat("on.mpq", " --dampen 0.5 --json"));
+  EXPECT_FALSE(plain.contains("dampen"));
+  EXPECT_EQ(on.at("dampen"), 0.5);
+  EXPECT_NE(read_file(dir / "on.mpq"), read_file(dir / "plain.mpq"));
+  EXPECT_NE(qat("text.mpq", " --dampen 0.5").find("with oscillation dampening"), std::string::npos);
 }
 
 TEST_F(TrainedSmnist, FileDoesNotDependOnThreadsOrKernels) {

@@ -120,5 +120,45 @@ TEST(GenomeFitnessKey, DistillationIsInTheStoreKeyOnlyWhenOn) {
   EXPECT_EQ(store.count(), 2);  // off at another temperature: the plain evaluation answered
 }
 
+// Dampening off leaves a QAT fitness's store key as every existing store holds it; on, lambda is
+// in the key at full precision (lambdas a decade apart, or differing past six decimals, never
+// answer for each other), and its evaluations never answer for the plain fine-tune's.
+TEST(GenomeFitnessKey, DampeningIsInTheStoreKeyOnlyWhenOn) {
+  FitnessSettings plain;
+  plain.mode = FitnessMode::qat;
+  plain.qat.steps = 2;
+  plain.qat.batch = 16;
+  const std::string today =
+      "numerics=2;fitness=qat;split=validation;steps=2;epochs=1.000000;batch=16;lr=0.001000;"
+      "scale_lr=0.001000;seed=1";
+  EXPECT_EQ(plain.canonical(), today);
+  FitnessSettings on = plain;
+  on.qat.dampen = 1e-3;
+  EXPECT_EQ(on.canonical(), today + ";dampen=0.001");
+  FitnessSettings tiny = plain, tinier = plain;
+  tiny.qat.dampen = 2e-7;
+  tinier.qat.dampen = 1e-7;
+  EXPECT_EQ(tinier.canonical(), today + ";dampen=1e-07");
+  EXPECT_NE(tiny.canonical(), tinier.canonical());
+  FitnessSettings both = on;
+  both.qat.distill_weight = 0.5;
+  EXPECT_EQ(both.canonical(), today + ";distill=0.500000;temperature=2.000000;dampen=0.001");
+  FitnessSettings ptq = on;
+  ptq.mode = FitnessMode::ptq;
+  EXPECT_EQ(ptq.canonical().find("dampen"), std::string::npos);
+
+  const Tiny s;
+  const data::InMemoryDataset data = dataset_of(s.data);
+  const testing::TempDir dir;
+  EvaluationStore store(dir / "evaluations.sqlite");
+  const FitnessContext context{&s.model, &s.calibration, &data, "random", "ckpt", ""};
+  const GenomeFitness without(context, plain, &store), with(context, on, &store);
+  const core::Genome g = core::Genome::homogeneous(without.layout(), 3);
+  without.evaluate(g);
+  with.evaluate(g);
+  EXPECT_EQ(with.cache_hits(), 0);
+  EXPECT_EQ(store.count(), 2);
+}
+
 }  // namespace
 }  // namespace mpgru::search

@@ -414,6 +414,43 @@ TEST(SearchConfig, DistillationIsKeptInTheConfigAndTheFinalFineTunesInheritIt) {
   }
 }
 
+// Dampening is kept in config.json only when on (older folders load as before, without it), the
+// final fine-tunes dampen as the search's do, and it needs QAT fitness.
+TEST(SearchConfig, DampeningIsKeptInTheConfigAndTheFinalFineTunesInheritIt) {
+  SearchConfig c;
+  c.checkpoint = "x";
+  c.fitness.mode = FitnessMode::qat;
+  const nlohmann::json plain = search_config_json(c);
+  EXPECT_EQ(plain.dump().find("dampen"), std::string::npos) << plain.dump();
+  EXPECT_EQ(search_config_from_json(plain).fitness.qat.dampen, 0);
+  c.fitness.qat.dampen = 3e-3;
+  c.final_steps = 50;
+  EXPECT_NO_THROW(validate(c));
+  const SearchConfig back = search_config_from_json(search_config_json(c));
+  EXPECT_EQ(back.fitness.qat.dampen, 3e-3);
+  const FitnessSettings final = final_settings(back);
+  EXPECT_EQ(final.qat.steps, 50);
+  EXPECT_EQ(final.qat.dampen, 3e-3);
+  EXPECT_NE(final.canonical().find(";dampen=0.003"), std::string::npos) << final.canonical();
+  for (double bad : {-1.0, std::nan("")}) {
+    c.fitness.qat.dampen = bad;
+    try {
+      validate(c);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("dampen"), std::string::npos) << e.what();
+    }
+  }
+  c.fitness.qat.dampen = 3e-3;
+  c.fitness.mode = FitnessMode::ptq;
+  try {
+    validate(c);
+    ADD_FAILURE() << "dampening accepted with PTQ fitness";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--fitness qat"), std::string::npos) << e.what();
+  }
+}
+
 // QAT fitness with a longer final fine-tune: the report's figures come from final_steps, the
 // search's from its own budget (different store keys, so both are kept).
 TEST_F(SearchRun, FinalStepsRescoreTheFrontAndBaseline) {

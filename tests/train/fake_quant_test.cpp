@@ -143,5 +143,26 @@ TEST(FakeQuant, UnitGridRoundsTheSigmoidTieLikeTheEngine) {
   EXPECT_NEAR(lsq_grad_scale(100, 7), 1.0 / std::sqrt(700.0), 1e-12);
 }
 
+// Oscillation dampening at 2 bits (grid -1, 0, 1), built by hand: per value v / s, its clamp,
+// its grid point, the term (clamp - point)^2 s^2 and the gradient 2 (clamp - point) s inside the
+// range, 0 outside; none to the step size. Per channel: row 0 at s = 0.2, row 1 at s = 0.5.
+TEST(FakeQuant, DampeningPullsValuesInsideTheRangeToTheirGridPoints) {
+  const torch::Tensor v =
+      torch::tensor({0.26f, -0.9f, 0.1f, 0.05f, 0.2f, -0.4f}).view({2, 3}).requires_grad_(true);
+  const torch::Tensor s = torch::tensor({0.2f, 0.5f}).view({2, 1}).requires_grad_(true);
+  const torch::Tensor loss = dampening_loss(v, s, -1, 1);
+  // v / s: 1.3 (clamped to 1, point 1), -4.5 (-1, -1), 0.5 (a tie: point 1, 0.5 below it),
+  //        0.1 (point 0), 0.4 (point 0), -0.8 (point -1, 0.2 above it)
+  const std::vector<double> term = {0, 0, 0.5 * 0.2, 0.1 * 0.5, 0.4 * 0.5, 0.2 * 0.5};
+  double want = 0;
+  for (double t : term) want += t * t;
+  loss.backward();
+  EXPECT_NEAR(loss.item<double>(), want, 1e-6);
+  const std::vector<double> grad = {0, 0, -2 * 0.1, 2 * 0.05, 2 * 0.2, 2 * 0.1};
+  for (int64_t i = 0; i < 6; ++i)
+    EXPECT_NEAR(v.grad().view({-1})[i].item<double>(), grad[static_cast<size_t>(i)], 1e-6) << i;
+  EXPECT_FALSE(s.grad().defined());
+}
+
 }  // namespace
 }  // namespace mpgru::train
