@@ -126,6 +126,11 @@ Headline headline(const std::vector<ScoredGenome>& front, const std::vector<Scor
     if (smallest == nullptr || better(g, *smallest, size)) smallest = &g;
     if (fewest == nullptr || better(g, *fewest, ops)) fewest = &g;
   }
+  for (const ScoredGenome& g : baseline) {
+    if (g.genome == core::Genome::homogeneous(g.genome.layout(), 2)) {
+      h.size_reduction_bound = 1 - ratio(g.size_bits, h.eight->size_bits);
+    }
+  }
   if (smallest != nullptr) h.size = figures(*smallest, *h.eight, metric);
   if (fewest != nullptr) h.bops = figures(*fewest, *h.eight, metric);
   for (const bool test : {false, true}) {

@@ -51,6 +51,10 @@ struct Headline {
   std::optional<Pick> bops;             // fewest BOPs within tolerance (on validation)
   bool bops_axis = false;               // hypervolumes include BOPs / BOPs_8
   Metric metric;                        // what the scores measure
+  // 1 - homogeneous 2-bit's size / size_8, when the baseline has it: the most any genome can
+  // save (the size counts the weights at their widths and the int32 biases, so every genome is at
+  // least 2-bit's size), the ceiling of the size reduction.
+  std::optional<double> size_reduction_bound;
   // On (metric.error(score), size / size_8 [, BOPs / BOPs_8]), reference (1, 1.05 [, 1.05]).
   Hypervolumes validation, test;
 };

@@ -400,6 +400,12 @@ std::string headline_table(const Run& run, const Headline& h) {
   } else {
     s += row("size reduction at " + m.iso(), "no front genome is " + within + " on validation");
   }
+  if (h.size_reduction_bound) {
+    s +=
+        row("size reduction at most (homogeneous 2-bit: every weight at 2 bits, the int32 "
+            "biases stay)",
+            fmt("%.1f %%", 100 * *h.size_reduction_bound));
+  }
   const std::string error = m.is_accuracy() ? "error" : "1 - " + m.label() + " / float's";
   const std::string axes =
       error + ", size / size<sub>8</sub>" + (h.bops_axis ? ", BOPs / BOPs<sub>8</sub>" : "");

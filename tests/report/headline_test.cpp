@@ -53,6 +53,16 @@ TEST(Headline, EightBitIsTheLargestBaselineGenome) {
   EXPECT_FALSE(h.bops.has_value());
 }
 
+TEST(Headline, CeilingIsHomogeneousTwoBitsReduction) {
+  const std::vector<ScoredGenome> base = baseline();  // 2-bit 250, 8-bit 1000 bits
+  const Headline h = headline({}, base, false);
+  ASSERT_TRUE(h.size_reduction_bound.has_value());
+  EXPECT_DOUBLE_EQ(*h.size_reduction_bound, 0.75);
+  // Without homogeneous 2-bit in the baseline there is no ceiling to state.
+  const std::vector<ScoredGenome> wide(base.begin() + 1, base.end());
+  EXPECT_FALSE(headline({}, wide, false).size_reduction_bound.has_value());
+}
+
 // The boundary in whole sequences: 8-bit has 990 of 1000; 0.5 pp is 5 sequences.
 struct Boundary {
   const char* name;
