@@ -585,18 +585,22 @@ TEST_F(TrainedSmnist, ASecondResumeOfARunIsRefusedAndTheFirstCompletes) {
   mpgru::testing::TempDir dir;
   const std::filesystem::path folder = dir / "run";
   const std::string binary = "MPGRU_DATA_DIR=" + kData.string() + " " + MPGRU_BINARY;
-  // A search stopped (SIGKILL) once its config is written, then two resumes of it.
+  // A search stopped (SIGKILL) once its config and its store are written and no transaction is
+  // open (killed before, the store is empty and a resume refuses it), then two resumes of it. The
+  // waits end when the process waited for has gone, so a failure is reported, not a hang.
   const std::string script =
       binary + " search --ckpt " + (dir_->path() / "float").string() +
       " --population 8 --generations 6 --calib-sequences 64 --out " + folder.string() +
       " >/dev/null 2>&1 & p=$!\n"
-      "while [ ! -s " +
-      (folder / "config.json").string() +
-      " ]; do sleep 0.05; done\n"
+      "while kill -0 $p 2>/dev/null && { [ ! -s " +
+      (folder / "config.json").string() + " ] || [ ! -s " +
+      (folder / "evaluations.sqlite").string() + " ] || [ -e " +
+      (folder / "evaluations.sqlite-journal").string() +
+      " ]; }; do sleep 0.05; done\n"
       "kill -9 $p; wait $p\n" +
       binary + " search --resume " + folder.string() + " > " + (dir / "first.log").string() +
       " 2>&1 & first=$!\n"
-      "while [ \"$(cat " +
+      "while kill -0 $first 2>/dev/null && [ \"$(cat " +
       (folder / ".mpgru.lock").string() +
       " 2>/dev/null)\" != \"$first\" ]; do sleep 0.01; done\n"
       "echo \"first pid $first\"\n" +
