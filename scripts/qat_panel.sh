@@ -1,7 +1,8 @@
 #!/bin/sh
-# A QAT lever on a fixed panel of genomes (issue 30). kws's panel (below): the nine genomes just
-# smaller than the picks of today's kws searches (seeds 1-3, results/search-speed), each losing
-# 0.9-1.5 pp of validation accuracy to 8-bit after the final fine-tune. Another task's panel is
+# A QAT lever on a fixed panel of genomes (issue 30). kws's panel (results/levers/qat-panel/
+# panel.txt): the nine genomes just smaller than the picks of today's kws searches (seeds 1-3,
+# results/search-speed), each losing 0.9-1.5 pp of validation accuracy to 8-bit after the final
+# fine-tune. Another task's panel is
 # made from its searches: the three largest front genomes smaller than each search's
 # validation-chosen pick (PANEL=FILE with --make-panel SEED:RUN_DIR...). Each genome is
 # fine-tuned again for the final steps (STEPS, default kws's 528) with the lever's flags and the
@@ -12,7 +13,7 @@
 #   scripts/qat_panel.sh LABEL OFFSET [qat flags...]   e.g. qat_panel.sh d05t2 0 --distill-weight 0.5
 #   scripts/qat_panel.sh --make-panel SEED:RUN_DIR...  writes PANEL from the runs' front.json
 #   (TASK=kws, BUILD=build, OUT=results/levers/qat-panel (kws) or results/levers/qat-panel-TASK,
-#   PANEL=OUT/panel.txt (kws: the list below), STEPS=528; needs runs/TASK-float and jq)
+#   PANEL=OUT/panel.txt, STEPS=528; needs runs/TASK-float and jq)
 set -eu
 task=${TASK:-kws}
 bin=${BUILD:-build}/mpgru
@@ -44,12 +45,7 @@ offset=$2
 shift 2
 [ -d "runs/$task-float" ] || { echo "qat_panel.sh: runs/$task-float missing" >&2; exit 1; }
 model=$(mktemp --suffix=.mpq)
-kws_panel=$(mktemp)
-trap 'rm -f "$model" "$kws_panel"' EXIT
-if [ "$task" = kws ] && [ -z "${PANEL:-}" ]; then
-  sed -n '/^# kws panel$/,$p' "$0" | sed 1d >"$kws_panel"
-  panel=$kws_panel
-fi
+trap 'rm -f "$model"' EXIT
 [ -s "$panel" ] || { echo "qat_panel.sh: no panel $panel (make one with --make-panel)" >&2; exit 1; }
 csv=$out/$label.csv
 while read -r seed genome; do
@@ -59,14 +55,3 @@ while read -r seed genome; do
     jq -r '.qat_accuracy')
   echo "$seed,$genome,$acc" >>"$csv"
 done <"$panel"
-exit 0
-# kws panel
-1 6232222258876845758888888
-1 8422222555488785586676565
-1 6522222855388565374666565
-2 8222223588478878888888525
-2 8222222237878878888888585
-2 8223222787666678766666665
-3 6222222786666666666786736
-3 6222222788678566746766836
-3 6222222825666668666766736
