@@ -155,6 +155,15 @@ BandLayout::BandLayout(int bins, int sample_rate, int bands) : bins_(bins) {
                                   " bins: the lowest bands are less than a bin apart");
     }
   }
+  tap_begin_.reserve(static_cast<size_t>(bins) + 1);
+  for (int k = 0; k < bins; ++k) {
+    tap_begin_.push_back(taps_.size());
+    for (int b = 0; b < bands; ++b) {
+      const float w = weight(b, k);
+      if (w > 0.0f) taps_.push_back({b, w});
+    }
+  }
+  tap_begin_.push_back(taps_.size());
 }
 
 float BandLayout::weight(int band, int bin) const {
@@ -172,16 +181,16 @@ float BandLayout::weight(int band, int bin) const {
 
 std::vector<float> BandLayout::energies(const Spectrum& spectrum) const {
   const size_t frames = spectrum.size() / static_cast<size_t>(bins_);
-  const int nb = bands();
-  std::vector<float> out(frames * static_cast<size_t>(nb), 0.0f);
+  const auto nb = static_cast<size_t>(bands());
+  std::vector<float> out(frames * nb, 0.0f);
   for (size_t t = 0; t < frames; ++t) {
+    float* row = &out[t * nb];
     for (int k = 0; k < bins_; ++k) {
       const float power =
           std::norm(spectrum[t * static_cast<size_t>(bins_) + static_cast<size_t>(k)]);
-      for (int b = 0; b < nb; ++b) {
-        const float w = weight(b, k);
-        if (w > 0.0f) out[t * static_cast<size_t>(nb) + static_cast<size_t>(b)] += w * power;
-      }
+      for (size_t i = tap_begin_[static_cast<size_t>(k)];
+           i < tap_begin_[static_cast<size_t>(k) + 1]; ++i)
+        row[taps_[i].band] += taps_[i].weight * power;
     }
   }
   return out;
@@ -196,10 +205,12 @@ void BandLayout::apply_gains(const std::vector<float>& gains, Spectrum& spectrum
                                 std::to_string(nb) + " bands");
   }
   for (size_t t = 0; t < frames; ++t) {
+    const float* row = &gains[t * static_cast<size_t>(nb)];
     for (int k = 0; k < bins_; ++k) {
       float g = 0.0f;
-      for (int b = 0; b < nb; ++b)
-        g += weight(b, k) * gains[t * static_cast<size_t>(nb) + static_cast<size_t>(b)];
+      for (size_t i = tap_begin_[static_cast<size_t>(k)];
+           i < tap_begin_[static_cast<size_t>(k) + 1]; ++i)
+        g += taps_[i].weight * row[taps_[i].band];
       spectrum[t * static_cast<size_t>(bins_) + static_cast<size_t>(k)] *= g;
     }
   }

@@ -66,8 +66,16 @@ class BandLayout {
   void apply_gains(const std::vector<float>& gains, Spectrum& spectrum) const;
 
  private:
+  struct Tap {
+    int band;
+    float weight;  // weight(band, bin) > 0
+  };
   int bins_ = 0;
   std::vector<double> centre_bins_;  // fractional bin of each band's centre
+  // The non-zero weights of every bin, bands in increasing order: taps_[tap_begin_[k] ..
+  // tap_begin_[k + 1]) are bin k's (at most two: the filters are triangles).
+  std::vector<Tap> taps_;
+  std::vector<size_t> tap_begin_;
 };
 
 }  // namespace mpgru::audio

@@ -97,5 +97,33 @@ TEST(BandLayout, UnitGainsChangeNothingAndEnergiesAddUp) {
   EXPECT_THROW(bands.apply_gains(std::vector<float>(3, 1.0f), s), std::invalid_argument);
 }
 
+// energies and apply_gains sum only each bin's non-zero weights: the same floats, in the same
+// order, as the sums over every band of weight(b, k) written out.
+TEST(BandLayout, EnergiesAndGainsEqualTheSumsOverEveryWeight) {
+  const Stft stft(StftConfig{});
+  const BandLayout bands(stft.bins(), 16000, 24);
+  const Spectrum s = stft.analyze(noise(4000, 11));
+  const size_t frames = s.size() / 161;
+  const std::vector<float> e = bands.energies(s);
+  const std::vector<float> gains = noise(frames * 24, 12);
+  Spectrum shaped = s;
+  bands.apply_gains(gains, shaped);
+  for (size_t t = 0; t < frames; ++t) {
+    std::vector<float> expected(24, 0.0f);
+    for (int k = 0; k < 161; ++k) {
+      const float power = std::norm(s[t * 161 + static_cast<size_t>(k)]);
+      float g = 0.0f;
+      for (int b = 0; b < 24; ++b) {
+        const float w = bands.weight(b, k);
+        if (w > 0.0f) expected[static_cast<size_t>(b)] += w * power;
+        g += w * gains[t * 24 + static_cast<size_t>(b)];
+      }
+      ASSERT_EQ(shaped[t * 161 + static_cast<size_t>(k)], s[t * 161 + static_cast<size_t>(k)] * g)
+          << "frame " << t << " bin " << k;
+    }
+    for (size_t b = 0; b < 24; ++b) ASSERT_EQ(e[t * 24 + b], expected[b]) << "frame " << t;
+  }
+}
+
 }  // namespace
 }  // namespace mpgru::audio
