@@ -12,6 +12,7 @@
 #include "cli/command.hpp"
 #include "cli/config_file.hpp"
 #include "core/json_file.hpp"
+#include "core/text_file.hpp"
 #include "data/task.hpp"
 #include "report/results_table.hpp"
 
@@ -27,6 +28,7 @@ struct ResultsArgs {
   std::string out = "results";
   std::string only;
   std::string command = "scripts/reproduce.sh";
+  std::string changes;  // a Markdown file quoted in RESULTS.md
   bool skip_missing = false;
   bool plan = false;
 };
@@ -253,12 +255,14 @@ std::string commands(const TaskSpec& t) {
 
 int run_results(const ResultsArgs& args) {
   const std::vector<TaskSpec> specs = selected_specs(args);
+  report::ResultsOptions options;
+  // Read before any plan: a missing file stops scripts/reproduce.sh before its work, not after.
+  if (!args.changes.empty()) options.changes = core::read_text_file(args.changes);
   if (args.plan) {
     print_plan(specs);
     return kExitOk;
   }
   std::vector<report::ResultsTask> tasks;
-  report::ResultsOptions options;
   options.command = args.command;
   for (const TaskSpec& t : specs) {
     bool finished = report::float_run_finished(t.float_dir);
@@ -315,6 +319,9 @@ Command add_results_command(CLI::App& parent) {
       "minutes, train config, search config, float dir, search dir, seed, note); write nothing");
   app->add_option("--command", args->command, "The reproduction command quoted in RESULTS.md")
       ->capture_default_str();
+  app->add_option("--changes", args->changes,
+                  "Markdown file: the settings changed since the previous table and the "
+                  "validation figures behind each, quoted in RESULTS.md under its own heading");
   return {app, [args] { return run_results(*args); }};
 }
 

@@ -1,4 +1,4 @@
-// Atomic file writing (POSIX: open, write, fsync, close, rename, fsync of the folder).
+// Atomic file writing (POSIX: open, write, fsync, close, rename, fsync of the folder), and reading.
 #include "core/text_file.hpp"
 
 #include <fcntl.h>
@@ -69,6 +69,27 @@ void write_file_atomically(std::string_view bytes, const std::filesystem::path& 
 
 void write_text_file(const std::string& text, const std::filesystem::path& path) {
   write_file_atomically(text, path);
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw std::runtime_error(path.string() + ": cannot read (" + std::strerror(errno) + ")");
+  std::string out;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      ::close(fd);
+      throw std::runtime_error(path.string() + ": cannot read (" + std::strerror(error) + ")");
+    }
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
 }
 
 }  // namespace mpgru::core

@@ -18,4 +18,8 @@ void write_file_atomically(std::string_view bytes, const std::filesystem::path& 
 // The same for text.
 void write_text_file(const std::string& text, const std::filesystem::path& path);
 
+// The whole of a file's bytes. Throws std::runtime_error naming the path and the cause (e.g. "No
+// such file or directory", "Is a directory") if it cannot be read in full.
+std::string read_text_file(const std::filesystem::path& path);
+
 }  // namespace mpgru::core

@@ -512,6 +512,13 @@ std::string quality_section(const std::vector<const TaskResult*>& results) {
   return s;
 }
 
+// The changes since the previous table, as given (a final newline added if missing).
+std::string changes_section(const ResultsOptions& options) {
+  const size_t end = options.changes.find_last_not_of(" \t\r\n");
+  if (end == std::string::npos) return {};
+  return "\n## Changes since the previous table\n\n" + options.changes.substr(0, end + 1) + "\n";
+}
+
 std::string classification_markdown(const std::vector<TaskResult>& results,
                                     const ResultsOptions& options) {
   std::string names;
@@ -522,7 +529,7 @@ std::string classification_markdown(const std::vector<TaskResult>& results,
       fmt("%.1f", kIsoAccuracyPp) +
       " pp of homogeneous 8-bit, **chosen on validation**, per task (mean ± sd and worst over "
       "the seeds listed), and the hypervolumes.\n\n" +
-      summary_table(results) +
+      summary_table(results) + changes_section(options) +
       "\nEvery run, with the pick's test figures (reported, not used):\n\n" + runs_table(results) +
       "\n" + widths_section(results);
   const std::string n = notes(results, options.skipped);
@@ -545,6 +552,7 @@ std::string markdown(const std::vector<TaskResult>& classification,
     for (const SkippedTask& t : options.skipped) {
       s += "- **" + t.name + "**: skipped: " + t.reason + ".\n";
     }
+    s += changes_section(options);
   }
   if (!quality.empty()) s += "\n" + quality_section(quality);
   return s;

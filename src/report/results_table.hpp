@@ -31,6 +31,9 @@ struct ResultsOptions {
   std::vector<SkippedTask> skipped;
   std::string command;  // the command that reproduces the table, quoted in RESULTS.md
   std::string date;     // of the table, YYYY-MM-DD; empty: today (UTC)
+  // Markdown: the settings changed since the previous table and the validation figures behind
+  // each, printed under its own heading after the summary; empty: no such section.
+  std::string changes;
 };
 
 // Whether mpgru train finished in `float_dir`: the checkpoint exists and metrics.json has its test

@@ -85,5 +85,26 @@ TEST(WriteFileAtomically, AnUnwritableFolderIsAnErrorNamingTheFile) {
   }
 }
 
+TEST(ReadTextFile, ReadsEveryByteAndNamesThePathWhenItCannot) {
+  const testing::TempDir dir;
+  std::string text(200000, 'x');
+  text[0] = '\0';
+  text[199999] = '\n';
+  write_text_file(text, dir / "a.md");
+  EXPECT_EQ(read_text_file(dir / "a.md"), text);
+  write_text_file("", dir / "empty.md");
+  EXPECT_EQ(read_text_file(dir / "empty.md"), "");
+  for (const auto& [path, cause] : {std::pair{dir / "missing.md", "No such file or directory"},
+                                    std::pair{dir.path(), "Is a directory"}}) {
+    try {
+      read_text_file(path);
+      ADD_FAILURE() << path << " was read";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(cause), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mpgru::core

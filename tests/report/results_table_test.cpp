@@ -524,6 +524,25 @@ TEST(ResultsTable, NotesSkippedTasksTheCommandAndTheDate) {
                        "only reported.**"));
   EXPECT_TRUE(contains(md, "![Mixed-precision fronts"));
   EXPECT_FALSE(contains(md, "†"));
+  EXPECT_FALSE(contains(md, "Changes since the previous table")) << md;
+}
+
+// The changes are quoted after the summary, before the runs' table; blank ones write nothing.
+TEST(ResultsTable, QuotesTheChangesSinceThePreviousTable) {
+  TempDir dir;
+  const Made smnist = make_task(dir.path(), "smnist", {{1, &kBopsFront}});
+  ResultsOptions options;
+  options.changes = "- **kws**: QAT learning rate 1e-2 (was 1e-3), chosen on validation.\n\n\n";
+  write_results_table({smnist.task}, dir / "out", options);
+  const std::string md = read(dir / "out/RESULTS.md");
+  const size_t at = md.find(
+      "\n## Changes since the previous table\n\n- **kws**: QAT learning "
+      "rate 1e-2 (was 1e-3), chosen on validation.\n\nEvery run,");
+  ASSERT_NE(at, std::string::npos) << md;
+  EXPECT_LT(md.find("| smnist | 1 |"), at) << md;
+  options.changes = " \n\t\n";
+  write_results_table({smnist.task}, dir / "out", options);
+  EXPECT_FALSE(contains(read(dir / "out/RESULTS.md"), "Changes since"));
 }
 
 struct Spoiled {

@@ -149,15 +149,33 @@ TEST_F(Reproduce, TinyRunWritesTheTableReusesAndContinues) {
             2);
   expect_table_of(dir / "results", {"smnist"}, {"1", "2"});
 
-  // A task without configs is left out with --skip-missing and said so in RESULTS.md.
+  // A task without configs is left out with --skip-missing and said so in RESULTS.md; the
+  // list's changes file is quoted under its heading.
   const fs::path paper = dir / "paper.toml";
   write_paper_with_a_ghost(paper);
+  std::ofstream(paper, std::ios::app) << "changes = \"" << (dir / "changes.md").string() << "\"\n";
+  std::ofstream(dir / "changes.md") << "- smnist: 60 QAT steps (was 40), chosen on validation.\n";
   const ScriptResult skipped = reproduce("--skip-missing --config " + paper.string() + where);
   ASSERT_EQ(skipped.code, 0) << skipped.output;
   expect_table_of(dir / "results", {"smnist"}, {"1"});
-  EXPECT_TRUE(contains(read(dir / "results/RESULTS.md"),
-                       "**ghost**: skipped: tests/scripts/ghost.toml not found"));
+  const std::string md = read(dir / "results/RESULTS.md");
+  EXPECT_TRUE(contains(md, "**ghost**: skipped: tests/scripts/ghost.toml not found"));
+  EXPECT_TRUE(contains(md,
+                       "## Changes since the previous table\n\n- smnist: 60 QAT steps (was "
+                       "40), chosen on validation.\n"))
+      << md;
   EXPECT_FALSE(fs::exists(dir / "runs/ghost-float"));
+
+  // A changes file that is not there stops the script before any work, naming it.
+  fs::remove(dir / "changes.md");
+  fs::remove(dir / "results/RESULTS.md");
+  const ScriptResult lost =
+      reproduce("--seeds 3 --tasks smnist --config " + paper.string() + where);
+  EXPECT_EQ(lost.code, 1) << lost.output;
+  EXPECT_TRUE(contains(lost.output, (dir / "changes.md").string() + ": cannot read (No such file"))
+      << lost.output;
+  EXPECT_FALSE(fs::exists(dir / "runs/smnist-search-s3"));
+  EXPECT_FALSE(fs::exists(dir / "results/RESULTS.md"));
 }
 
 TEST_F(Reproduce, MissingConfigsOrDataStopItBeforeAnyWork) {
