@@ -38,6 +38,7 @@
 #include "report/hypervolume.hpp"
 #include "report/run_report.hpp"
 #include "search/enhancement_examples.hpp"
+#include "search/headline_bisection.hpp"
 #include "search/step_quality.hpp"
 #include "train/checkpoint_data.hpp"
 #include "train/float_export.hpp"
@@ -431,17 +432,45 @@ std::vector<core::Genome> final_candidates(const pagmo::population& pop,
   return out;
 }
 
-// Screened finals: which of `genomes` (with their search objectives `f`) get the full final
-// fine-tune, judged on their search scores (the first rung: the search's own fine-tune), at most
-// `keep`: first the smallest half whose error is within three tolerances (`tolerance`, as an
-// error) of `reference` (8-bit's search error: those that could be the headline after the longer
-// fine-tune), then greedily the largest hypervolume contributions (error, size / size_8), then
-// the rest by non-dominated rank and size.
-std::vector<core::Genome> survivors(const std::vector<core::Genome>& genomes,
-                                    const std::vector<pagmo::vector_double>& f, unsigned keep,
-                                    double tolerance, double reference, double size_8) {
-  std::vector<report::Objectives> points;
+// Screened finals' headline contenders: the candidates on the non-dominated front of their
+// search scores (error, size), homogeneous 8-bit left out (scored anyway), by increasing size
+// (then genome): the best bet of each size for landing within the tolerance after the long
+// fine-tune (search/headline_bisection.hpp). Indices into `genomes`.
+std::vector<size_t> headline_contenders(const std::vector<core::Genome>& genomes,
+                                        const std::vector<pagmo::vector_double>& f,
+                                        const core::Genome& eight) {
+  std::vector<pagmo::vector_double> points;
+  for (const pagmo::vector_double& x : f) points.push_back({x[0], x[1]});
+  std::vector<size_t> out;
+  const auto r = ranks(points);
+  if (r.empty()) return out;
+  for (size_t i : r.front()) {
+    if (genomes[i].to_compact() != eight.to_compact()) out.push_back(i);
+  }
+  std::sort(out.begin(), out.end(), [&](size_t a, size_t b) {
+    return std::make_tuple(f[a][1], genomes[a].to_compact()) <
+           std::make_tuple(f[b][1], genomes[b].to_compact());
+  });
+  return out;
+}
+
+// The headline's share of the screened finals' tickets: three quarters, rounded up.
+size_t headline_tickets(unsigned final_keep) {
+  return (3 * static_cast<size_t>(final_keep) + 3) / 4;
+}
+
+// Screened finals after the headline's rounds: up to `count` more of `genomes` (with their
+// search objectives `f`) not `taken`, judged on their search scores: greedily the largest
+// hypervolume contributions (error, size / size_8) beside the taken ones, then the rest by
+// non-dominated rank and size. Indices into `genomes`.
+std::vector<size_t> hypervolume_tickets(const std::vector<core::Genome>& genomes,
+                                        const std::vector<pagmo::vector_double>& f,
+                                        std::vector<bool> taken, size_t count, double size_8) {
+  std::vector<report::Objectives> points, kept;
   for (const pagmo::vector_double& x : f) points.push_back({x[0], x[1] / size_8});
+  for (size_t i = 0; i < genomes.size(); ++i) {
+    if (taken[i]) kept.push_back(points[i]);
+  }
   // Candidates by (non-dominated rank, size, genome): the order every step below scans in.
   std::vector<size_t> rank_of(genomes.size(), 0), order;
   const auto r = ranks(points);
@@ -453,33 +482,16 @@ std::vector<core::Genome> survivors(const std::vector<core::Genome>& genomes,
     return std::make_tuple(rank_of[a], f[a][1], genomes[a].to_compact()) <
            std::make_tuple(rank_of[b], f[b][1], genomes[b].to_compact());
   });
-  std::vector<size_t> by_size = order;
-  std::stable_sort(by_size.begin(), by_size.end(),
-                   [&](size_t a, size_t b) { return f[a][1] < f[b][1]; });
-  std::vector<bool> taken(genomes.size(), false);
-  std::vector<size_t> out;
-  std::vector<report::Objectives> kept;
-  const auto take = [&](size_t i) {
-    taken[i] = true;
-    kept.push_back(points[i]);
-    out.push_back(i);
-  };
-  const size_t contenders = (keep + 1) / 2;
-  for (size_t i : by_size) {
-    if (out.size() >= contenders) break;
-    if (f[i][0] <= reference + 3 * tolerance) take(i);
-  }
-  for (size_t i :
-       report::greedy_hypervolume(kept, points, order, taken, keep - out.size(), {1.0, 1.05})) {
-    out.push_back(i);
-  }
+  std::vector<size_t> out =
+      report::greedy_hypervolume(kept, points, order, taken, count, {1.0, 1.05});
   for (size_t i : order) {
-    if (out.size() >= keep) break;
-    if (!taken[i]) take(i);
+    if (out.size() >= count) break;
+    if (!taken[i]) {
+      taken[i] = true;
+      out.push_back(i);
+    }
   }
-  std::vector<core::Genome> chosen;
-  for (size_t i : out) chosen.push_back(genomes[i]);
-  return chosen;
+  return out;
 }
 
 // Writes evaluated.csv (every genome scored with the search's fitness) and returns the models
@@ -861,21 +873,56 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     baseline_scores = score(*final_fitness, baseline, threads, one_done);
     candidate_scores = score(*final_fitness, candidates, threads, one_done);
   } else {
-    // 8-bit (the headline's reference) in full; the other widths with the search's fine-tune;
-    // of the candidates, those chosen on their search scores in full.
-    baseline_scores = score(*final_fitness, {baseline.front()}, threads, one_done);
-    const std::vector<core::Genome> narrower(baseline.begin() + 1, baseline.end());
-    for (auto& s : score(*rung_fitness, narrower, threads, one_done)) baseline_scores.push_back(s);
+    // Homogeneous 8-bit (the headline's reference) in full with the headline's first round; the
+    // other widths with the search's fine-tune; then the headline's rounds, then the largest
+    // hypervolume contributions, each judged on the search scores and fine-tuned in full.
     std::vector<pagmo::vector_double> f;
     for (const core::Genome& g : candidates) f.push_back(tuned(g));
+    const std::vector<size_t> contenders = headline_contenders(candidates, f, baseline.front());
+    HeadlineBisection bisection(contenders.size(),
+                                std::min(headline_tickets(config.final_keep), candidates.size()));
+    std::vector<bool> taken(candidates.size(), false);
+    const auto round_genomes = [&](const std::vector<size_t>& round) {
+      std::vector<core::Genome> out;
+      for (size_t i : round) out.push_back(candidates[contenders[i]]);
+      return out;
+    };
+    std::vector<size_t> round = bisection.next_round();
+    std::vector<core::Genome> batch = round_genomes(round);
+    batch.insert(batch.begin(), baseline.front());
+    auto scores = score(*final_fitness, batch, threads, one_done);
+    baseline_scores.push_back(scores.front());
+    scores.erase(scores.begin());
+    const std::vector<core::Genome> narrower(baseline.begin() + 1, baseline.end());
+    for (auto& s : score(*rung_fitness, narrower, threads, one_done)) baseline_scores.push_back(s);
     const report::Metric& m = fitness->metric();
-    const std::vector<core::Genome> kept =
-        survivors(candidates, f, config.final_keep, m.error(-m.tolerance()) - m.error(0),
-                  tuned(baseline.front()).at(0), size_8);
-    scoring_progress.total = scoring_progress.done + kept.size();
-    log << "finals: " << candidates.size() << " candidates by their search scores, " << kept.size()
-        << " fine-tuned " << final_scores.qat.steps << " steps" << std::endl;
-    candidate_scores = score(*final_fitness, kept, threads, one_done);
+    for (int r = 1; !round.empty(); ++r) {
+      std::vector<bool> landed;
+      log << "finals: headline round " << r << ":";
+      for (size_t k = 0; k < round.size(); ++k) {
+        landed.push_back(
+            report::within_tolerance(scores[k].first, baseline_scores.front().first, m));
+        taken[contenders[round[k]]] = true;
+        log << " " << scores[k].first.genome.to_compact() << " " << scores[k].first.size_bits
+            << (landed.back() ? " within" : " outside");
+        candidate_scores.push_back(std::move(scores[k]));
+      }
+      log << std::endl;
+      bisection.record(landed);
+      round = bisection.next_round();
+      if (!round.empty()) scores = score(*final_fitness, round_genomes(round), threads, one_done);
+    }
+    const size_t rest = std::min<size_t>(config.final_keep, candidates.size()) - bisection.used();
+    std::vector<core::Genome> more;
+    for (size_t i : hypervolume_tickets(candidates, f, taken, rest, size_8)) {
+      more.push_back(candidates[i]);
+    }
+    scoring_progress.total = scoring_progress.done + more.size();
+    log << "finals: " << candidates.size() << " candidates by their search scores, "
+        << contenders.size() << " headline contenders (their front), " << bisection.used()
+        << " fine-tuned for the headline and " << more.size() << " for the hypervolume, "
+        << final_scores.qat.steps << " steps each" << std::endl;
+    for (auto& s : score(*final_fitness, more, threads, one_done)) candidate_scores.push_back(s);
   }
   const auto eight = baseline_scores.front();
   const report::Metric metric = fitness->metric();

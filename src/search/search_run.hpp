@@ -53,10 +53,11 @@ struct SearchConfig {
   // Multi-fidelity (search/screened_evaluator.hpp): "screened" scores every new genome by PTQ
   // first and fine-tunes only the promising; its final scores are successive halving with the
   // search's own fine-tune as the first rung: of the candidates (fine-tuned genomes only), at
-  // most final_keep (the smallest that could be the headline, then the largest hypervolume
-  // contributions, on their search scores) and homogeneous 8-bit get the final_steps fine-tune,
-  // the baseline's narrower widths the search's. The reported front is decided on the full
-  // final scores only.
+  // most final_keep and homogeneous 8-bit get the final_steps fine-tune, the baseline's narrower
+  // widths the search's. Three quarters of final_keep (rounded up) go to the headline in rounds
+  // of two (search/headline_bisection.hpp: the contenders are the front of the search scores,
+  // each round's outcome narrows the next), the rest to the largest hypervolume contributions on
+  // the search scores. The reported front is decided on the full final scores only.
   Fidelity fidelity = Fidelity::full;
   ScreenSettings screen;
   unsigned final_keep = 8;

@@ -690,7 +690,7 @@ TEST_F(TrainedSmnist, ScreenedSearchOnMpiGivesTheThreadEvaluatorsFront) {
   const std::string ckpt = (dir_->path() / "float").string();
   const std::string args =
       " --population 8 --generations 3 --calib-sequences 64 --fitness qat --qat-steps 2 "
-      "--final-steps 8 --final-fronts 3 --fidelity screened --promote 0.25 --final-keep 2 --ckpt " +
+      "--final-steps 8 --final-fronts 3 --fidelity screened --promote 0.25 --final-keep 4 --ckpt " +
       ckpt;
   CommandResult r = run("search --workers 2 --out " + (dir / "threads").string() + args +
                         " --data " + kData.string());

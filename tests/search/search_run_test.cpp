@@ -292,7 +292,7 @@ SearchConfig screened_config() {
   c.final_fronts = 3;
   c.fidelity = Fidelity::screened;
   c.screen.promote = 0.25;
-  c.final_keep = 2;
+  c.final_keep = 4;  // 3 for the headline (a round of two, then one), 1 for the hypervolume
   return c;
 }
 
@@ -302,7 +302,7 @@ TEST_F(SearchRun, ScreenedRunResumesAfterAKillOnTheUninterruptedFront) {
   kill_and_resume(c,
                   "--population 8 --generations 4 --seed 5 --calib-sequences 100 --fitness qat "
                   "--qat-steps 2 --final-steps 8 --final-fronts 3 "
-                  "--fidelity screened --promote 0.25 --final-keep 2");
+                  "--fidelity screened --promote 0.25 --final-keep 4");
 }
 
 // Screened: only some genomes are fine-tuned, the front holds only genomes with the full final
@@ -328,11 +328,14 @@ TEST_F(SearchRun, ScreenedSearchFineTunesFewAndIsTheSameOnAnyThreadsAndOnResume)
   EXPECT_EQ(e.rung_steps, 2);
   EXPECT_EQ(e.final_steps, 8);
   EXPECT_GE(e.rung_fine_tunes, 6);       // the baseline's 7..2 bits, and the candidates
-  EXPECT_LE(e.final_fine_tunes, 1 + 2);  // 8-bit and at most final_keep candidates
+  EXPECT_LE(e.final_fine_tunes, 1 + 4);  // 8-bit and at most final_keep candidates
   EXPECT_EQ(e.qat_steps(),
             e.search_fine_tunes * 2 + e.rung_fine_tunes * 2 + e.final_fine_tunes * 8);
   ASSERT_FALSE(a.front.empty());
-  EXPECT_LE(a.front.size(), 2u);
+  EXPECT_LE(a.front.size(), 4u);
+  const std::string log = read(one / "search.log");
+  EXPECT_NE(log.find("finals: headline round 1: "), std::string::npos) << log;
+  EXPECT_NE(log.find("fine-tuned for the headline and "), std::string::npos) << log;
   const std::string json = read(one / "front.json");
   EXPECT_NE(json.find("\"effort\""), std::string::npos);
   EXPECT_NE(read(one / "report.html").find("scored by PTQ first"), std::string::npos);
