@@ -321,8 +321,9 @@ Command add_search_command(CLI::App& parent) {
                   "screened: at most this fraction of each generation's new genomes fine-tuned")
       ->capture_default_str();
   app->add_option("--final-keep", c.final_keep,
-                  "screened: candidates that get the --final-steps fine-tune (chosen on their "
-                  "search scores)")
+                  "screened: candidates that get the --final-steps fine-tune: three quarters "
+                  "(rounded up) for the headline in rounds of two, each round's outcomes "
+                  "narrowing the next, the rest by hypervolume on their search scores")
       ->capture_default_str();
   app->add_option("--islands", c.islands.islands,
                   "Island model: this many NSGA-II populations of --population each, own seeds "
