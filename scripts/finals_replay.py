@@ -10,13 +10,18 @@ final front's hypervolume over the K against all of them. Validation only: no te
 
   scripts/finals_replay.py OUT.md RUN_DIR:FINAL_STEPS[:se] ...
 
-Rules, each with 8 tickets (--final-keep 8):
-  previous  the 4 smallest candidates within three tolerances of 8-bit's search score, then the
-            largest hypervolume contributions on the search scores, then by rank and size;
-  rounds    6 for the headline in rounds of two over the front of the search scores (each round
-            splits the range in doubt in thirds: src/search/headline_bisection.hpp), then the
-            largest hypervolume contributions (what `--fidelity screened` does since 2026-12-07).
+Rules, each with KEEP tickets (environment, default 7 as `--final-keep`):
+  previous  the smallest half (rounded up) of the candidates within three tolerances of 8-bit's
+            search score, then the largest hypervolume contributions on the search scores, then by
+            rank and size;
+  rounds    three quarters (rounded up) for the headline in rounds of two over the front of the
+            search scores (each round splits the range in doubt in thirds:
+            src/search/headline_bisection.hpp), then the largest hypervolume contributions (what
+            `--fidelity screened` does since 2026-12-07, except that the search takes one
+            hypervolume ticket early, beside an odd batch, from outside the range in doubt: here
+            they are all chosen after the rounds).
 """
+import os
 import sqlite3
 import sys
 
@@ -76,7 +81,7 @@ def greedy(points, taken, count):
     return out
 
 
-def replay(db, final_steps, quality, rule, keep=8):
+def replay(db, final_steps, quality, rule, keep=int(os.environ.get("KEEP", "7"))):
     tol = 0.3 if quality else 0.005
     search, final = load(db, final_steps)
     eight = next(g for g in final if set(g) == {"8"})

@@ -875,54 +875,76 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   } else {
     // Homogeneous 8-bit (the headline's reference) in full with the headline's first round; the
     // other widths with the search's fine-tune; then the headline's rounds, then the largest
-    // hypervolume contributions, each judged on the search scores and fine-tuned in full.
+    // hypervolume contributions, each judged on the search scores and fine-tuned in full. A
+    // batch of odd size takes one of the hypervolume's tickets (none of the contenders still in
+    // doubt), so that no worker of two waits for the other.
     std::vector<pagmo::vector_double> f;
     for (const core::Genome& g : candidates) f.push_back(tuned(g));
     const std::vector<size_t> contenders = headline_contenders(candidates, f, baseline.front());
+    const size_t tickets = std::min<size_t>(config.final_keep, candidates.size());
     HeadlineBisection bisection(contenders.size(),
-                                std::min(headline_tickets(config.final_keep), candidates.size()));
+                                std::min(headline_tickets(config.final_keep), tickets));
+    size_t pads = tickets - std::min(headline_tickets(config.final_keep), tickets);
     std::vector<bool> taken(candidates.size(), false);
-    const auto round_genomes = [&](const std::vector<size_t>& round) {
+    const auto batch_of = [&](const std::vector<size_t>& round, bool with_eight) {
+      std::vector<size_t> out;
+      for (size_t i : round) out.push_back(contenders[i]);
+      if ((out.size() + (with_eight ? 1 : 0)) % 2 == 1 && pads > 0) {
+        std::vector<bool> not_now = taken;
+        for (size_t i : out) not_now[i] = true;
+        for (size_t i = bisection.low(); i < bisection.high(); ++i) not_now[contenders[i]] = true;
+        for (size_t i : hypervolume_tickets(candidates, f, not_now, 1, size_8)) {
+          out.push_back(i);
+          --pads;
+        }
+      }
+      return out;
+    };
+    const auto genomes_of = [&](const std::vector<size_t>& indices) {
       std::vector<core::Genome> out;
-      for (size_t i : round) out.push_back(candidates[contenders[i]]);
+      for (size_t i : indices) out.push_back(candidates[i]);
       return out;
     };
     std::vector<size_t> round = bisection.next_round();
-    std::vector<core::Genome> batch = round_genomes(round);
-    batch.insert(batch.begin(), baseline.front());
-    auto scores = score(*final_fitness, batch, threads, one_done);
+    std::vector<size_t> batch = batch_of(round, true);
+    std::vector<core::Genome> first = genomes_of(batch);
+    first.insert(first.begin(), baseline.front());
+    auto scores = score(*final_fitness, first, threads, one_done);
     baseline_scores.push_back(scores.front());
     scores.erase(scores.begin());
     const std::vector<core::Genome> narrower(baseline.begin() + 1, baseline.end());
     for (auto& s : score(*rung_fitness, narrower, threads, one_done)) baseline_scores.push_back(s);
     const report::Metric& m = fitness->metric();
-    for (int r = 1; !round.empty(); ++r) {
+    for (int r = 1; !batch.empty(); ++r) {
       std::vector<bool> landed;
       log << "finals: headline round " << r << ":";
-      for (size_t k = 0; k < round.size(); ++k) {
-        landed.push_back(
-            report::within_tolerance(scores[k].first, baseline_scores.front().first, m));
-        taken[contenders[round[k]]] = true;
-        log << " " << scores[k].first.genome.to_compact() << " " << scores[k].first.size_bits
-            << (landed.back() ? " within" : " outside");
+      for (size_t k = 0; k < batch.size(); ++k) {
+        const bool within =
+            report::within_tolerance(scores[k].first, baseline_scores.front().first, m);
+        if (k < round.size()) landed.push_back(within);
+        taken[batch[k]] = true;
+        log << (k < round.size() ? " " : " (hypervolume) ") << scores[k].first.genome.to_compact()
+            << " " << scores[k].first.size_bits << (within ? " within" : " outside");
         candidate_scores.push_back(std::move(scores[k]));
       }
       log << std::endl;
       bisection.record(landed);
       round = bisection.next_round();
-      if (!round.empty()) scores = score(*final_fitness, round_genomes(round), threads, one_done);
+      batch = round.empty() ? std::vector<size_t>{} : batch_of(round, false);
+      if (!batch.empty()) scores = score(*final_fitness, genomes_of(batch), threads, one_done);
     }
-    const size_t rest = std::min<size_t>(config.final_keep, candidates.size()) - bisection.used();
-    std::vector<core::Genome> more;
-    for (size_t i : hypervolume_tickets(candidates, f, taken, rest, size_8)) {
-      more.push_back(candidates[i]);
-    }
+    size_t done = 0;
+    for (bool t : taken) done += t;
+    const std::vector<size_t> more =
+        hypervolume_tickets(candidates, f, taken, tickets - done, size_8);
     scoring_progress.total = scoring_progress.done + more.size();
     log << "finals: " << candidates.size() << " candidates by their search scores, "
         << contenders.size() << " headline contenders (their front), " << bisection.used()
-        << " fine-tuned for the headline and " << more.size() << " for the hypervolume, "
-        << final_scores.qat.steps << " steps each" << std::endl;
-    for (auto& s : score(*final_fitness, more, threads, one_done)) candidate_scores.push_back(s);
+        << " fine-tuned for the headline and " << done + more.size() - bisection.used()
+        << " for the hypervolume, " << final_scores.qat.steps << " steps each" << std::endl;
+    for (auto& s : score(*final_fitness, genomes_of(more), threads, one_done)) {
+      candidate_scores.push_back(s);
+    }
   }
   const auto eight = baseline_scores.front();
   const report::Metric metric = fitness->metric();

@@ -60,7 +60,7 @@ struct SearchConfig {
   // the search scores. The reported front is decided on the full final scores only.
   Fidelity fidelity = Fidelity::full;
   ScreenSettings screen;
-  unsigned final_keep = 8;
+  unsigned final_keep = 7;
 };
 
 // The QAT work of a run (the machine-independent cost of a search): fine-tunes and their steps,
