@@ -16,7 +16,9 @@ Rules, each with KEEP tickets (environment, default 7 as `--final-keep`):
             rank and size;
   rounds    three quarters (rounded up) for the headline in rounds of two over the front of the
             search scores (each round splits the range in doubt in thirds:
-            src/search/headline_bisection.hpp), then the largest hypervolume contributions (what
+            src/search/headline_bisection.hpp), the tickets the rounds leave to the candidates
+            smaller than the smallest landed, best search score first (second chances), then
+            the largest hypervolume contributions (what
             `--fidelity screened` does since 2026-12-07, except that the search takes one
             hypervolume ticket early, beside an odd batch, from outside the range in doubt: here
             they are all chosen after the rounds).
@@ -113,6 +115,16 @@ def replay(db, final_steps, quality, rule, keep=int(os.environ.get("KEEP", "7"))
                     high = i
                     break
                 low = i + 1
+        # Second chances: the headline's tickets left, in twos, for the candidates smaller than
+        # the smallest that landed, best search score first.
+        while len(tickets) < headline:
+            top = min((final[cands[i]][1] for i in tickets if lands[i]), default=float("inf"))
+            pool = sorted((i for i in range(len(cands))
+                           if i not in tickets and final[cands[i]][1] < top),
+                          key=lambda i: (-search[cands[i]][0], final[cands[i]][1], cands[i]))
+            if not pool:
+                break
+            tickets += pool[:min(2, headline - len(tickets))]
     tickets += greedy(s_pts, tickets, keep - len(tickets))
     tickets += [i for i in range(len(cands)) if i not in tickets][:keep - len(tickets)]
     reduction = lambda i: 100 * (1 - final[cands[i]][1] / size8)

@@ -335,7 +335,7 @@ TEST_F(SearchRun, ScreenedSearchFineTunesFewAndIsTheSameOnAnyThreadsAndOnResume)
   EXPECT_LE(a.front.size(), 4u);
   const std::string log = read(one / "search.log");
   EXPECT_NE(log.find("finals: headline round 1: "), std::string::npos) << log;
-  EXPECT_NE(log.find("fine-tuned for the headline and "), std::string::npos) << log;
+  EXPECT_NE(log.find(" fine-tuned in the headline's rounds, "), std::string::npos) << log;
   const std::string json = read(one / "front.json");
   EXPECT_NE(json.find("\"effort\""), std::string::npos);
   EXPECT_NE(read(one / "report.html").find("scored by PTQ first"), std::string::npos);
