@@ -56,8 +56,10 @@ struct SearchConfig {
   // most final_keep and homogeneous 8-bit get the final_steps fine-tune, the baseline's narrower
   // widths the search's. Three quarters of final_keep (rounded up) go to the headline in rounds
   // of two (search/headline_bisection.hpp: the contenders are the front of the search scores,
-  // each round's outcome narrows the next), the rest to the largest hypervolume contributions on
-  // the search scores. The reported front is decided on the full final scores only.
+  // each round's outcome narrows the next; the tickets the rounds leave go to the candidates
+  // smaller than the smallest landed, best search score first), the rest to the largest
+  // hypervolume contributions on the search scores. The reported front is decided on the full
+  // final scores only.
   Fidelity fidelity = Fidelity::full;
   ScreenSettings screen;
   unsigned final_keep = 7;
