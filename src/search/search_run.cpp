@@ -882,9 +882,9 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     for (const core::Genome& g : candidates) f.push_back(tuned(g));
     const std::vector<size_t> contenders = headline_contenders(candidates, f, baseline.front());
     const size_t tickets = std::min<size_t>(config.final_keep, candidates.size());
-    HeadlineBisection bisection(contenders.size(),
-                                std::min(headline_tickets(config.final_keep), tickets));
-    size_t pads = tickets - std::min(headline_tickets(config.final_keep), tickets);
+    const size_t headline = std::min(headline_tickets(config.final_keep), tickets);
+    HeadlineBisection bisection(contenders.size(), headline);
+    size_t pads = tickets - headline;
     std::vector<bool> taken(candidates.size(), false);
     const auto batch_of = [&](const std::vector<size_t>& round, bool with_eight) {
       std::vector<size_t> out;
@@ -915,12 +915,14 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     const std::vector<core::Genome> narrower(baseline.begin() + 1, baseline.end());
     for (auto& s : score(*rung_fitness, narrower, threads, one_done)) baseline_scores.push_back(s);
     const report::Metric& m = fitness->metric();
+    const auto lands = [&](const report::ScoredGenome& g) {
+      return report::within_tolerance(g, baseline_scores.front().first, m);
+    };
     for (int r = 1; !batch.empty(); ++r) {
       std::vector<bool> landed;
       log << "finals: headline round " << r << ":";
       for (size_t k = 0; k < batch.size(); ++k) {
-        const bool within =
-            report::within_tolerance(scores[k].first, baseline_scores.front().first, m);
+        const bool within = lands(scores[k].first);
         if (k < round.size()) landed.push_back(within);
         taken[batch[k]] = true;
         log << (k < round.size() ? " " : " (hypervolume) ") << scores[k].first.genome.to_compact()
@@ -935,13 +937,11 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     }
     // The headline's tickets the rounds left: second chances, in rounds of two, for the genomes
     // off the contenders' front smaller than the smallest that landed, best search score first.
-    size_t chances = std::min(headline_tickets(config.final_keep), tickets) - bisection.used();
+    size_t chances = headline - bisection.used();
     for (int r = 1; chances > 0; ++r) {
       int64_t smallest = INT64_MAX;
       for (const auto& s : candidate_scores) {
-        if (report::within_tolerance(s.first, baseline_scores.front().first, m)) {
-          smallest = std::min(smallest, s.first.size_bits);
-        }
+        if (lands(s.first)) smallest = std::min(smallest, s.first.size_bits);
       }
       std::vector<size_t> pool;
       for (size_t i = 0; i < candidates.size(); ++i) {
@@ -957,9 +957,8 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
       auto chance = score(*final_fitness, genomes_of(pool), threads, one_done);
       log << "finals: headline second chance " << r << ":";
       for (auto& s : chance) {
-        const bool within = report::within_tolerance(s.first, baseline_scores.front().first, m);
         log << " " << s.first.genome.to_compact() << " " << s.first.size_bits
-            << (within ? " within" : " outside");
+            << (lands(s.first) ? " within" : " outside");
         candidate_scores.push_back(std::move(s));
       }
       log << std::endl;
