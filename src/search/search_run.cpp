@@ -494,6 +494,137 @@ std::vector<size_t> hypervolume_tickets(const std::vector<core::Genome>& genomes
   return out;
 }
 
+// What the screened finals fine-tune with and report to.
+struct FinalsRun {
+  const GenomeFitness& final_fitness;  // the --final-steps fine-tune
+  const GenomeFitness& rung_fitness;   // the search's own fine-tune: the first rung
+  int64_t final_steps;
+  unsigned threads;
+  double size_8;  // homogeneous 8-bit's size in bits
+  std::ostream& log;
+  ScoringProgress& progress;  // its total grows when the hypervolume's tickets are known
+  std::function<void()> one_done;
+};
+
+using ScoreList = std::vector<std::pair<report::ScoredGenome, std::string>>;
+
+// Screened finals (successive halving, docs/search.md): of `candidates` (judged on their search
+// scores, `tuned`), `final_keep` get the final fine-tune. Appends the baseline's scores (8-bit
+// first, then the narrower widths) and the candidates' scores, in the order fine-tuned.
+void screened_finals(const std::vector<core::Genome>& candidates,
+                     const std::function<pagmo::vector_double(const core::Genome&)>& tuned,
+                     const std::vector<core::Genome>& baseline, unsigned final_keep,
+                     const FinalsRun& run, ScoreList& baseline_scores,
+                     ScoreList& candidate_scores) {
+  // Homogeneous 8-bit (the headline's reference) in full with the headline's first round; the
+  // other widths with the search's fine-tune; then the headline's rounds, then the largest
+  // hypervolume contributions, each judged on the search scores and fine-tuned in full. A
+  // batch of odd size takes one of the hypervolume's tickets (none of the contenders still in
+  // doubt), so that no worker of two waits for the other.
+  std::vector<pagmo::vector_double> f;
+  for (const core::Genome& g : candidates) f.push_back(tuned(g));
+  const std::vector<size_t> contenders = headline_contenders(candidates, f, baseline.front());
+  const size_t tickets = std::min<size_t>(final_keep, candidates.size());
+  const size_t headline = std::min(headline_tickets(final_keep), tickets);
+  HeadlineBisection bisection(contenders.size(), headline);
+  size_t pads = tickets - headline;
+  std::vector<bool> taken(candidates.size(), false);
+  const auto batch_of = [&](const std::vector<size_t>& round, bool with_eight) {
+    std::vector<size_t> out;
+    for (size_t i : round) out.push_back(contenders[i]);
+    if ((out.size() + (with_eight ? 1 : 0)) % 2 == 1 && pads > 0) {
+      std::vector<bool> not_now = taken;
+      for (size_t i : out) not_now[i] = true;
+      for (size_t i = bisection.low(); i < bisection.high(); ++i) not_now[contenders[i]] = true;
+      for (size_t i : hypervolume_tickets(candidates, f, not_now, 1, run.size_8)) {
+        out.push_back(i);
+        --pads;
+      }
+    }
+    return out;
+  };
+  const auto genomes_of = [&](const std::vector<size_t>& indices) {
+    std::vector<core::Genome> out;
+    for (size_t i : indices) out.push_back(candidates[i]);
+    return out;
+  };
+  std::vector<size_t> round = bisection.next_round();
+  std::vector<size_t> batch = batch_of(round, true);
+  std::vector<core::Genome> first = genomes_of(batch);
+  first.insert(first.begin(), baseline.front());
+  auto scores = score(run.final_fitness, first, run.threads, run.one_done);
+  baseline_scores.push_back(scores.front());
+  scores.erase(scores.begin());
+  const std::vector<core::Genome> narrower(baseline.begin() + 1, baseline.end());
+  for (auto& s : score(run.rung_fitness, narrower, run.threads, run.one_done)) {
+    baseline_scores.push_back(s);
+  }
+  const report::Metric m = run.final_fitness.metric();
+  const auto lands = [&](const report::ScoredGenome& g) {
+    return report::within_tolerance(g, baseline_scores.front().first, m);
+  };
+  for (int r = 1; !batch.empty(); ++r) {
+    std::vector<bool> landed;
+    run.log << "finals: headline round " << r << ":";
+    for (size_t k = 0; k < batch.size(); ++k) {
+      const bool within = lands(scores[k].first);
+      if (k < round.size()) landed.push_back(within);
+      taken[batch[k]] = true;
+      run.log << (k < round.size() ? " " : " (hypervolume) ") << scores[k].first.genome.to_compact()
+              << " " << scores[k].first.size_bits << (within ? " within" : " outside");
+      candidate_scores.push_back(std::move(scores[k]));
+    }
+    run.log << std::endl;
+    bisection.record(landed);
+    round = bisection.next_round();
+    batch = round.empty() ? std::vector<size_t>{} : batch_of(round, false);
+    if (!batch.empty())
+      scores = score(run.final_fitness, genomes_of(batch), run.threads, run.one_done);
+  }
+  // The headline's tickets the rounds left: second chances, in rounds of two, for the genomes
+  // off the contenders' front smaller than the smallest that landed, best search score first.
+  size_t chances = headline - bisection.used();
+  for (int r = 1; chances > 0; ++r) {
+    int64_t smallest = INT64_MAX;
+    for (const auto& s : candidate_scores) {
+      if (lands(s.first)) smallest = std::min(smallest, s.first.size_bits);
+    }
+    std::vector<size_t> pool;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (!taken[i] && f[i][1] < static_cast<double>(smallest)) pool.push_back(i);
+    }
+    if (pool.empty()) break;
+    std::sort(pool.begin(), pool.end(), [&](size_t a, size_t b) {
+      return std::make_tuple(f[a][0], f[a][1], candidates[a].to_compact()) <
+             std::make_tuple(f[b][0], f[b][1], candidates[b].to_compact());
+    });
+    pool.resize(std::min<size_t>({pool.size(), 2, chances}));
+    chances -= pool.size();
+    auto chance = score(run.final_fitness, genomes_of(pool), run.threads, run.one_done);
+    run.log << "finals: headline second chance " << r << ":";
+    for (auto& s : chance) {
+      run.log << " " << s.first.genome.to_compact() << " " << s.first.size_bits
+              << (lands(s.first) ? " within" : " outside");
+      candidate_scores.push_back(std::move(s));
+    }
+    run.log << std::endl;
+    for (size_t i : pool) taken[i] = true;
+  }
+  size_t done = 0;
+  for (bool t : taken) done += t;
+  const std::vector<size_t> more =
+      hypervolume_tickets(candidates, f, taken, tickets - done, run.size_8);
+  run.progress.total = run.progress.done + more.size();
+  run.log << "finals: " << candidates.size() << " candidates by their search scores, "
+          << contenders.size() << " headline contenders (their front), " << bisection.used()
+          << " fine-tuned in the headline's rounds, " << done + more.size()
+          << " in all with its second chances and the hypervolume's, " << run.final_steps
+          << " steps each" << std::endl;
+  for (auto& s : score(run.final_fitness, genomes_of(more), run.threads, run.one_done)) {
+    candidate_scores.push_back(s);
+  }
+}
+
 // Writes evaluated.csv (every genome scored with the search's fitness) and returns the models
 // built over every session: the store's rows of the search and of the final scores.
 int64_t write_evaluated(const EvaluationStore& store, const FitnessContext& context,
@@ -873,110 +1004,10 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     baseline_scores = score(*final_fitness, baseline, threads, one_done);
     candidate_scores = score(*final_fitness, candidates, threads, one_done);
   } else {
-    // Homogeneous 8-bit (the headline's reference) in full with the headline's first round; the
-    // other widths with the search's fine-tune; then the headline's rounds, then the largest
-    // hypervolume contributions, each judged on the search scores and fine-tuned in full. A
-    // batch of odd size takes one of the hypervolume's tickets (none of the contenders still in
-    // doubt), so that no worker of two waits for the other.
-    std::vector<pagmo::vector_double> f;
-    for (const core::Genome& g : candidates) f.push_back(tuned(g));
-    const std::vector<size_t> contenders = headline_contenders(candidates, f, baseline.front());
-    const size_t tickets = std::min<size_t>(config.final_keep, candidates.size());
-    const size_t headline = std::min(headline_tickets(config.final_keep), tickets);
-    HeadlineBisection bisection(contenders.size(), headline);
-    size_t pads = tickets - headline;
-    std::vector<bool> taken(candidates.size(), false);
-    const auto batch_of = [&](const std::vector<size_t>& round, bool with_eight) {
-      std::vector<size_t> out;
-      for (size_t i : round) out.push_back(contenders[i]);
-      if ((out.size() + (with_eight ? 1 : 0)) % 2 == 1 && pads > 0) {
-        std::vector<bool> not_now = taken;
-        for (size_t i : out) not_now[i] = true;
-        for (size_t i = bisection.low(); i < bisection.high(); ++i) not_now[contenders[i]] = true;
-        for (size_t i : hypervolume_tickets(candidates, f, not_now, 1, size_8)) {
-          out.push_back(i);
-          --pads;
-        }
-      }
-      return out;
-    };
-    const auto genomes_of = [&](const std::vector<size_t>& indices) {
-      std::vector<core::Genome> out;
-      for (size_t i : indices) out.push_back(candidates[i]);
-      return out;
-    };
-    std::vector<size_t> round = bisection.next_round();
-    std::vector<size_t> batch = batch_of(round, true);
-    std::vector<core::Genome> first = genomes_of(batch);
-    first.insert(first.begin(), baseline.front());
-    auto scores = score(*final_fitness, first, threads, one_done);
-    baseline_scores.push_back(scores.front());
-    scores.erase(scores.begin());
-    const std::vector<core::Genome> narrower(baseline.begin() + 1, baseline.end());
-    for (auto& s : score(*rung_fitness, narrower, threads, one_done)) baseline_scores.push_back(s);
-    const report::Metric& m = fitness->metric();
-    const auto lands = [&](const report::ScoredGenome& g) {
-      return report::within_tolerance(g, baseline_scores.front().first, m);
-    };
-    for (int r = 1; !batch.empty(); ++r) {
-      std::vector<bool> landed;
-      log << "finals: headline round " << r << ":";
-      for (size_t k = 0; k < batch.size(); ++k) {
-        const bool within = lands(scores[k].first);
-        if (k < round.size()) landed.push_back(within);
-        taken[batch[k]] = true;
-        log << (k < round.size() ? " " : " (hypervolume) ") << scores[k].first.genome.to_compact()
-            << " " << scores[k].first.size_bits << (within ? " within" : " outside");
-        candidate_scores.push_back(std::move(scores[k]));
-      }
-      log << std::endl;
-      bisection.record(landed);
-      round = bisection.next_round();
-      batch = round.empty() ? std::vector<size_t>{} : batch_of(round, false);
-      if (!batch.empty()) scores = score(*final_fitness, genomes_of(batch), threads, one_done);
-    }
-    // The headline's tickets the rounds left: second chances, in rounds of two, for the genomes
-    // off the contenders' front smaller than the smallest that landed, best search score first.
-    size_t chances = headline - bisection.used();
-    for (int r = 1; chances > 0; ++r) {
-      int64_t smallest = INT64_MAX;
-      for (const auto& s : candidate_scores) {
-        if (lands(s.first)) smallest = std::min(smallest, s.first.size_bits);
-      }
-      std::vector<size_t> pool;
-      for (size_t i = 0; i < candidates.size(); ++i) {
-        if (!taken[i] && f[i][1] < static_cast<double>(smallest)) pool.push_back(i);
-      }
-      if (pool.empty()) break;
-      std::sort(pool.begin(), pool.end(), [&](size_t a, size_t b) {
-        return std::make_tuple(f[a][0], f[a][1], candidates[a].to_compact()) <
-               std::make_tuple(f[b][0], f[b][1], candidates[b].to_compact());
-      });
-      pool.resize(std::min<size_t>({pool.size(), 2, chances}));
-      chances -= pool.size();
-      auto chance = score(*final_fitness, genomes_of(pool), threads, one_done);
-      log << "finals: headline second chance " << r << ":";
-      for (auto& s : chance) {
-        log << " " << s.first.genome.to_compact() << " " << s.first.size_bits
-            << (lands(s.first) ? " within" : " outside");
-        candidate_scores.push_back(std::move(s));
-      }
-      log << std::endl;
-      for (size_t i : pool) taken[i] = true;
-    }
-    size_t done = 0;
-    for (bool t : taken) done += t;
-    const std::vector<size_t> more =
-        hypervolume_tickets(candidates, f, taken, tickets - done, size_8);
-    scoring_progress.total = scoring_progress.done + more.size();
-    log << "finals: " << candidates.size() << " candidates by their search scores, "
-        << contenders.size() << " headline contenders (their front), " << bisection.used()
-        << " fine-tuned in the headline's rounds, " << done + more.size()
-        << " in all with its second chances and the hypervolume's, " << final_scores.qat.steps
-        << " steps each" << std::endl;
-    for (auto& s : score(*final_fitness, genomes_of(more), threads, one_done)) {
-      candidate_scores.push_back(s);
-    }
+    FinalsRun run{*final_fitness, *rung_fitness, final_scores.qat.steps, threads,
+                  size_8,         log,           scoring_progress,       one_done};
+    screened_finals(candidates, tuned, baseline, config.final_keep, run, baseline_scores,
+                    candidate_scores);
   }
   const auto eight = baseline_scores.front();
   const report::Metric metric = fitness->metric();
