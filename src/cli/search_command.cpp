@@ -320,10 +320,6 @@ Command add_search_command(CLI::App& parent) {
   app->add_option("--promote", c.screen.promote,
                   "screened: at most this fraction of each generation's new genomes fine-tuned")
       ->capture_default_str();
-  app->add_option("--headline-band", c.screen.headline_band,
-                  "screened: the search's headline fine-tunes go to genomes that could come "
-                  "within this many tolerances of 8-bit's search score (1 to 100)")
-      ->capture_default_str();
   app->add_option("--final-keep", c.final_keep,
                   "screened: candidates that get the --final-steps fine-tune: three quarters "
                   "(rounded up) for the headline in rounds of two, each round's outcomes "

@@ -70,10 +70,6 @@ Screen::Screen(std::shared_ptr<const GenomeFitness> cheap,
                                 std::to_string(settings_.promote));
   }
   if (settings_.neighbours < 1) throw std::invalid_argument("neighbours must be >= 1");
-  if (!(settings_.headline_band >= 1 && settings_.headline_band <= 100)) {
-    throw std::invalid_argument("headline-band must be in [1, 100] tolerances, got " +
-                                std::to_string(settings_.headline_band));
-  }
 }
 
 double Screen::optimistic_error(const std::vector<int>& bits, double cheap_error) const {
@@ -101,11 +97,11 @@ std::vector<size_t> Screen::pick(const std::vector<std::vector<int>>& bits,
   std::vector<size_t> picked;
   std::vector<bool> taken(bits.size(), false);
   // Half the quota (rounded up) for the headline: the smallest genomes that could come within
-  // the band of 8-bit's fine-tuned error and be smaller than every fine-tuned genome there.
+  // the tolerance of 8-bit's fine-tuned error and be smaller than every fine-tuned genome there.
   const auto eight = tuned_.find(std::string(bits.empty() ? 0 : bits.front().size(), '8'));
   if (eight != tuned_.end()) {
-    const double within = eight->second.f[0] + settings_.headline_band * tolerance_ + 1e-12;
-    double smallest = HUGE_VAL;  // size of the smallest fine-tuned genome within the band
+    const double within = eight->second.f[0] + tolerance_ + 1e-12;
+    double smallest = HUGE_VAL;  // size of the smallest fine-tuned genome within the tolerance
     for (const auto& [compact, t] : tuned_) {
       if (t.f[0] <= within) smallest = std::min(smallest, t.f[1] / size_8_);
     }

@@ -10,12 +10,13 @@
 //      error - fine-tuned error) of its `neighbours` nearest fine-tuned genomes (L1 distance of
 //      the bit widths; MOHAQ's "beacons": a retrained genome's gain predicts its neighbours');
 //   2. of at most max(1, round(promote x batch)) genomes, half (rounded up) for the headline:
-//      of the genomes whose optimistic error is within `headline_band` of the headline's
-//      tolerances of homogeneous 8-bit's fine-tuned error and that are smaller than every
-//      fine-tuned genome within it, in the order of headline_ladder (the largest, the smallest, the
-//      second largest, ...); the rest greedily, the genome whose optimistic point (error, size /
-//      8-bit size) adds the most hypervolume (reference (1, 1.05)) to the front of every fine-tuned
-//      genome so far and the genomes already picked from this batch, while that gain is positive;
+//      of the genomes whose optimistic error is within the headline's tolerance of homogeneous
+//      8-bit's fine-tuned error and that are smaller than every fine-tuned genome within it,
+//      in the order of headline_ladder (the largest, the smallest, the second largest, ...); the
+//      rest
+//      greedily, the genome whose optimistic point (error, size / 8-bit size) adds the most
+//      hypervolume (reference (1, 1.05)) to the front of every fine-tuned genome so far and the
+//      genomes already picked from this batch, while that gain is positive;
 //   3. homogeneous genomes are always fine-tuned (the search starts with them, in a batch of
 //      their own): the beacons of every width.
 // Decisions depend only on the batch and the fine-tuned genomes of earlier batches of the same
@@ -56,9 +57,6 @@ std::vector<size_t> headline_ladder(const std::vector<size_t>& by_size);
 struct ScreenSettings {
   double promote = 0.125;  // at most this fraction of a batch is fine-tuned (at least one)
   unsigned neighbours = 3;
-  // The headline promotions' band, in the headline's tolerances of 8-bit's fine-tuned error: a
-  // search fine-tune shorter than the final one leaves the genomes that will land further below.
-  double headline_band = 1;
 };
 
 class Screen {

@@ -84,7 +84,6 @@ json to_json(const SearchConfig& c) {
   if (c.fidelity != Fidelity::full) {  // absent for full fidelity: older run folders unchanged
     j["fidelity"] = to_string(c.fidelity);
     j["promote"] = c.screen.promote;
-    if (c.screen.headline_band != 1) j["headline_band"] = c.screen.headline_band;
     j["final_keep"] = c.final_keep;
   }
   if (c.islands.islands > 1) {  // absent for one island: older run folders stay as they were
@@ -130,7 +129,6 @@ SearchConfig from_json(const json& j) {
   c.eta_m = j.at("eta_m").get<double>();
   c.fidelity = parse_fidelity(j.value("fidelity", std::string("full")));
   c.screen.promote = j.value("promote", ScreenSettings{}.promote);
-  c.screen.headline_band = j.value("headline_band", 1.0);
   c.final_keep = j.value("final_keep", 8u);
   c.islands.islands = j.value("islands", 1u);
   c.islands.migrants = j.value("migrants", 2u);
@@ -746,10 +744,6 @@ void validate(const SearchConfig& c) {
   if (!(c.screen.promote > 0 && c.screen.promote <= 1)) {
     throw std::invalid_argument("promote must be in (0, 1], got " +
                                 std::to_string(c.screen.promote));
-  }
-  if (!(c.screen.headline_band >= 1 && c.screen.headline_band <= 100)) {
-    throw std::invalid_argument("headline-band must be in [1, 100] tolerances, got " +
-                                std::to_string(c.screen.headline_band));
   }
   if (c.final_keep < 1) throw std::invalid_argument("final-keep must be >= 1");
   if (c.fidelity == Fidelity::screened && c.fitness.mode != FitnessMode::qat) {

@@ -374,17 +374,9 @@ TEST(SearchConfig, ScreenedFidelityIsCheckedAndKeptInTheConfig) {
   c.final_keep = 0;
   EXPECT_THROW(validate(c), std::invalid_argument);
   c.final_keep = 5;
-  EXPECT_FALSE(search_config_json(c).contains("headline_band"));  // the default: older folders
-  EXPECT_DOUBLE_EQ(search_config_from_json(search_config_json(c)).screen.headline_band, 1);
-  for (const double band : {0.5, 101.0, std::nan("")}) {
-    c.screen.headline_band = band;
-    EXPECT_THROW(validate(c), std::invalid_argument) << band;
-  }
-  c.screen.headline_band = 4;
   const SearchConfig back = search_config_from_json(search_config_json(c));
   EXPECT_EQ(back.fidelity, Fidelity::screened);
   EXPECT_DOUBLE_EQ(back.screen.promote, 0.3);
-  EXPECT_DOUBLE_EQ(back.screen.headline_band, 4);
   EXPECT_EQ(back.final_keep, 5u);
   EXPECT_FALSE(search_config_json(SearchConfig{}).contains("fidelity"));  // older folders unchanged
 }
