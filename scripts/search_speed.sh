@@ -9,7 +9,9 @@
 #                   final front's hypervolumes (validation, test) and the validation-chosen pick;
 #   OUT/speed.md    per task: the ratios of the screened run to the full one, per seed and mean.
 # A run whose folder holds front.json is not run again (delete it to measure again); with
-# SUMMARY_ONLY=1 nothing is run and the tables hold the pairs that finished.
+# SUMMARY_ONLY=1 nothing is run and the tables hold the pairs that finished. NEW=widest compares
+# the full runs with `--fidelity screened --free-genes widest` instead (folders TASK-widest-sSEED,
+# OUT/speed-widest.csv and .md).
 #
 #   scripts/search_speed.sh [TASKS] [SEEDS] [OUT]   (default "kws smnist se", "1 2 3",
 #                                                   results/search-speed); needs jq
@@ -19,6 +21,12 @@ seeds=${2:-1 2 3}
 out=${3:-results/search-speed}
 bin=${BUILD:-build}/mpgru
 runs=${RUNS:-runs/search-speed}
+new=${NEW:-screened}
+case $new in
+  screened) suffix= ;;
+  widest) suffix=-widest ;;
+  *) echo "search_speed.sh: NEW must be screened or widest, not '$new'" >&2; exit 1 ;;
+esac
 command -v jq >/dev/null || { echo "search_speed.sh: needs jq (apt install jq)" >&2; exit 1; }
 mkdir -p "$out" "$runs"
 
@@ -27,9 +35,14 @@ run() {
   dir=$runs/$1-$3-s$2
   [ -f "$dir/front.json" ] && return 0
   rm -rf "$dir"
+  case $3 in
+    widest) flags="--fidelity screened --free-genes widest" ;;
+    *) flags="--fidelity $3" ;;
+  esac
   echo "search_speed: $1 seed $2 $3 ($(date -u +%H:%M:%S))"
+  # shellcheck disable=SC2086
   "$bin" search --config "configs/$1-search.toml" --ckpt "runs/$1-float" --seed "$2" \
-    --fidelity "$3" --out "$dir" >"$dir.log" 2>&1 || { tail -5 "$dir.log" >&2; exit 1; }
+    $flags --out "$dir" >"$dir.log" 2>&1 || { tail -5 "$dir.log" >&2; exit 1; }
 }
 
 if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
@@ -37,7 +50,7 @@ if [ "${SUMMARY_ONLY:-0}" != 1 ]; then
     [ -d "runs/$task-float" ] || { echo "search_speed.sh: runs/$task-float missing" >&2; exit 1; }
     for seed in $seeds; do
       run "$task" "$seed" full
-      run "$task" "$seed" screened
+      run "$task" "$seed" "$new"
     done
   done
 fi
@@ -56,18 +69,18 @@ tunes_to() {
       if (h + 0 >= t + 0) { print e; done = 1 } }' "$1"
 }
 
-csv=$out/speed.csv
+csv=$out/speed$suffix.csv
 echo "task,seed,fidelity,seconds,qat_steps,search_fine_tunes,search_steps,screened,rung_fine_tunes,rung_steps,final_fine_tunes,final_steps,search_steps_to_99,hv_val,hv_test,pick,size_reduction,pick_val,pick_test" >"$csv"
 for task in $tasks; do
   for seed in $seeds; do
-    [ -f "$runs/$task-full-s$seed/front.json" ] && [ -f "$runs/$task-screened-s$seed/front.json" ] || continue
+    [ -f "$runs/$task-full-s$seed/front.json" ] && [ -f "$runs/$task-$new-s$seed/front.json" ] || continue
     target=$(final_hv "$runs/$task-full-s$seed/search.log" | awk '{ print 0.99 * $1 }')
-    for mode in full screened; do
+    for mode in full "$new"; do
       dir=$runs/$task-$mode-s$seed
       tunes=$(tunes_to "$dir/search.log" "$target")
-      jq -r --arg task "$task" --arg seed "$seed" --arg tunes "$tunes" '
+      jq -r --arg task "$task" --arg seed "$seed" --arg tunes "$tunes" --arg mode "$mode" '
         .effort as $e | .headline as $h |
-        [$task, $seed, $e.fidelity, (.seconds | floor), $e.qat_steps, $e.search_fine_tunes,
+        [$task, $seed, $mode, (.seconds | floor), $e.qat_steps, $e.search_fine_tunes,
          $e.search_steps, ($e.screened // 0), ($e.rung_fine_tunes // 0), ($e.rung_steps // 0),
          $e.final_fine_tunes, $e.final_steps,
          (if $tunes == "" then "" else ($tunes | tonumber) * $e.search_steps end),
@@ -106,5 +119,5 @@ awk -F, 'NR > 1 {
       printf "| %s | %d | %.3f | %.3f | %.4f / %.4f = %.2f %% | %.1f / %.1f %% (%+.1f pp) |\n", t, m[t], mq[t] / m[t], mw[t] / m[t],
         mhs[t] / m[t], mhf[t] / m[t], 100 * mhs[t] / mhf[t], 100 * mrf[t] / m[t], 100 * mrs[t] / m[t], 100 * (mrs[t] - mrf[t]) / m[t]
     }
-  }' "$csv" >"$out/speed.md"
-cat "$out/speed.md"
+  }' "$csv" >"$out/speed$suffix.md"
+cat "$out/speed$suffix.md"

@@ -27,6 +27,7 @@ struct SearchArgs {
   std::string evaluator = "threads";
   std::string topology = "ring";
   std::string fidelity = "full";
+  std::string free_genes = "search";
 };
 
 std::string interval(const report::Metric& m, const report::Interval& i) {
@@ -156,6 +157,7 @@ std::string resolve_run(SearchArgs& args) {
     args.config.calibration.method = quant::parse_range_method(args.method);
     args.config.islands.topology = search::parse_topology(args.topology);
     args.config.fidelity = search::parse_fidelity(args.fidelity);
+    args.config.free_widest = search::parse_free_genes(args.free_genes);
     search::validate(args.config);  // a bad flag is reported before the checkpoint is read
     args.config.fitness.objective = resolve_objective(args.objective, args.config.checkpoint);
     if (args.qat_seed < 0) args.qat_seed = args.config.seed;
@@ -317,6 +319,11 @@ Command add_search_command(CLI::App& parent) {
                   "docs/search.md)")
       ->capture_default_str()
       ->check(CLI::IsMember({"full", "screened"}));
+  app->add_option("--free-genes", args->free_genes,
+                  "search (every gene searched) or widest (objectives error,size: the genes that "
+                  "do not change the size, all but the weights', held at 8 bits; docs/search.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"search", "widest"}));
   app->add_option("--promote", c.screen.promote,
                   "screened: at most this fraction of each generation's new genomes fine-tuned")
       ->capture_default_str();

@@ -55,6 +55,18 @@ std::string shortest(double x) {
 
 }  // namespace
 
+std::vector<bool> size_priced_genes(const quant::FloatGruModel& model) {
+  const core::Genome eight = core::Genome::homogeneous(quant::genome_layout(model), core::kMaxBits);
+  const int64_t size_8 = size_bits(model, eight);
+  std::vector<bool> priced(eight.size());
+  for (size_t i = 0; i < eight.size(); ++i) {
+    core::Genome g = eight;
+    g.set_bits(i, core::kMinBits);
+    priced[i] = size_bits(model, g) != size_8;
+  }
+  return priced;
+}
+
 int64_t size_bits(const quant::FloatGruModel& model, const core::Genome& genome) {
   using core::Op;
   const auto& wi = core::kInputWeightOps;

@@ -56,6 +56,10 @@ std::string store_fitness(const FitnessContext& context, const FitnessSettings& 
 // Model size in bits (DESIGN.md section 5) of `genome` on `model`'s shapes, without building it.
 int64_t size_bits(const quant::FloatGruModel& model, const core::Genome& genome);
 
+// Per gene of `model`'s genome, whether the model size depends on it (the weights' genes: w_i,
+// w_h, w_o, emb): lowering it alone from 8 bits changes size_bits.
+std::vector<bool> size_priced_genes(const quant::FloatGruModel& model);
+
 // Evaluations done in another process (the MPI evaluator, search/mpi_evaluator.hpp): the same
 // figures GenomeFitness would compute here, for the settings named by `role` ("search" or
 // "final"). Throws std::runtime_error with the remote error.

@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -52,14 +53,22 @@ core::Genome from_vector(const core::GenomeLayout& layout, const pagmo::vector_d
 }
 
 GenomeProblem::GenomeProblem(std::shared_ptr<const GenomeFitness> fitness, Objectives objectives,
-                             LatencyModel latency)
+                             LatencyModel latency, std::vector<bool> held)
     : fitness_(std::move(fitness)),
       objectives_(objectives),
       latency_(std::move(latency)),
       genes_(core::genes(fitness_->layout()).size()),
+      held_(std::move(held)),
       metric_(fitness_->metric()) {
   if (objectives_ == Objectives::error_size_latency && !latency_) {
     throw std::invalid_argument("objectives error,size,latency need a latency model (--target)");
+  }
+  if (!held_.empty() && held_.size() != genes_) {
+    throw std::invalid_argument("held genes: " + std::to_string(held_.size()) +
+                                " entries for a genome of " + std::to_string(genes_));
+  }
+  if (!held_.empty() && std::all_of(held_.begin(), held_.end(), [](bool h) { return h; })) {
+    throw std::invalid_argument("held genes: every gene held, nothing to search");
   }
 }
 
@@ -81,13 +90,43 @@ pagmo::vector_double GenomeProblem::objectives(const core::Genome& genome,
 
 pagmo::vector_double GenomeProblem::fitness(const pagmo::vector_double& x) const {
   if (!fitness_) throw std::logic_error("GenomeProblem: default-constructed problem evaluated");
-  const core::Genome genome = from_vector(fitness_->layout(), x);
-  return objectives(genome, fitness_->evaluate(genome));
+  const core::Genome g = genome(x);
+  return objectives(g, fitness_->evaluate(g));
+}
+
+size_t GenomeProblem::searched() const {
+  return genes_ - static_cast<size_t>(std::count(held_.begin(), held_.end(), true));
+}
+
+core::Genome GenomeProblem::genome(const pagmo::vector_double& x) const {
+  if (held_.empty()) return from_vector(fitness_->layout(), x);
+  if (x.size() != searched()) {
+    throw std::invalid_argument("decision vector has " + std::to_string(x.size()) +
+                                " entries, the searched genes " + std::to_string(searched()));
+  }
+  pagmo::vector_double all(genes_, core::kMaxBits);
+  for (size_t i = 0, k = 0; i < genes_; ++i) {
+    if (!held_[i]) all[i] = x[k++];
+  }
+  return from_vector(fitness_->layout(), all);
+}
+
+pagmo::vector_double GenomeProblem::vector(const core::Genome& genome) const {
+  pagmo::vector_double x;
+  for (size_t i = 0; i < genome.size(); ++i) {
+    if (!held(i)) {
+      x.push_back(genome.bits(i));
+    } else if (genome.bits(i) != core::kMaxBits) {
+      throw std::invalid_argument("genome " + genome.to_compact() + ": gene '" +
+                                  genome.table()[i].name + "' is held at 8 bits");
+    }
+  }
+  return x;
 }
 
 std::pair<pagmo::vector_double, pagmo::vector_double> GenomeProblem::get_bounds() const {
-  return {pagmo::vector_double(genes_, core::kMinBits),
-          pagmo::vector_double(genes_, core::kMaxBits)};
+  return {pagmo::vector_double(searched(), core::kMinBits),
+          pagmo::vector_double(searched(), core::kMaxBits)};
 }
 
 pagmo::vector_double::size_type GenomeProblem::get_nobj() const {
@@ -95,7 +134,7 @@ pagmo::vector_double::size_type GenomeProblem::get_nobj() const {
 }
 
 pagmo::vector_double::size_type GenomeProblem::get_nix() const {
-  return genes_;
+  return searched();
 }
 
 }  // namespace mpgru::search

@@ -35,9 +35,12 @@ core::Genome from_vector(const core::GenomeLayout& layout, const pagmo::vector_d
 class GenomeProblem {
  public:
   GenomeProblem() = default;  // pagmo needs it; a default problem must not be evaluated
-  // error_size_latency needs `latency`; throws std::invalid_argument without it.
+  // error_size_latency needs `latency`; throws std::invalid_argument without it. `held`: per
+  // gene, whether it sits at 8 bits (--free-genes widest: the decision vector holds the other
+  // genes only); empty: none. Throws std::invalid_argument unless it has one entry per gene and
+  // leaves a gene searched.
   GenomeProblem(std::shared_ptr<const GenomeFitness> fitness, Objectives objectives,
-                LatencyModel latency = {});
+                LatencyModel latency = {}, std::vector<bool> held = {});
 
   pagmo::vector_double fitness(const pagmo::vector_double& x) const;
   std::pair<pagmo::vector_double, pagmo::vector_double> get_bounds() const;
@@ -46,6 +49,13 @@ class GenomeProblem {
   std::string get_name() const { return "mpgru bit-width genome"; }
 
   const core::GenomeLayout& layout() const { return fitness_->layout(); }
+  // Whether gene i is held at 8 bits (every gene searched: all false).
+  bool held(size_t i) const { return !held_.empty() && held_[i]; }
+  size_t searched() const;  // genes in the decision vector
+  // Decision vector <-> genome (the held genes at 8 bits). vector() throws
+  // std::invalid_argument for a genome whose held gene is not at 8 bits; genome() as from_vector.
+  core::Genome genome(const pagmo::vector_double& x) const;
+  pagmo::vector_double vector(const core::Genome& genome) const;
   // The objective vector of `genome`'s evaluation (also used to re-score stored rows).
   pagmo::vector_double objectives(const core::Genome& genome, const Evaluation& e) const;
 
@@ -54,6 +64,7 @@ class GenomeProblem {
   Objectives objectives_ = Objectives::error_size;
   LatencyModel latency_;
   size_t genes_ = 0;
+  std::vector<bool> held_;
   report::Metric metric_;  // the fitness's: error = metric_.error(score)
 };
 

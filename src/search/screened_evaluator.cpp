@@ -29,8 +29,15 @@ int distance(const std::vector<int>& a, const std::vector<int>& b) {
   return d;
 }
 
-bool homogeneous(const std::vector<int>& bits) {
-  return std::all_of(bits.begin(), bits.end(), [&](int b) { return b == bits.front(); });
+// Homogeneous over the genes the search moves (the held ones sit at 8 bits): a beacon.
+bool beacon(const GenomeProblem& problem, const std::vector<int>& bits) {
+  int width = 0;
+  for (size_t i = 0; i < bits.size(); ++i) {
+    if (problem.held(i)) continue;
+    if (width != 0 && bits[i] != width) return false;
+    width = bits[i];
+  }
+  return true;
 }
 
 }  // namespace
@@ -158,7 +165,7 @@ std::vector<pagmo::vector_double> Screen::evaluate(const GenomeProblem& problem,
   std::vector<size_t> promoted;
   for (size_t k = 0; k < fresh.size(); ++k) {
     const std::vector<int> b = bits_of(genomes[fresh[k]]);
-    if (homogeneous(b)) {
+    if (beacon(problem, b)) {
       promoted.push_back(k);
       continue;
     }
@@ -221,9 +228,8 @@ pagmo::vector_double ScreenedBfe::operator()(const pagmo::problem& p,
   }
   std::vector<core::Genome> genomes;
   for (size_t at = 0; at < dvs.size(); at += n) {
-    genomes.push_back(from_vector(problem->layout(),
-                                  pagmo::vector_double(dvs.begin() + static_cast<long>(at),
-                                                       dvs.begin() + static_cast<long>(at + n))));
+    genomes.push_back(problem->genome(pagmo::vector_double(
+        dvs.begin() + static_cast<long>(at), dvs.begin() + static_cast<long>(at + n))));
   }
   pagmo::vector_double out;
   for (const pagmo::vector_double& f : screen_->evaluate(*problem, genomes)) {

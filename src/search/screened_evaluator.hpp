@@ -18,7 +18,8 @@
 //      hypervolume (reference (1, 1.05)) to the front of every fine-tuned genome so far and the
 //      genomes already picked from this batch, while that gain is positive;
 //   3. homogeneous genomes are always fine-tuned (the search starts with them, in a batch of
-//      their own): the beacons of every width.
+//      their own): the beacons of every width. With genes held at 8 bits (--free-genes widest)
+//      a beacon is homogeneous over the others.
 // Decisions depend only on the batch and the fine-tuned genomes of earlier batches of the same
 // population, never on timing, threads or ranks: a resumed run (scores from the store) replays the
 // same decisions, and the thread, MPI and island paths give the same fronts. An island has its

@@ -86,6 +86,7 @@ json to_json(const SearchConfig& c) {
     j["promote"] = c.screen.promote;
     j["final_keep"] = c.final_keep;
   }
+  if (c.free_widest) j["free_genes"] = "widest";  // absent when searched: older folders unchanged
   if (c.islands.islands > 1) {  // absent for one island: older run folders stay as they were
     j["islands"] = c.islands.islands;
     j["migrants"] = c.islands.migrants;
@@ -93,6 +94,13 @@ json to_json(const SearchConfig& c) {
     j["topology"] = to_string(c.islands.topology);
   }
   return j;
+}
+
+// --free-genes widest: the genes error,size does not price, held at 8 bits.
+std::vector<bool> held_genes(const quant::FloatGruModel& model) {
+  std::vector<bool> held = size_priced_genes(model);
+  held.flip();
+  return held;
 }
 
 SearchConfig from_json(const json& j) {
@@ -130,6 +138,7 @@ SearchConfig from_json(const json& j) {
   c.fidelity = parse_fidelity(j.value("fidelity", std::string("full")));
   c.screen.promote = j.value("promote", ScreenSettings{}.promote);
   c.final_keep = j.value("final_keep", 8u);
+  c.free_widest = parse_free_genes(j.value("free_genes", std::string("search")));
   c.islands.islands = j.value("islands", 1u);
   c.islands.migrants = j.value("migrants", 2u);
   c.islands.migrate_every = j.value("migrate_every", 2u);
@@ -195,24 +204,31 @@ FitnessContext fitness_context(const Loaded& loaded, const SearchConfig& config)
 pagmo::population initial_population(const pagmo::problem& p, const SearchConfig& c,
                                      const core::GenomeLayout& layout, unsigned threads,
                                      const std::shared_ptr<Screen>& screen) {
+  // Homogeneous over the searched genes, the held ones at 8 bits.
+  const GenomeProblem& problem = *p.extract<GenomeProblem>();
   std::vector<core::Genome> homogeneous;
   for (int bits = core::kMaxBits; bits >= core::kMinBits; --bits) {
-    homogeneous.push_back(core::Genome::homogeneous(layout, bits));
+    core::Genome g = core::Genome::homogeneous(layout, bits);
+    for (size_t i = 0; i < g.size(); ++i) {
+      if (problem.held(i)) g.set_bits(i, core::kMaxBits);
+    }
+    homogeneous.push_back(g);
   }
   if (screen) {
     // Screened: the homogeneous genomes first, in a batch of their own (each fine-tuned: the
     // beacons of every width), then the random part as one batch.
-    const std::vector<pagmo::vector_double> f =
-        screen->evaluate(*p.extract<GenomeProblem>(), homogeneous);
+    const std::vector<pagmo::vector_double> f = screen->evaluate(problem, homogeneous);
     pagmo::population pop{p, pagmo::bfe{ScreenedBfe{screen}}, c.population - 7, c.seed};
-    for (size_t i = 0; i < homogeneous.size(); ++i) pop.push_back(to_vector(homogeneous[i]), f[i]);
+    for (size_t i = 0; i < homogeneous.size(); ++i) {
+      pop.push_back(problem.vector(homogeneous[i]), f[i]);
+    }
     return pop;
   }
   // With several workers the random part is evaluated through the batch evaluator too.
   pagmo::population pop =
       threads > 1 ? pagmo::population{p, pagmo::bfe{pagmo::thread_bfe{}}, c.population - 7, c.seed}
                   : pagmo::population{p, c.population - 7, c.seed};
-  for (const core::Genome& g : homogeneous) pop.push_back(to_vector(g));
+  for (const core::Genome& g : homogeneous) pop.push_back(problem.vector(g));
   return pop;
 }
 
@@ -411,13 +427,13 @@ void add_device_costs(const Loaded& loaded, std::vector<report::ScoredGenome>& g
 // keeps only the individuals scored by the full fitness, ranked among themselves.
 using FullFidelity = std::function<bool(const core::Genome&, const pagmo::vector_double&)>;
 
-std::vector<core::Genome> final_candidates(const pagmo::population& pop,
-                                           const GenomeFitness& fitness, const SearchConfig& config,
+std::vector<core::Genome> final_candidates(const pagmo::population& pop, const SearchConfig& config,
                                            const FullFidelity& full_fidelity) {
+  const GenomeProblem& problem = *pop.get_problem().extract<GenomeProblem>();
   std::vector<core::Genome> individuals;
   std::vector<pagmo::vector_double> f;
   for (size_t i = 0; i < pop.size(); ++i) {
-    const core::Genome g = from_vector(fitness.layout(), pop.get_x()[i]);
+    const core::Genome g = problem.genome(pop.get_x()[i]);
     if (full_fidelity && !full_fidelity(g, pop.get_f()[i])) continue;
     individuals.push_back(g);
     f.push_back(pop.get_f()[i]);
@@ -730,6 +746,13 @@ void write_examples(const Loaded& loaded, const GenomeFitness& fitness,
 
 }  // namespace
 
+bool parse_free_genes(const std::string& name) {
+  if (name == "search") return false;
+  if (name == "widest") return true;
+  throw std::invalid_argument("--free-genes: unknown value '" + name +
+                              "' (expected search or widest)");
+}
+
 void validate(const SearchConfig& c) {
   if (c.checkpoint.empty()) throw std::invalid_argument("search needs --ckpt");
   if (c.population < 8 || c.population % 4 != 0) {
@@ -746,6 +769,10 @@ void validate(const SearchConfig& c) {
                                 std::to_string(c.screen.promote));
   }
   if (c.final_keep < 1) throw std::invalid_argument("final-keep must be >= 1");
+  if (c.free_widest && c.objectives != Objectives::error_size) {
+    throw std::invalid_argument(
+        "free-genes widest needs objectives error,size (BOPs and latency price every gene)");
+  }
   if (c.fidelity == Fidelity::screened && c.fitness.mode != FitnessMode::qat) {
     throw std::invalid_argument(
         "--fidelity screened screens QAT fine-tunes by PTQ scores; it needs --fitness qat");
@@ -874,7 +901,9 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   if (dispatch.remote != nullptr) search_fitness->use_remote(dispatch.remote, "search");
   const std::shared_ptr<const GenomeFitness> fitness = search_fitness;
   const LatencyModel latency = latency_model(loaded, config);
-  const pagmo::problem problem{GenomeProblem(fitness, config.objectives, latency)};
+  const std::vector<bool> held =
+      config.free_widest ? held_genes(loaded.model) : std::vector<bool>{};
+  const pagmo::problem problem{GenomeProblem(fitness, config.objectives, latency, held)};
   const oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
                                           threads);
   const auto size_8 = static_cast<double>(
@@ -970,8 +999,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
       return tuned(g) == f;
     };
   }
-  const std::vector<core::Genome> candidates =
-      final_candidates(pop, *fitness, config, full_fidelity);
+  const std::vector<core::Genome> candidates = final_candidates(pop, config, full_fidelity);
   std::vector<core::Genome> baseline;
   for (int bits = core::kMaxBits; bits >= core::kMinBits; --bits) {
     baseline.push_back(core::Genome::homogeneous(fitness->layout(), bits));

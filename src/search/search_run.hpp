@@ -63,6 +63,11 @@ struct SearchConfig {
   Fidelity fidelity = Fidelity::full;
   ScreenSettings screen;
   unsigned final_keep = 7;
+  // Objectives error,size price only the weights' genes (genome_fitness.hpp: size_priced_genes);
+  // true holds every other gene at 8 bits (--free-genes widest): the search moves the weights
+  // only, and its first population's homogeneous seeds are homogeneous over the weights. The
+  // reported baseline stays homogeneous 8..2.
+  bool free_widest = false;
 };
 
 // The QAT work of a run (the machine-independent cost of a search): fine-tunes and their steps,
@@ -84,6 +89,10 @@ struct SearchEffort {
 
 // Throws std::invalid_argument naming the bad field.
 void validate(const SearchConfig& config);
+
+// --free-genes: "search" (false) or "widest" (true); throws std::invalid_argument naming the flag
+// and the accepted values otherwise.
+bool parse_free_genes(const std::string& name);
 
 struct SearchResult {
   // Final scores, by size: the mixed front (non-dominated on validation among the final

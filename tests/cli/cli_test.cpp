@@ -210,6 +210,23 @@ TEST(Cli, ScreenedFidelityNeedsQatFitnessAndUnknownFidelitiesAreRefused) {
   EXPECT_NE(r.output.find("promote"), std::string::npos) << r.output;
 }
 
+// --free-genes widest with objectives that price every gene, or an unknown value, is refused by
+// name before anything is loaded or written.
+TEST(Cli, FreeGenesWidestNeedsTheSizeObjectiveAndUnknownValuesAreRefused) {
+  mpgru::testing::TempDir dir;
+  CommandResult r =
+      run("search --ckpt /nonexistent/ck --free-genes widest --objectives "
+          "error,size,bops --out " +
+          (dir / "run").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("free-genes widest needs objectives error,size"), std::string::npos)
+      << r.output;
+  r = run("search --ckpt /nonexistent/ck --free-genes narrowest --out " + (dir / "run").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--free-genes"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run"));
+}
+
 // The genome is checked before the data is loaded and calibrated: a typo is reported at once.
 TEST(Cli, QuantizeChecksTheGenomeBeforeLoadingData) {
   mpgru::testing::TempDir dir;

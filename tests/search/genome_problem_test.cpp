@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
+#include <set>
+#include <string>
 
 #include <pagmo/algorithms/nsga2.hpp>
 #include <pagmo/population.hpp>
@@ -139,6 +142,62 @@ TEST(GenomeProblem, LatencyIsTheThirdObjectiveFromTheLatencyModel) {
   EXPECT_EQ(u[2], std::numeric_limits<double>::max());
   EXPECT_THROW(GenomeProblem(tiny_fitness(), Objectives::error_size_latency),
                std::invalid_argument);
+}
+
+// The size prices the weights' genes only (with an embedding, its table too).
+TEST(GenomeFitness, SizePricesExactlyTheWeightsGenes) {
+  for (const bool embedding : {false, true}) {
+    quant::FloatGruModel m = testing::random_float_model(6, 10, 3);
+    if (embedding) testing::add_random_embedding(m, 30);
+    const std::vector<bool> priced = size_priced_genes(m);
+    const core::Genome eight = core::Genome::homogeneous(quant::genome_layout(m), 8);
+    ASSERT_EQ(priced.size(), eight.size());
+    for (size_t i = 0; i < priced.size(); ++i) {
+      const std::string& name = eight.table()[i].name;
+      EXPECT_EQ(priced[i], name.rfind("w_", 0) == 0 || name == "emb") << name;
+    }
+  }
+}
+
+// Held genes (--free-genes widest) leave the decision vector: NSGA-II moves the others only, and
+// every genome it makes holds them at 8 bits; a held mask must fit the genome and leave a gene to
+// search, and a genome whose held gene is not at 8 bits has no decision vector.
+TEST(GenomeProblem, HeldGenesLeaveTheDecisionVectorAndStayAtEightBits) {
+  std::vector<bool> unpriced = size_priced_genes(tiny().model);
+  unpriced.flip();
+  const size_t searched =
+      unpriced.size() - static_cast<size_t>(std::count(unpriced.begin(), unpriced.end(), true));
+  const GenomeProblem problem(tiny_fitness(), Objectives::error_size, {}, unpriced);
+  const pagmo::problem p{problem};
+  EXPECT_EQ(p.get_nx(), searched);
+  EXPECT_EQ(p.get_nix(), searched);
+  pagmo::population pop{p, 16, 7};
+  pop = pagmo::nsga2(3, 0.95, 10., 0.5, 20., 7).evolve(pop);
+  std::set<std::string> weights;
+  for (const pagmo::vector_double& x : pop.get_x()) {
+    const core::Genome g = problem.genome(x);
+    EXPECT_EQ(problem.vector(g), x);
+    std::string w;
+    for (size_t i = 0; i < g.size(); ++i) {
+      if (unpriced[i]) {
+        EXPECT_EQ(g.bits(i), 8) << g.to_compact();
+      } else {
+        w += std::to_string(g.bits(i));
+      }
+    }
+    weights.insert(w);
+  }
+  EXPECT_GT(weights.size(), 1u) << "the weights' genes move";
+  core::Genome off = core::Genome::homogeneous(problem.layout(), 8);
+  const size_t first_held =
+      static_cast<size_t>(std::find(unpriced.begin(), unpriced.end(), true) - unpriced.begin());
+  off.set_bits(first_held, 4);
+  EXPECT_THROW(problem.vector(off), std::invalid_argument);
+  EXPECT_THROW(GenomeProblem(tiny_fitness(), Objectives::error_size, {}, std::vector<bool>(3)),
+               std::invalid_argument);
+  EXPECT_THROW(
+      GenomeProblem(tiny_fitness(), Objectives::error_size, {}, std::vector<bool>(25, true)),
+      std::invalid_argument);
 }
 
 TEST(GenomeFitness, SizeFormulaIsTheConvertedModelsSizeWithAnEmbedding) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -359,6 +360,65 @@ TEST_F(SearchRun, ScreenedIslandsGiveTheSameFrontInThreadsOrOneAfterTheOther) {
   run_search(c, two.path());
   EXPECT_EQ(read(one / "front.csv"), read(two / "front.csv"));
   EXPECT_EQ(read(one / "baseline.csv"), read(two / "baseline.csv"));
+}
+
+// --free-genes widest: every genome the search meets holds the genes the size does not price (all
+// but the weights') at 8 bits, the reported baseline stays homogeneous, the screened search
+// fine-tunes its weight-homogeneous seeds as beacons, and a resume repeats nothing.
+TEST_F(SearchRun, FreeGenesWidestHoldsTheUnpricedGenesAtEightBits) {
+  SearchConfig c = screened_config();
+  c.free_widest = true;
+  testing::TempDir dir;
+  const SearchResult r = run_search(c, dir.path());
+  ASSERT_FALSE(r.front.empty());
+  const core::Genome& any = r.front.front().genome;
+  const auto weight = [&](size_t i) {
+    const std::string& name = any.table()[i].name;
+    return name.rfind("w_", 0) == 0 || name == "emb";
+  };
+  std::istringstream csv(read(dir / "evaluated.csv"));
+  std::string line;
+  std::getline(csv, line);  // the header
+  std::set<int> seed_widths;
+  int genomes = 0;
+  while (std::getline(csv, line)) {
+    const std::string compact = line.substr(0, line.find(','));
+    ++genomes;
+    std::set<char> weights;
+    for (size_t i = 0; i < compact.size(); ++i) {
+      if (weight(i)) {
+        weights.insert(compact[i]);
+      } else {
+        EXPECT_EQ(compact[i], '8') << compact << " gene " << any.table()[i].name;
+      }
+    }
+    if (weights.size() == 1) seed_widths.insert(*weights.begin() - '0');
+  }
+  EXPECT_GT(genomes, 7);
+  EXPECT_EQ(seed_widths, (std::set<int>{2, 3, 4, 5, 6, 7, 8})) << "the beacons, fine-tuned";
+  ASSERT_EQ(r.baseline.size(), 7u);
+  for (const report::ScoredGenome& b : r.baseline) {
+    EXPECT_EQ(b.genome, core::Genome::homogeneous(b.genome.layout(), b.genome.bits(0)));
+  }
+  EXPECT_NE(read(dir / "config.json").find("\"free_genes\": \"widest\""), std::string::npos);
+  const SearchResult again = run_search(load_search_config(dir.path()), dir.path());
+  EXPECT_EQ(again.evaluations, 0);
+  EXPECT_EQ(again.effort.qat_steps(), r.effort.qat_steps());
+}
+
+TEST(SearchConfig, FreeGenesAreCheckedAndKeptInTheConfig) {
+  EXPECT_FALSE(parse_free_genes("search"));
+  EXPECT_TRUE(parse_free_genes("widest"));
+  EXPECT_THROW(parse_free_genes("narrowest"), std::invalid_argument);
+  SearchConfig c;
+  c.checkpoint = "x";
+  EXPECT_FALSE(search_config_json(c).contains("free_genes"));  // older folders unchanged
+  c.free_widest = true;
+  EXPECT_NO_THROW(validate(c));
+  EXPECT_TRUE(search_config_from_json(search_config_json(c)).free_widest);
+  EXPECT_FALSE(search_config_from_json(search_config_json(SearchConfig{})).free_widest);
+  c.objectives = Objectives::error_size_bops;  // BOPs price every gene
+  EXPECT_THROW(validate(c), std::invalid_argument);
 }
 
 TEST(SearchConfig, ScreenedFidelityIsCheckedAndKeptInTheConfig) {
