@@ -700,28 +700,35 @@ TEST_F(TrainedSmnist, MpiEvaluatorGivesTheThreadEvaluatorsFront) {
 }
 
 // Screened fidelity (PTQ first, QAT for the promising, the finals' first rung and full scores on
-// the worker ranks): 3 MPI ranks give the front and baseline of 2 threads, the same rows.
+// the worker ranks), every gene searched or the unpriced ones held at 8 bits: 3 MPI ranks give
+// the front and baseline of 2 threads, the same rows.
 TEST_F(TrainedSmnist, ScreenedSearchOnMpiGivesTheThreadEvaluatorsFront) {
   if (!have_mpirun()) GTEST_SKIP() << "no mpirun (Debian openmpi-bin)";
-  mpgru::testing::TempDir dir;
-  const std::string ckpt = (dir_->path() / "float").string();
-  const std::string args =
-      " --population 8 --generations 3 --calib-sequences 64 --fitness qat --qat-steps 2 "
-      "--final-steps 8 --final-fronts 3 --fidelity screened --promote 0.25 --final-keep 4 --ckpt " +
-      ckpt;
-  CommandResult r = run("search --workers 2 --out " + (dir / "threads").string() + args +
-                        " --data " + kData.string());
-  ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find("screened by PTQ"), std::string::npos) << r.output;
-  r = capture(
-      mpirun3(kData.string(), "search --evaluator mpi --out " + (dir / "mpi").string() + args) +
-      " 2>&1");
-  ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_EQ(read_file(dir / "mpi" / "front.csv"), read_file(dir / "threads" / "front.csv"));
-  EXPECT_EQ(read_file(dir / "mpi" / "baseline.csv"), read_file(dir / "threads" / "baseline.csv"));
-  const std::string all_rows = "1 = 1";
-  EXPECT_EQ(sqlite_count(dir / "mpi" / "evaluations.sqlite", all_rows),
-            sqlite_count(dir / "threads" / "evaluations.sqlite", all_rows));
+  for (const std::string genes : {"search", "widest"}) {
+    mpgru::testing::TempDir dir;
+    const std::string ckpt = (dir_->path() / "float").string();
+    const std::string args =
+        " --population 8 --generations 3 --calib-sequences 64 --fitness qat --qat-steps 2 "
+        "--final-steps 8 --final-fronts 3 --fidelity screened --promote 0.25 --final-keep 4 "
+        "--free-genes " +
+        genes + " --ckpt " + ckpt;
+    CommandResult r = run("search --workers 2 --out " + (dir / "threads").string() + args +
+                          " --data " + kData.string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("screened by PTQ"), std::string::npos) << r.output;
+    r = capture(
+        mpirun3(kData.string(), "search --evaluator mpi --out " + (dir / "mpi").string() + args) +
+        " 2>&1");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(read_file(dir / "mpi" / "front.csv"), read_file(dir / "threads" / "front.csv"))
+        << genes;
+    EXPECT_EQ(read_file(dir / "mpi" / "baseline.csv"), read_file(dir / "threads" / "baseline.csv"))
+        << genes;
+    const std::string all_rows = "1 = 1";
+    EXPECT_EQ(sqlite_count(dir / "mpi" / "evaluations.sqlite", all_rows),
+              sqlite_count(dir / "threads" / "evaluations.sqlite", all_rows))
+        << genes;
+  }
 }
 
 // A worker rank killed (SIGKILL) mid-run: the job ends with an error; `--resume` with threads

@@ -347,19 +347,35 @@ TEST_F(SearchRun, ScreenedSearchFineTunesFewAndIsTheSameOnAnyThreadsAndOnResume)
   EXPECT_EQ(again.effort.qat_steps(), e.qat_steps());
 }
 
-// Islands in the screened mode: each island screens its own batches, so islands evolved one after
-// the other (one worker) or side by side (two) give the same front.
-TEST_F(SearchRun, ScreenedIslandsGiveTheSameFrontInThreadsOrOneAfterTheOther) {
+// Screened with the unpriced genes held at 8 bits: a killed run resumes on the uninterrupted
+// front, with the same QAT work.
+TEST_F(SearchRun, WidestScreenedRunResumesAfterAKillOnTheUninterruptedFront) {
   SearchConfig c = screened_config();
-  c.generations = 2;
-  c.islands.islands = 2;
-  c.islands.migrate_every = 1;
-  testing::TempDir one, two;
-  run_search(c, one.path());
-  c.workers = 2;
-  run_search(c, two.path());
-  EXPECT_EQ(read(one / "front.csv"), read(two / "front.csv"));
-  EXPECT_EQ(read(one / "baseline.csv"), read(two / "baseline.csv"));
+  c.free_widest = true;
+  c.generations = 6;
+  kill_and_resume(c,
+                  "--population 8 --generations 6 --seed 5 --calib-sequences 100 --fitness qat "
+                  "--qat-steps 2 --final-steps 8 --final-fronts 3 "
+                  "--fidelity screened --promote 0.25 --final-keep 4 --free-genes widest");
+}
+
+// Islands in the screened mode (every gene searched, or the unpriced ones held at 8 bits): each
+// island screens its own batches, so islands evolved one after the other (one worker) or side by
+// side (two) give the same front.
+TEST_F(SearchRun, ScreenedIslandsGiveTheSameFrontInThreadsOrOneAfterTheOther) {
+  for (const bool widest : {false, true}) {
+    SearchConfig c = screened_config();
+    c.free_widest = widest;
+    c.generations = 2;
+    c.islands.islands = 2;
+    c.islands.migrate_every = 1;
+    testing::TempDir one, two;
+    run_search(c, one.path());
+    c.workers = 2;
+    run_search(c, two.path());
+    EXPECT_EQ(read(one / "front.csv"), read(two / "front.csv")) << widest;
+    EXPECT_EQ(read(one / "baseline.csv"), read(two / "baseline.csv")) << widest;
+  }
 }
 
 // --free-genes widest: every genome the search meets holds the genes the size does not price (all
