@@ -93,14 +93,14 @@ for task in $tasks; do
 done
 
 # Per task and seed: screened / full ratios; the mean over seeds of each figure.
-awk -F, 'NR > 1 {
+awk -F, -v new="$new" 'NR > 1 {
     k = $1 "," $2
     if ($3 == "full") { fs[k] = $4; fq[k] = $5; fh[k] = $14; ft[k] = $15; fr[k] = $17; f99[k] = $13 }
     else { ss[k] = $4; sq[k] = $5; sh[k] = $14; st[k] = $15; sr[k] = $17; s99[k] = $13 }
     if (!(k in seen)) { seen[k] = 1; order[++n] = k }
   }
   END {
-    print "| task | seed | wall time full / screened (ratio) | QAT steps full / screened (ratio) | search QAT steps to 99 % of full final population HV (full / screened) | HV val full / screened (ratio) | HV test full / screened | size reduction full / screened (pp) |"
+    printf "| task | seed | wall time full / %s (ratio) | QAT steps full / %s (ratio) | search QAT steps to 99 %% of full final population HV (full / %s) | HV val full / %s (ratio) | HV test full / %s | size reduction full / %s (pp) |\n", new, new, new, new, new, new
     print "|---|---:|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= n; ++i) {
       k = order[i]; split(k, p, ",")
@@ -112,7 +112,7 @@ awk -F, 'NR > 1 {
       if (!(t in tseen)) { tseen[t] = 1; torder[++nt] = t }
     }
     print ""
-    print "| task | seeds | QAT steps ratio (mean) | wall time ratio (mean) | HV val screened / full (means) | size reduction full / screened (means) |"
+    printf "| task | seeds | QAT steps ratio (mean) | wall time ratio (mean) | HV val %s / full (means) | size reduction full / %s (means) |\n", new, new
     print "|---|---:|---:|---:|---:|---:|"
     for (j = 1; j <= nt; ++j) {
       t = torder[j]
