@@ -4,6 +4,7 @@
 #include <oneapi/tbb/global_control.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -715,7 +716,8 @@ double earlier_sessions_seconds(const std::filesystem::path& log_path) {
 constexpr int kExampleClips = 3;
 
 void write_examples(const Loaded& loaded, const GenomeFitness& fitness,
-                    const report::Headline& headline, const std::filesystem::path& run_dir) {
+                    const report::Headline& headline, const std::filesystem::path& run_dir,
+                    unsigned threads) {
   const auto& se = dynamic_cast<const data::SeDataset&>(*loaded.dataset);
   const data::Split split = data::Split::test;
   const data::Sequences& s = se.split(split);
@@ -724,21 +726,23 @@ void write_examples(const Loaded& loaded, const GenomeFitness& fitness,
                                         quant::forward_steps(loaded.model, s.sequence(i), steps,
                                                              gains);
                                       }}};
-  std::vector<std::shared_ptr<const engine::IntegerModel>> models;
-  const auto integer = [&](const std::string& key, const std::string& title,
-                           const core::Genome& genome) {
-    models.push_back(std::make_shared<const engine::IntegerModel>(fitness.model(genome)));
-    const engine::IntegerModel* m = models.back().get();
-    enhancers.push_back({key, title, [m, &s, steps](int64_t i, float* gains) {
+  std::vector<std::array<std::string, 2>> named = {{"8bit", "homogeneous 8-bit (integer engine)"}};
+  std::vector<core::Genome> genomes = {headline.eight->genome};
+  if (headline.size) {
+    const core::Genome& g = headline.size->genome->genome;
+    named.push_back({"iso", "iso-quality genome " + g.to_compact() + " (integer engine)"});
+    genomes.push_back(g);
+  }
+  // Each model is its own fine-tune (the final fitness's): side by side, one core each.
+  std::vector<std::shared_ptr<const engine::IntegerModel>> models(genomes.size());
+  core::parallel_for(genomes.size(), static_cast<int>(threads), [&](size_t i) {
+    models[i] = std::make_shared<const engine::IntegerModel>(fitness.model(genomes[i]));
+  });
+  for (size_t k = 0; k < models.size(); ++k) {
+    const engine::IntegerModel* m = models[k].get();
+    enhancers.push_back({named[k][0], named[k][1], [m, &s, steps](int64_t i, float* gains) {
                            streamed_gains(*m, s.sequence(i), steps, gains);
                          }});
-  };
-  integer("8bit", "homogeneous 8-bit (integer engine)", headline.eight->genome);
-  if (headline.size) {
-    integer(
-        "iso",
-        "iso-quality genome " + headline.size->genome->genome.to_compact() + " (integer engine)",
-        headline.size->genome->genome);
   }
   const int clips = std::min<int>(kExampleClips, static_cast<int>(s.count()));
   write_enhancement_examples(se, split, clips, enhancers, run_dir / "examples");
@@ -1064,7 +1068,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   r.effort = effort_of(store, context, config);
   if (dynamic_cast<const data::SeDataset*>(loaded.dataset.get()) != nullptr) {
     write_examples(loaded, *final_fitness, report::headline(r.front, r.baseline, bops, metric),
-                   run_dir);
+                   run_dir, threads);
     log << "examples " << kExampleClips << " test clips in examples/" << std::endl;
   }
   const double session_seconds = std::chrono::duration<double>(Clock::now() - start).count();

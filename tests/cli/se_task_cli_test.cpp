@@ -135,6 +135,21 @@ TEST(SeTaskCli, SynthesiseTrainAndMeasure) {
                 "--qat-steps 3");
   ASSERT_EQ(qat.code, 0) << qat.output;
   EXPECT_EQ(read_json(dir / "qat" / "front.json").at("metric").at("name"), "sisdr");
+  // Its listening examples' models are built side by side with two workers: the same files.
+  const auto qat2 =
+      run_mpgru("search --ckpt " + ckpt + " --data " + data + " --out " + (dir / "qat2").string() +
+                " --population 8 --generations 1 --calib-sequences 8 --fitness qat "
+                "--qat-steps 3 --workers 2");
+  ASSERT_EQ(qat2.code, 0) << qat2.output;
+  int example_files = 0;
+  for (const auto& f : fs::directory_iterator(dir / "qat" / "examples")) {
+    std::stringstream one, two;
+    one << std::ifstream(f.path(), std::ios::binary).rdbuf();
+    two << std::ifstream(dir / "qat2" / "examples" / f.path().filename(), std::ios::binary).rdbuf();
+    EXPECT_EQ(one.str(), two.str()) << f.path().filename();
+    ++example_files;
+  }
+  EXPECT_GT(example_files, 3);
   const auto wrong = run_mpgru("quantize --ckpt " + ckpt + " --data " + data + " --genome " +
                                std::string(25, '8') + " -o " + (dir / "x.mpq").string());
   EXPECT_EQ(wrong.code, 2) << wrong.output;
