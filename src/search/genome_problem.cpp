@@ -1,10 +1,9 @@
 // The pagmo problem over genomes.
 #include "search/genome_problem.hpp"
 
-#include <limits>
-
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace mpgru::search {
@@ -112,6 +111,7 @@ core::Genome GenomeProblem::genome(const pagmo::vector_double& x) const {
 }
 
 pagmo::vector_double GenomeProblem::vector(const core::Genome& genome) const {
+  if (held_.empty()) return to_vector(genome);
   pagmo::vector_double x;
   for (size_t i = 0; i < genome.size(); ++i) {
     if (!held(i)) {

@@ -595,8 +595,9 @@ void screened_finals(const std::vector<core::Genome>& candidates,
     bisection.record(landed);
     round = bisection.next_round();
     batch = round.empty() ? std::vector<size_t>{} : batch_of(round, false);
-    if (!batch.empty())
+    if (!batch.empty()) {
       scores = score(run.final_fitness, genomes_of(batch), run.threads, run.one_done);
+    }
   }
   // The headline's tickets the rounds left: second chances, in rounds of two, for the genomes
   // off the contenders' front smaller than the smallest that landed, best search score first.
