@@ -1,8 +1,9 @@
 #!/bin/sh
 # Today's search against the screened one (issue 29): for each task and seed, the task's search
-# config (configs/TASK-search.toml, every genome fine-tuned: fidelity full) and the same config with
-# --fidelity screened (PTQ first, QAT for the promising, successive-halving finals), run one right
-# after the other on this machine from the same float model runs/TASK-float. Writes
+# config (configs/TASK-search.toml) with every genome fine-tuned and every gene searched
+# (--fidelity full --free-genes search) and the same config with --fidelity screened (PTQ first,
+# QAT for the promising, successive-halving finals), run one right after the other on this machine
+# from the same float model runs/TASK-float. Writes
 #   OUT/speed.csv   one row per run: wall time, QAT fine-tunes and steps (search, finals' rung,
 #                   full finals), the QAT steps the search spent until its population's validation
 #                   hypervolume reached 99 % of the full run's final population hypervolume, the
@@ -37,7 +38,8 @@ run() {
   rm -rf "$dir"
   case $3 in
     widest) flags="--fidelity screened --free-genes widest" ;;
-    *) flags="--fidelity $3" ;;
+    screened) flags="--fidelity screened --free-genes search" ;;
+    *) flags="--fidelity full --free-genes search" ;;
   esac
   echo "search_speed: $1 seed $2 $3 ($(date -u +%H:%M:%S))"
   # shellcheck disable=SC2086
