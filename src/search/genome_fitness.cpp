@@ -1,12 +1,11 @@
 // Genome fitness with the evaluation store in front.
 #include "search/genome_fitness.hpp"
 
-#include <tuple>
-
 #include <charconv>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
 #include <vector>
 
 #include "engine/convert.hpp"
@@ -230,9 +229,13 @@ GenomeFitness::Scores GenomeFitness::report(const core::Genome& genome) const {
     // One model (one fine-tune) for both splits.
     const auto start = std::chrono::steady_clock::now();
     try {
-      const engine::IntegerModel model = build(context_, settings_, genome);
-      s.validation = measure(model, data::Split::validation);
-      s.test = measure(model, data::Split::test);
+      auto model = std::make_shared<const engine::IntegerModel>(build(context_, settings_, genome));
+      s.validation = measure(*model, data::Split::validation);
+      s.test = measure(*model, data::Split::test);
+      if (keep_reported_) {
+        const std::lock_guard<std::mutex> lock(reported_mutex_);
+        reported_[genome.to_compact()] = std::move(model);
+      }
     } catch (const engine::UnbuildableModel&) {
       s.validation = s.test = unbuildable(genome);
     }
@@ -245,6 +248,13 @@ GenomeFitness::Scores GenomeFitness::report(const core::Genome& genome) const {
     store_->insert_or_complete(test_key, s.test);
   }
   return s;
+}
+
+std::shared_ptr<const engine::IntegerModel> GenomeFitness::reported_model(
+    const core::Genome& genome) const {
+  const std::lock_guard<std::mutex> lock(reported_mutex_);
+  const auto it = reported_.find(genome.to_compact());
+  return it == reported_.end() ? nullptr : it->second;
 }
 
 }  // namespace mpgru::search

@@ -6,6 +6,9 @@
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -92,6 +95,13 @@ class GenomeFitness {
   // The integer model `genome` is scored with (PTQ, or after its QAT fine-tune). Throws
   // engine::UnbuildableModel if it cannot exist.
   engine::IntegerModel model(const core::Genome& genome) const;
+  // From now on report() keeps each model it builds (not a pair it finds in the store or gets from
+  // a remote), so a run's final artefacts (an enhancement run's listening examples) reuse the
+  // final fine-tune instead of repeating it. Off by default: the models stay in memory. Call it
+  // before any report() (like use_remote: not while workers score).
+  void keep_reported_models() { keep_reported_ = true; }
+  // The model report() built for `genome` since keep_reported_models(), or nullptr.
+  std::shared_ptr<const engine::IntegerModel> reported_model(const core::Genome& genome) const;
   // What the scores measure; the search minimises metric().error(score).
   report::Metric metric() const { return {settings_.objective, context_.quality_reference}; }
 
@@ -122,6 +132,9 @@ class GenomeFitness {
   mutable std::atomic<int64_t> evaluations_{0};
   mutable std::atomic<int64_t> cache_hits_{0};
   mutable std::atomic<int64_t> failures_{0};
+  bool keep_reported_ = false;
+  mutable std::mutex reported_mutex_;
+  mutable std::map<std::string, std::shared_ptr<const engine::IntegerModel>> reported_;
 };
 
 }  // namespace mpgru::search

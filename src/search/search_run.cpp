@@ -734,10 +734,14 @@ void write_examples(const Loaded& loaded, const GenomeFitness& fitness,
     named.push_back({"iso", "iso-quality genome " + g.to_compact() + " (integer engine)"});
     genomes.push_back(g);
   }
-  // Each model is its own fine-tune (the final fitness's): side by side, one core each.
+  // Each model is its final fine-tune: the one this session's final scores built, or (scores
+  // from the store or another process) built again, side by side, one core each.
   std::vector<std::shared_ptr<const engine::IntegerModel>> models(genomes.size());
   core::parallel_for(genomes.size(), static_cast<int>(threads), [&](size_t i) {
-    models[i] = std::make_shared<const engine::IntegerModel>(fitness.model(genomes[i]));
+    models[i] = fitness.reported_model(genomes[i]);
+    if (!models[i]) {
+      models[i] = std::make_shared<const engine::IntegerModel>(fitness.model(genomes[i]));
+    }
   });
   for (size_t k = 0; k < models.size(); ++k) {
     const engine::IntegerModel* m = models[k].get();
@@ -1010,12 +1014,14 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     baseline.push_back(core::Genome::homogeneous(fitness->layout(), bits));
   }
   const FitnessSettings final_scores = final_settings(config);
-  std::shared_ptr<const GenomeFitness> final_fitness = fitness;
+  std::shared_ptr<GenomeFitness> finals = search_fitness;
   if (final_scores.canonical() != settings.canonical()) {
-    auto separate = std::make_shared<GenomeFitness>(context, final_scores, &store);
-    if (dispatch.remote != nullptr) separate->use_remote(dispatch.remote, "final");
-    final_fitness = separate;
+    finals = std::make_shared<GenomeFitness>(context, final_scores, &store);
+    if (dispatch.remote != nullptr) finals->use_remote(dispatch.remote, "final");
   }
+  const bool enhancement = dynamic_cast<const data::SeDataset*>(loaded.dataset.get()) != nullptr;
+  if (enhancement) finals->keep_reported_models();  // the listening examples' models
+  const std::shared_ptr<const GenomeFitness> final_fitness = finals;
   // Screened finals (successive halving): the first rung is the search's own fine-tune.
   const std::shared_ptr<const GenomeFitness> rung_fitness = screened ? fitness : final_fitness;
   ScoringProgress scoring_progress{
@@ -1067,7 +1073,7 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
     r.unbuildable += f->failures();
   }
   r.effort = effort_of(store, context, config);
-  if (dynamic_cast<const data::SeDataset*>(loaded.dataset.get()) != nullptr) {
+  if (enhancement) {
     write_examples(loaded, *final_fitness, report::headline(r.front, r.baseline, bops, metric),
                    run_dir, threads);
     log << "examples " << kExampleClips << " test clips in examples/" << std::endl;

@@ -1,10 +1,12 @@
 // What the fitness does with a genome that cannot be built, and with every other error: the
 // first is a point of the search space (scored, stored, counted), the rest stop the search and
-// leave nothing in the store.
+// leave nothing in the store; what the store key holds; which models report() keeps.
 #include "search/genome_fitness.hpp"
 
 #include <gtest/gtest.h>
 
+#include "engine/gru_engine.hpp"
+#include "engine/model_file.hpp"
 #include "fixtures/random_float_model.hpp"
 #include "fixtures/temp_dir.hpp"
 
@@ -54,6 +56,40 @@ TEST(GenomeFitnessErrors, AnUnbuildableGenomeIsScoredStoredAndCounted) {
   EXPECT_GT(e.size_bits, 0);
   EXPECT_EQ(fitness.failures(), 1);
   EXPECT_EQ(store.count(), 1);
+}
+
+// report() keeps the model it scored only when asked, and only a model it built: the same model
+// model() builds (a QAT fine-tune is repeatable), while a pair found in the store keeps none.
+TEST(GenomeFitnessReported, KeepsTheModelsItBuiltWhenAsked) {
+  const Tiny s;
+  const data::InMemoryDataset data = dataset_of(s.data);
+  const testing::TempDir dir;
+  EvaluationStore store(dir / "evaluations.sqlite");
+  FitnessSettings qat;
+  qat.mode = FitnessMode::qat;
+  qat.qat.steps = 2;
+  qat.qat.batch = 16;
+  qat.qat.threads = 1;  // as the search sets it
+  const FitnessContext context{&s.model, &s.calibration, &data, "random", "ckpt", ""};
+  const GenomeFitness plain(context, qat, nullptr);
+  const core::Genome g = core::Genome::homogeneous(plain.layout(), 6);
+  plain.report(g);
+  EXPECT_EQ(plain.reported_model(g), nullptr);
+
+  GenomeFitness keeping(context, qat, &store);
+  keeping.keep_reported_models();
+  const GenomeFitness::Scores scores = keeping.report(g);
+  const auto kept = keeping.reported_model(g);
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(engine::serialize_model(*kept), engine::serialize_model(keeping.model(g)));
+  EXPECT_EQ(engine::evaluate(*kept, s.data, 1).accuracy, scores.validation.accuracy);
+  EXPECT_EQ(keeping.reported_model(core::Genome::homogeneous(plain.layout(), 5)), nullptr);
+
+  GenomeFitness resumed(context, qat, &store);
+  resumed.keep_reported_models();
+  resumed.report(g);
+  EXPECT_EQ(resumed.cache_hits(), 2);
+  EXPECT_EQ(resumed.reported_model(g), nullptr);
 }
 
 // Results of other calibration settings never answer for each other: the settings are part of
