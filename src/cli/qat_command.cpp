@@ -12,6 +12,7 @@
 #include "engine/model_file.hpp"
 #include "report/metric.hpp"
 #include "search/step_quality.hpp"
+#include "train/blas_core.hpp"
 #include "train/qat.hpp"
 
 namespace mpgru::cli {
@@ -52,6 +53,9 @@ int run_qat(const QatArgs& args) {
                               1};
   std::ostream& log = args.json ? std::cerr : std::cout;
   ProgressBar bar(log, !args.json && stdout_is_terminal());
+  if (const std::string advice = train::blas_core_advice(); !advice.empty() && !args.json) {
+    bar.log(advice);
+  }
   const train::QatResult r = train::fine_tune(
       s.float_model, s.calibration, genome, s.dataset->split(data::Split::train), args.qat,
       [&](const train::QatProgress& p) {

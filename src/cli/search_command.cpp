@@ -10,6 +10,7 @@
 #include "report/headline.hpp"
 #include "search/mpi_evaluator.hpp"
 #include "search/search_run.hpp"
+#include "train/blas_core.hpp"
 #include "train/float_export.hpp"
 
 namespace mpgru::cli {
@@ -178,6 +179,10 @@ std::string best(const SearchArgs& args, double score) {
 
 int search_and_print(const SearchArgs& args, const std::string& run_dir,
                      const search::Dispatch& dispatch) {
+  if (const std::string advice = train::blas_core_advice(); !advice.empty()) {
+    std::printf("%s\n", advice.c_str());
+    std::fflush(stdout);
+  }
   const search::SearchResult r = search::run_search(
       args.config, run_dir,
       [&args](const search::GenerationProgress& p) {

@@ -13,6 +13,7 @@
 #include "data/task.hpp"
 #include "quant/float_gru.hpp"
 #include "search/step_quality.hpp"
+#include "train/blas_core.hpp"
 #include "train/float_export.hpp"
 #include "train/trainer.hpp"
 
@@ -146,6 +147,9 @@ int run_train(const TrainArgs& args) {
           std::to_string(dataset->split(data::Split::test).count()) + " test sequences, GRU-" +
           std::to_string(args.config.hidden) + " x" + std::to_string(args.config.layers) +
           ", output " + args.out);
+  if (const std::string advice = train::blas_core_advice(); !advice.empty() && !args.json) {
+    bar.log(advice);
+  }
 
   train::TrainCallbacks callbacks;
   callbacks.on_batch = [&](const train::TrainProgress& p) {

@@ -41,6 +41,7 @@
 #include "search/enhancement_examples.hpp"
 #include "search/headline_bisection.hpp"
 #include "search/step_quality.hpp"
+#include "train/blas_core.hpp"
 #include "train/checkpoint_data.hpp"
 #include "train/float_export.hpp"
 
@@ -956,7 +957,9 @@ SearchResult run_search(const SearchConfig& config, const std::filesystem::path&
   pagmo::nsga2 algorithm = make_algorithm(config.seed);
   const double earlier_seconds = earlier_sessions_seconds(run_dir / "search.log");
   std::ofstream log(run_dir / "search.log", std::ios::app);
-  log << "session started after " << earlier_seconds << " seconds of earlier sessions" << std::endl;
+  const std::string blas = train::blas_core();
+  log << "session started after " << earlier_seconds << " seconds of earlier sessions"
+      << (blas.empty() ? "" : ", OpenBLAS core " + blas) << std::endl;
   const auto screen_counts = [&] {
     std::pair<int64_t, int64_t> n{0, 0};
     for (const auto& [seed, s] : screens) {

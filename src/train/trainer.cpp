@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/gru_engine.hpp"
+#include "train/blas_core.hpp"
 #include "train/checkpoint.hpp"
 #include "train/gru_classifier.hpp"
 #include "train/threads.hpp"
@@ -130,6 +131,7 @@ nlohmann::json config_json(const data::Dataset& dataset, const TrainConfig& c,
             {"threads", c.threads},
             {"torch_threads", threads.torch},
             {"blas_threads", threads.blas},
+            {"blas_core", blas_core()},
             {"train_limit", c.train_limit},
             {"embedding", c.embedding},
             {"optimizer", "adam"},
