@@ -36,18 +36,16 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-const char* isa_name(VectorIsa isa) {
-  switch (isa) {
-    case VectorIsa::avx512:
-      return "AVX-512";
-    case VectorIsa::avx2:
-      return "AVX2";
-    case VectorIsa::avx:
-      return "AVX";
-    case VectorIsa::baseline:
-      break;
-  }
-  return "SSE";
+// Per VectorIsa, in its order: the family's name and the OPENBLAS_CORETYPE whose kernels use it.
+struct IsaNames {
+  const char* isa;
+  const char* core;
+};
+constexpr std::array<IsaNames, 4> kIsaNames{
+    {{"SSE", ""}, {"AVX", "Sandybridge"}, {"AVX2", "Haswell"}, {"AVX-512", "SkylakeX"}}};
+
+const IsaNames& names(VectorIsa isa) {
+  return kIsaNames[static_cast<std::size_t>(isa)];
 }
 
 }  // namespace
@@ -77,17 +75,7 @@ std::string faster_blas_core(std::string_view core, VectorIsa isa) {
   const auto known =
       std::find_if(kCores.begin(), kCores.end(), [&key](const auto& c) { return c.first == key; });
   if (known == kCores.end() || known->second >= isa) return "";
-  switch (isa) {
-    case VectorIsa::avx512:
-      return "SkylakeX";
-    case VectorIsa::avx2:
-      return "Haswell";
-    case VectorIsa::avx:
-      return "Sandybridge";
-    case VectorIsa::baseline:
-      break;
-  }
-  return "";
+  return names(isa).core;
 }
 
 std::string blas_core_advice() {
@@ -96,7 +84,7 @@ std::string blas_core_advice() {
   const VectorIsa isa = cpu_vector_isa();
   const std::string faster = faster_blas_core(core, isa);
   if (faster.empty()) return "";
-  return "note: OpenBLAS runs its " + core + " kernels on this " + isa_name(isa) +
+  return "note: OpenBLAS runs its " + core + " kernels on this " + names(isa).isa +
          " CPU (a CPU model it does not know); set OPENBLAS_CORETYPE=" + faster +
          " before mpgru starts to train up to about 2 x faster (README, Threads)";
 }
